@@ -1,0 +1,86 @@
+# HRV Guide. `make run` starts everything; `make test` runs every test. Both set themselves up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10; find it on PATH, in pyenv, or in the usual places.
+PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+PYTHON3 ?= python3
+VENV := .venv
+RASA_VENV := .venv-rasa
+MODEL := models/current.tar.gz
+RASA := $(RASA_VENV)/bin/rasa
+TRAINING_DATA := config.yml nlu/domain.yml $(wildcard nlu/data/*.yml)
+PIP_QUIET := --quiet --disable-pip-version-check
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup run test test-unit test-e2e test-rasa train lint format bench clean browser
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON3) -c 'import sys; assert sys.version_info >= (3, 11), "the gateway needs python3 >= 3.11"'
+	@test -x $(VENV)/bin/python || $(PYTHON3) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
+	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[gateway,gateway-test]'
+	@touch $@
+
+$(RASA_VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (Rasa 3.6 needs it); set PYTHON310=/path/to/python3.10"; exit 1; }
+	@test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
+	$(RASA_VENV)/bin/pip install $(PIP_QUIET) -e '.[rasa,rasa-test]'
+	@touch $@
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed ## create both virtual environments
+
+$(MODEL): $(RASA_VENV)/.installed $(TRAINING_DATA)
+	$(RASA) train --config config.yml --domain nlu/domain.yml --data nlu/data \
+	  --out models --fixed-model-name current --quiet
+
+train: $(MODEL) ## train the Rasa model if the training data changed
+
+browser: ## install Debian's chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -qq chromium >/dev/null || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }; }
+
+run: setup $(MODEL) ## start Redis (or use REDIS_URL), Rasa, the action server and the gateway
+	$(VENV)/bin/hrv-guide run
+
+lint: $(VENV)/.installed ## ruff check and format check
+	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/ruff format --check bot actions tests scripts
+
+format: $(VENV)/.installed ## format the code
+	$(VENV)/bin/ruff format bot actions tests scripts
+	$(VENV)/bin/ruff check --fix bot actions tests scripts
+
+test-rasa: $(MODEL) ## rasa data validate + the test stories in every language
+	$(RASA) data validate --config config.yml --domain nlu/domain.yml --data nlu/data --fail-on-warnings
+	$(RASA) test core --stories tests/stories --model $(MODEL) \
+	  --fail-on-prediction-errors --out results/core --quiet
+
+test-unit: setup ## fast tests: gateway (real Redis), actions, danger net; no model needed
+	$(RASA_VENV)/bin/python -m pytest tests/actions -m "not e2e" -q
+	$(VENV)/bin/python -m pytest tests/bot -m "not e2e" -q
+
+test-e2e: setup $(MODEL) browser ## end to end: real model, Rasa, actions, gateway, headless chromium
+	$(VENV)/bin/python -m pytest tests/e2e -m e2e -q
+
+test: lint test-unit test-rasa test-e2e ## everything CI runs
+	@echo "make test: all suites passed"
+
+DEFAULT_MODEL := models/default-config.tar.gz
+$(DEFAULT_MODEL): $(RASA_VENV)/.installed scripts/bench_default_config.yml $(TRAINING_DATA)
+	@mkdir -p models && cp scripts/bench_default_config.yml models/default-config.yml
+	$(RASA) train --config models/default-config.yml --domain nlu/domain.yml --data nlu/data \
+	  --out models --fixed-model-name default-config --quiet
+
+bench: setup $(MODEL) $(DEFAULT_MODEL) ## throughput and latency: gateway vs Rasa webhook vs default-config Rasa
+	$(VENV)/bin/python scripts/bench.py
+
+clean: ## remove models, results and logs (keeps the venvs)
+	rm -rf models results .run .pytest_cache

@@ -1,0 +1,1 @@
+"""Rasa SDK custom actions of HRV Guide; `rasa run actions --actions actions` loads every module."""

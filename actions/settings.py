@@ -1,0 +1,29 @@
+"""The action server's settings, read once from the environment (the only place that reads it)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """What the actions need: where the data is and how to reach the gateway."""
+
+    data_dir: Path
+    gateway_url: str
+    service_token: str
+    request_timeout_seconds: float
+
+    @classmethod
+    def from_env(cls) -> ActionSettings:
+        """Build from HRV_* variables with local defaults, as the gateway's settings do."""
+        return cls(
+            data_dir=Path(os.environ.get("HRV_DATA_DIR", str(REPO_ROOT / "data"))),
+            gateway_url=os.environ.get("HRV_GATEWAY_URL", "http://127.0.0.1:8000").rstrip("/"),
+            service_token=os.environ.get("HRV_SERVICE_TOKEN", "dev-service-token"),
+            request_timeout_seconds=float(os.environ.get("HRV_ACTION_TIMEOUT_SECONDS", "5")),
+        )

@@ -1,0 +1,59 @@
+"""The `hrv-guide` command: `run` (the whole stack) and `serve` (the gateway alone)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import get_settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def configure_logging() -> None:
+    """One logging setup: our events at INFO; httpx at WARNING (its URLs can carry tokens)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def serve() -> int:
+    """Run the gateway with uvicorn; no access log, so no client address is ever written."""
+    import uvicorn
+
+    from bot.main import create_app
+
+    settings = get_settings()
+    configure_logging()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+def run() -> int:
+    """Start Redis (if needed), the action server, Rasa and the gateway until Ctrl-C."""
+    from bot.launcher import run_forever
+
+    return run_forever(get_settings())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `hrv-guide` command."""
+    parser = argparse.ArgumentParser(prog="hrv-guide", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the whole service and print the widget's address")
+    commands.add_parser("serve", help="start the gateway alone (Rasa must be running)")
+    args = parser.parse_args(argv)
+    return {"run": run, "serve": serve}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

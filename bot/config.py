@@ -1,0 +1,59 @@
+"""The gateway's one settings object, read from the environment (HRV_*; REDIS_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_PLACEHOLDER_PREFIX = "dev-"
+
+
+class Settings(BaseSettings):
+    """Safe local defaults; production refuses the development secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="HRV_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("HRV_REDIS_URL", "REDIS_URL"),
+    )
+    key_prefix: str = "hrv"
+    session_ttl_seconds: int = Field(default=4 * 3600, ge=60)
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: SecretStr = SecretStr("dev-rasa-token")
+    rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Must equal the tracker store's key_prefix in endpoints.yml (letters and digits only).
+    rasa_tracker_key_prefix: str = Field(default="hrvguide", pattern=r"^[A-Za-z0-9]+$")
+    service_token: SecretStr = SecretStr("dev-service-token")
+    default_lang: str = "sv"
+    # A neutral page without personalised content for the quick exit (a weather service).
+    exit_url: str = "https://www.smhi.se/"
+    # Where `hrv-guide serve` listens, and the ports `hrv-guide run` gives Rasa and the actions.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    model_path: Path = PACKAGE_DIR.parent / "models" / "current.tar.gz"
+    texts_dir: Path = PACKAGE_DIR / "texts"
+    danger_patterns_file: Path = PACKAGE_DIR / "data" / "danger.yml"
+    language_markers_file: Path = PACKAGE_DIR / "data" / "language_markers.yml"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production":
+            for name in ("rasa_token", "service_token"):
+                if getattr(self, name).get_secret_value().startswith(_PLACEHOLDER_PREFIX):
+                    raise ValueError(f"HRV_{name.upper()} must be set to a real secret")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

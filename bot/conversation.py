@@ -1,0 +1,102 @@
+"""One turn of a conversation: language -> danger net -> Rasa -> replies, with safe fallbacks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.danger import DangerNet
+from bot.language import LanguageDetector
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.sessions import Session, SessionStore
+from bot.texts import Texts
+
+logger = logging.getLogger(__name__)
+
+# Button payloads the widget sends back: "/intent_name" only, never entities or slots.
+_PAYLOAD = re.compile(r"^/[a-z_]{1,64}$")
+DANGER_INTENT = "/immediate_danger"
+EMERGENCY_NUMBER = "112"
+
+
+@dataclass
+class TurnResult:
+    """What the person gets back."""
+
+    replies: list[dict[str, Any]]
+    lang: str
+    handoff: str
+    flags: list[str] = field(default_factory=list)
+
+
+class Conversation:
+    """The one conversation path every channel goes through."""
+
+    def __init__(
+        self,
+        sessions: SessionStore,
+        rasa: RasaClient,
+        danger: DangerNet,
+        detector: LanguageDetector,
+        texts: Texts,
+    ) -> None:
+        self._sessions = sessions
+        self._rasa = rasa
+        self._danger = danger
+        self._detector = detector
+        self._texts = texts
+
+    async def turn(self, session: Session, text: str, requested_lang: str | None) -> TurnResult:
+        """Answer one message; 112 first on danger, the safe reply when Rasa fails."""
+        is_payload = bool(_PAYLOAD.match(text))
+        if text.startswith("/") and not is_payload:
+            text = text.lstrip("/ ") or text  # typed slashes are text, not commands
+        danger_lang = None if is_payload else self._danger.match(text)
+        lang = self._choose_language(session, text, requested_lang, danger_lang, is_payload)
+        if lang != session.lang:
+            await self._sessions.update(session.id, lang=lang)
+        else:
+            await self._sessions.touch(session.id)
+
+        flags: list[str] = []
+        bot_replies: list[dict[str, Any]] = []
+        try:
+            if lang != session.rasa_lang:
+                await self._rasa.set_slot(session.id, "language", lang)
+                await self._sessions.update(session.id, rasa_lang=lang)
+            message = DANGER_INTENT if danger_lang else text
+            bot_replies = await self._rasa.send(session.id, message, {"lang": lang})
+        except RasaUnavailable:
+            flags.append("safe_fallback")
+
+        replies: list[dict[str, Any]] = []
+        if danger_lang:
+            flags.append("danger")
+            if not bot_replies or EMERGENCY_NUMBER not in bot_replies[0]["text"]:
+                replies.append({"text": self._texts.reply("danger", lang)})
+        replies.extend(bot_replies)
+        if "safe_fallback" in flags or not replies:
+            replies.append({"text": self._texts.reply("safe_fallback", lang)})
+        logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
+        handoff = await self._sessions.handoff_state(session.id)
+        return TurnResult(replies=replies, lang=lang, handoff=handoff, flags=flags)
+
+    def _choose_language(
+        self,
+        session: Session,
+        text: str,
+        requested: str | None,
+        danger_lang: str | None,
+        is_payload: bool,
+    ) -> str:
+        current = session.lang if self._texts.supports(session.lang) else self._texts.default
+        if requested and self._texts.supports(requested):
+            return requested
+        if danger_lang and self._texts.supports(danger_lang):
+            return danger_lang
+        if is_payload:
+            return current
+        detected = self._detector.detect(text, current)
+        return detected if self._texts.supports(detected) else current

@@ -1,0 +1,66 @@
+"""FastAPI dependencies: the app's shared objects and the bearer-token checks."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from bot.config import Settings
+from bot.conversation import Conversation
+from bot.errors import Unauthorized
+from bot.handoff import HandoffQueue
+from bot.sessions import SessionStore
+from bot.texts import Texts
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if any."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+def get_sessions(request: Request) -> SessionStore:
+    """The session store."""
+    return request.app.state.sessions
+
+
+def get_conversation(request: Request) -> Conversation:
+    """The conversation path."""
+    return request.app.state.conversation
+
+
+def get_handoffs(request: Request) -> HandoffQueue:
+    """The handoff queue."""
+    return request.app.state.handoffs
+
+
+def get_texts(request: Request) -> Texts:
+    """The fixed texts."""
+    return request.app.state.texts
+
+
+TokenDep = Annotated[str | None, Depends(bearer_token)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
+ConversationDep = Annotated[Conversation, Depends(get_conversation)]
+HandoffsDep = Annotated[HandoffQueue, Depends(get_handoffs)]
+TextsDep = Annotated[Texts, Depends(get_texts)]
+
+
+def require_service(settings: SettingsDep, token: TokenDep) -> None:
+    """Only the action server (holding the service token) may call internal routes."""
+    expected = settings.service_token.get_secret_value()
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized("A valid service token is required.")
+
+
+ServiceDep = Annotated[None, Depends(require_service)]

@@ -1,0 +1,97 @@
+"""The gateway's few named errors and the one place that turns them into HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error the client can act on; `code` is stable, `message` is for people."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(ApiError):
+    """The request body is empty, too large or malformed."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+class Unauthorized(ApiError):
+    """Missing or wrong bearer token."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class NotFound(ApiError):
+    """The session (or other object) does not exist or has expired."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class ServiceUnavailable(ApiError):
+    """A backing service (Redis) failed; the body still carries the helplines."""
+
+    status_code = 503
+    code = "unavailable"
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    """The one error body shape."""
+    return {"error": {"code": code, "message": message}}
+
+
+def _field(location: tuple) -> str:
+    """'text' for ('body', 'text'); 'body' when the body itself is wrong (not JSON)."""
+    names = [str(part) for part in location[1:] if isinstance(part, str)]
+    return ".".join(names) or "body"
+
+
+def install_error_handlers(app: FastAPI, safe_replies: list[dict[str, str]]) -> None:
+    """Register handlers: no stack trace and no echo of the input ever reaches a client."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(error.code, error.message), status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = sorted({f"{_field(e.get('loc', ()))}: {e.get('msg')}" for e in error.errors()})
+        return JSONResponse(
+            error_body("invalid_input", "; ".join(problems)[:500]),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return JSONResponse(
+            error_body(code, str(error.detail)),
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+
+    @app.exception_handler(RedisError)
+    async def _redis(_: Request, error: RedisError) -> JSONResponse:
+        logger.error("redis_error kind=%s", type(error).__name__)
+        body: dict[str, object] = error_body(
+            "unavailable", "The service is busy. Please try again."
+        )
+        body["replies"] = safe_replies
+        return JSONResponse(body, status_code=503)

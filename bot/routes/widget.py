@@ -1,0 +1,151 @@
+"""The widget's API: anonymous sessions and messages (contract in docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, Field, field_validator
+
+from bot.deps import ConversationDep, SessionsDep, SettingsDep, TextsDep, TokenDep
+from bot.errors import BadInput
+
+router = APIRouter(prefix="/api/v1", tags=["widget"])
+
+SessionId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+_ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+class LanguageOut(BaseModel):
+    """A language the widget offers."""
+
+    code: str
+    name: str
+    dir: Literal["ltr", "rtl"]
+
+
+class WidgetConfig(BaseModel):
+    """Everything the widget needs to draw itself."""
+
+    default_lang: str
+    languages: list[LanguageOut]
+    exit_url: str
+    texts: dict[str, dict[str, str]]
+
+
+class SessionIn(BaseModel):
+    """Optional first language; nothing about the client is asked or stored."""
+
+    lang: str | None = Field(default=None, max_length=8)
+
+
+class SessionOut(BaseModel):
+    """A new anonymous session. Keep the token in memory only."""
+
+    session_id: str
+    token: str
+
+
+class MessageIn(BaseModel):
+    """One message from the person."""
+
+    text: str = Field(min_length=1, max_length=2000)
+    lang: str | None = Field(default=None, max_length=8)
+
+    @field_validator("text")
+    @classmethod
+    def _readable_text(cls, value: str) -> str:
+        if (
+            any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value)
+            or "\ufffd" in value
+        ):
+            raise ValueError("the message contains characters that cannot be read")
+        value = value.strip()
+        if not value:
+            raise ValueError("the message is empty")
+        return value
+
+
+class Button(BaseModel):
+    """A suggested reply: show `title`, send `payload`."""
+
+    title: str
+    payload: str
+
+
+class Reply(BaseModel):
+    """One bot message."""
+
+    text: str
+    buttons: list[Button] | None = None
+
+
+class MessageOut(BaseModel):
+    """The bot's answer to one message."""
+
+    replies: list[Reply]
+    lang: str
+    handoff: Literal["none", "queued", "active"]
+
+
+@router.get("/widget/config", response_model=WidgetConfig)
+async def widget_config(settings: SettingsDep, texts: TextsDep) -> WidgetConfig:
+    """Languages, labels and the quick-exit address."""
+    return WidgetConfig(
+        default_lang=texts.default,
+        languages=[
+            LanguageOut(code=lang.code, name=lang.name, dir=lang.dir)  # type: ignore[arg-type]
+            for lang in texts.languages.values()
+        ],
+        exit_url=settings.exit_url,
+        texts={code: lang.widget for code, lang in texts.languages.items()},
+    )
+
+
+@router.post("/sessions", status_code=201, response_model=SessionOut)
+async def create_session(
+    sessions: SessionsDep, texts: TextsDep, body: SessionIn | None = None
+) -> SessionOut:
+    """Start an anonymous conversation."""
+    lang = body.lang if body and body.lang else texts.default
+    if not texts.supports(lang):
+        raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
+    session_id, token = await sessions.create(lang)
+    return SessionOut(session_id=session_id, token=token)
+
+
+@router.post(
+    "/sessions/{session_id}/messages",
+    response_model=MessageOut,
+    response_model_exclude_none=True,
+    responses={401: {}, 404: {}, 422: {}, 503: {}},
+)
+async def post_message(
+    session_id: SessionId,
+    body: MessageIn,
+    token: TokenDep,
+    sessions: SessionsDep,
+    conversation: ConversationDep,
+    texts: TextsDep,
+) -> MessageOut:
+    """Send a message and get the bot's replies."""
+    if body.lang is not None and not texts.supports(body.lang):
+        raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
+    session = await sessions.authenticate(session_id, token)
+    result = await conversation.turn(session, body.text, body.lang)
+    return MessageOut(
+        replies=[Reply(**reply) for reply in result.replies],
+        lang=result.lang,
+        handoff=result.handoff,  # type: ignore[arg-type]
+    )
+
+
+@router.delete(
+    "/sessions/{session_id}", status_code=204, response_class=Response, responses={401: {}, 404: {}}
+)
+async def delete_session(session_id: SessionId, token: TokenDep, sessions: SessionsDep) -> Response:
+    """Erase everything about the conversation now (the quick exit calls this)."""
+    await sessions.authenticate(session_id, token)
+    await sessions.erase(session_id)
+    return Response(status_code=204)

@@ -1,0 +1,101 @@
+"""Anonymous widget sessions in Redis: a random id and a token whose hash alone is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from bot.errors import NotFound, Unauthorized
+from bot.store import Keys
+
+HANDOFF_NONE = "none"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    """What the gateway keeps about a conversation: nothing about the person or the client."""
+
+    id: str
+    lang: str
+    rasa_lang: str
+    handoff: str
+    handoff_id: str
+
+
+class SessionStore:
+    """Create, authenticate, update and erase sessions; every write refreshes the TTL."""
+
+    def __init__(self, redis: Redis, keys: Keys, ttl_seconds: int) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._ttl = ttl_seconds
+
+    async def create(self, lang: str) -> tuple[str, str]:
+        """A new session; returns (session_id, token). Only the token's hash is stored."""
+        session_id = secrets.token_urlsafe(16)
+        token = secrets.token_urlsafe(32)
+        key = self._keys.session(session_id)
+        fields = {
+            "token_hash": _hash_token(token),
+            "lang": lang,
+            "rasa_lang": "",
+            "handoff": HANDOFF_NONE,
+            "handoff_id": "",
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+        return session_id, token
+
+    async def authenticate(self, session_id: str, token: str | None) -> Session:
+        """The session if `token` is its token; 404 when unknown or expired, 401 when wrong."""
+        data = await self._redis.hgetall(self._keys.session(session_id))
+        if not data:
+            raise NotFound("This conversation does not exist or has ended. Start a new one.")
+        if not token or not hmac.compare_digest(_hash_token(token), data.get("token_hash", "")):
+            raise Unauthorized("The token does not match this conversation.")
+        return Session(
+            id=session_id,
+            lang=data.get("lang", ""),
+            rasa_lang=data.get("rasa_lang", ""),
+            handoff=data.get("handoff", HANDOFF_NONE),
+            handoff_id=data.get("handoff_id", ""),
+        )
+
+    async def update(self, session_id: str, **fields: str) -> None:
+        """Change fields of an existing session and keep it alive for another TTL."""
+        key = self._keys.session(session_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def touch(self, session_id: str) -> None:
+        """Keep a session that is in use alive."""
+        await self._redis.expire(self._keys.session(session_id), self._ttl)
+
+    async def handoff_state(self, session_id: str) -> str:
+        """The session's handoff state as stored now (the action server may have changed it)."""
+        state = await self._redis.hget(self._keys.session(session_id), "handoff")
+        return state or HANDOFF_NONE
+
+    async def erase(self, session_id: str) -> None:
+        """Delete everything about the session now: its hash, its handoff and Rasa's tracker."""
+        session_key = self._keys.session(session_id)
+        handoff_id = await self._redis.hget(session_key, "handoff_id")
+        keys = [session_key, self._keys.rasa_tracker(session_id)]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if handoff_id:
+                keys.append(self._keys.handoff(handoff_id))
+                pipe.lrem(self._keys.handoff_queue(), 0, handoff_id)
+            pipe.delete(*keys)
+            await pipe.execute()
