@@ -28,7 +28,8 @@ class Texts:
     def __init__(self, languages: dict[str, Language], default: str) -> None:
         if default not in languages:
             raise ValueError(f"default language {default!r} has no texts file")
-        self.languages = languages
+        # The default language first: the widget's picker lists them in this order.
+        self.languages = dict(sorted(languages.items(), key=lambda item: item[0] != default))
         self.default = default
 
     @classmethod

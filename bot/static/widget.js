@@ -71,7 +71,8 @@
     for (var k = 0; k < speakers.length; k++) {
       speakers[k].textContent = speakerLabel(speakers[k].getAttribute("data-who"));
     }
-    var title = t("title");
+    // A plain tab title: someone glancing at the screen or the history sees only "Chatt".
+    var title = t("page_title");
     if (title !== null && !state.exiting) document.title = title;
     var info = languageInfo(state.lang);
     document.documentElement.lang = state.lang;

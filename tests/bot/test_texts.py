@@ -57,3 +57,17 @@ def test_every_language_has_the_same_widget_labels_and_replies():
         assert set(language.replies) == set(reference.replies), language.code
         assert "112" in language.replies["danger"]
         assert "112" in language.replies["safe_fallback"]
+
+
+def test_widget_page_ships_the_default_language_labels_from_the_texts_file(repo_root):
+    """index.html carries the Swedish labels so 112 and the exit show before any script runs."""
+    html = (repo_root / "bot/static/index.html").read_text(encoding="utf-8")
+    shipped = dict(re.findall(r'data-text="(\w+)"[^>]*>([^<]+)<', html))
+    widget = Texts.load(Settings().texts_dir, "sv").languages["sv"].widget
+    assert shipped, "no labels found in index.html"
+    assert {key: widget[key] for key in shipped} == shipped
+
+
+async def test_widget_config_lists_the_default_language_first(client):
+    config = (await client.get("/api/v1/widget/config")).json()
+    assert config["languages"][0]["code"] == "sv"
