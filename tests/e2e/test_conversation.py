@@ -88,10 +88,25 @@ def test_asking_for_a_human_queues_the_conversation(api, redis_url, response_tex
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_not_understood_is_honest_and_shows_help(api, response_texts, lang):
+def test_unknown_language_gets_the_honest_fallback_with_helplines(api, response_texts, lang):
+    """A script the model has never seen gives it nothing to go on: FallbackClassifier's path."""
+    chat = Chat(api)
+    chat.say("hej" if lang == "sv" else "hello", lang=lang)
+    body = chat.say("Привет, мне нужна помощь")
+    assert body["lang"] == lang
+    text = body["replies"][0]["text"]
+    assert text in response_texts("utter_not_understood", lang)
+    assert "112" in text and "116 111" in text
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_gibberish_gets_an_honest_answer_with_112(api, response_texts, lang):
     chat = Chat(api)
     body = chat.say(CASES[lang]["gibberish"], lang=lang)
-    assert body["replies"][0]["text"] in response_texts("utter_not_understood", lang)
+    honest = response_texts("utter_not_understood", lang) + response_texts(
+        "utter_out_of_scope", lang
+    )
+    assert body["replies"][0]["text"] in honest
     assert "112" in body["replies"][0]["text"]
 
 
