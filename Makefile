@@ -60,7 +60,7 @@ format: $(VENV)/.installed ## format the code
 
 test-rasa: $(MODEL) ## rasa data validate + the test stories in every language
 	$(RASA) data validate --config config.yml --domain nlu/domain.yml --data nlu/data --fail-on-warnings
-	$(RASA) test core --stories tests/stories --model $(MODEL) \
+	$(RASA) test core --e2e --stories tests/stories --model $(MODEL) \
 	  --fail-on-prediction-errors --out results/core --quiet
 
 test-unit: setup ## fast tests: gateway (real Redis), actions, danger net; no model needed
