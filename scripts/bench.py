@@ -36,6 +36,9 @@ MESSAGES = [
     "how do I make a report to social services as a teacher",
     "tack",
 ]
+# Messages per conversation: real chats are short, and Rasa's Redis tracker store rewrites the
+# whole history on every message, so one endless conversation would measure that instead.
+CONVERSATION_LENGTH = 8
 GATEWAY = "gateway (whole path)"
 DEFAULT_RASA = "rasa webhook, default config"
 
@@ -63,11 +66,12 @@ class Result:
 
 
 async def _gateway_client(http: httpx.AsyncClient, base: str, count: int, out: list[float]) -> int:
-    session = (await http.post(f"{base}/api/v1/sessions")).json()
-    url = f"{base}/api/v1/sessions/{session['session_id']}/messages"
-    headers = {"Authorization": f"Bearer {session['token']}"}
     errors = 0
     for i in range(count):
+        if i % CONVERSATION_LENGTH == 0:
+            session = (await http.post(f"{base}/api/v1/sessions")).json()
+            url = f"{base}/api/v1/sessions/{session['session_id']}/messages"
+            headers = {"Authorization": f"Bearer {session['token']}"}
         start = time.perf_counter()
         response = await http.post(url, json={"text": MESSAGES[i % len(MESSAGES)]}, headers=headers)
         out.append(time.perf_counter() - start)
@@ -76,9 +80,10 @@ async def _gateway_client(http: httpx.AsyncClient, base: str, count: int, out: l
 
 
 async def _rasa_client(http: httpx.AsyncClient, base: str, count: int, out: list[float]) -> int:
-    sender = secrets.token_urlsafe(16)
     errors = 0
     for i in range(count):
+        if i % CONVERSATION_LENGTH == 0:
+            sender = secrets.token_urlsafe(16)
         body = {"sender": sender, "message": MESSAGES[i % len(MESSAGES)]}
         start = time.perf_counter()
         response = await http.post(f"{base}/webhooks/rest/webhook", json=body)
