@@ -60,14 +60,3 @@ class HandoffQueue:
         if status == "missing":
             raise NotFound("This conversation does not exist or has ended.")
         return Enqueued(handoff_id=existing_id, already_queued=status == "existing")
-
-    async def queued_ids(self) -> list[str]:
-        """Queued handoff ids, oldest first."""
-        return await self._redis.lrange(self._keys.handoff_queue(), 0, -1)
-
-    async def get(self, handoff_id: str) -> dict[str, str]:
-        """One handoff's fields; 404 when it does not exist."""
-        data = await self._redis.hgetall(self._keys.handoff(handoff_id))
-        if not data:
-            raise NotFound("No such handoff.")
-        return data
