@@ -9,7 +9,9 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 MODEL := models/current.tar.gz
 RASA := $(RASA_VENV)/bin/rasa
-TRAINING_DATA := config.yml nlu/domain.yml $(wildcard nlu/data/*.yml)
+DOMAIN := build/domain.yml
+DOMAIN_SOURCES := nlu/domain.yml nlu/languages.yml $(wildcard nlu/responses/*.yml)
+TRAINING_DATA := config.yml $(DOMAIN_SOURCES) $(wildcard nlu/data/*.yml)
 PIP_QUIET := --quiet --disable-pip-version-check
 
 export RASA_TELEMETRY_ENABLED := false
@@ -36,8 +38,12 @@ $(RASA_VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed ## create both virtual environments
 
-$(MODEL): $(RASA_VENV)/.installed $(TRAINING_DATA)
-	$(RASA) train --config config.yml --domain nlu/domain.yml --data nlu/data \
+# Rasa's domain, joined from nlu/domain.yml and one response file per language (checked).
+$(DOMAIN): $(RASA_VENV)/.installed scripts/build_domain.py $(DOMAIN_SOURCES)
+	$(RASA_VENV)/bin/python scripts/build_domain.py --out $@
+
+$(MODEL): $(RASA_VENV)/.installed $(DOMAIN) $(TRAINING_DATA)
+	$(RASA) train --config config.yml --domain $(DOMAIN) --data nlu/data \
 	  --out models --fixed-model-name current --quiet
 
 train: $(MODEL) ## train the Rasa model if the training data changed
@@ -59,13 +65,13 @@ format: $(VENV)/.installed ## format the code
 	$(VENV)/bin/ruff check --fix bot actions tests scripts
 
 test-rasa: $(MODEL) ## rasa data validate + the test stories in every language
-	$(RASA) data validate --config config.yml --domain nlu/domain.yml --data nlu/data --fail-on-warnings
+	$(RASA) data validate --config config.yml --domain $(DOMAIN) --data nlu/data --fail-on-warnings
 	$(RASA) test core --e2e --stories tests/stories --model $(MODEL) \
 	  --fail-on-prediction-errors --out results/core --quiet
 
 test-unit: setup ## fast tests: gateway (real Redis), actions, danger net; no model needed
 	$(RASA_VENV)/bin/python -m pytest tests/actions -m "not e2e" -q
-	$(VENV)/bin/python -m pytest tests/bot -m "not e2e" -q
+	$(VENV)/bin/python -m pytest tests/bot tests/scripts -m "not e2e" -q
 
 test-e2e: setup $(MODEL) browser ## end to end: real model, Rasa, actions, gateway, headless chromium
 	$(VENV)/bin/python -m pytest tests/e2e -m e2e -q
@@ -74,13 +80,13 @@ test: lint test-unit test-rasa test-e2e ## everything CI runs
 	@echo "make test: all suites passed"
 
 DEFAULT_MODEL := models/default-config.tar.gz
-$(DEFAULT_MODEL): $(RASA_VENV)/.installed scripts/bench_default_config.yml $(TRAINING_DATA)
+$(DEFAULT_MODEL): $(RASA_VENV)/.installed scripts/bench_default_config.yml $(DOMAIN) $(TRAINING_DATA)
 	@mkdir -p models && cp scripts/bench_default_config.yml models/default-config.yml
-	$(RASA) train --config models/default-config.yml --domain nlu/domain.yml --data nlu/data \
+	$(RASA) train --config models/default-config.yml --domain $(DOMAIN) --data nlu/data \
 	  --out models --fixed-model-name default-config --quiet
 
 bench: setup $(MODEL) $(DEFAULT_MODEL) ## throughput and latency: gateway vs Rasa webhook vs default-config Rasa
 	$(VENV)/bin/python scripts/bench.py
 
 clean: ## remove models, results and logs (keeps the venvs)
-	rm -rf models results .run .pytest_cache
+	rm -rf build models results .run .pytest_cache

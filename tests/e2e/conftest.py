@@ -54,18 +54,11 @@ def api(gateway_url: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def response_texts() -> Callable[[str, str], list[str]]:
-    """The texts of a domain response for a language, to compare replies against."""
-    domain = yaml.safe_load((REPO_ROOT / "nlu/domain.yml").read_text(encoding="utf-8"))
+    """The texts of a response in a language (nlu/responses/<lang>.yml), to compare replies."""
 
     def texts(name: str, lang: str) -> list[str]:
-        variations = domain["responses"][name]
-        return [
-            v["text"]
-            for v in variations
-            if any(
-                c.get("name") == "language" and c.get("value") == lang
-                for c in v.get("condition", [])
-            )
-        ]
+        path = REPO_ROOT / "nlu/responses" / f"{lang}.yml"
+        responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
+        return [variation["text"] for variation in responses[name]]
 
     return texts
