@@ -1,10 +1,13 @@
-"""The `hrv-guide` command: `run` (the whole stack) and `serve` (the gateway alone)."""
+"""The `hrv-guide` command: `run` (the whole stack), `serve` (the gateway alone) and
+`staff add|remove|audit` (staff accounts and the audit log, in the Redis at REDIS_URL)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
 
 from bot.config import get_settings
 
@@ -45,13 +48,70 @@ def run() -> int:
     return run_forever(get_settings())
 
 
+async def _staff(action: str, name: str | None) -> int:
+    from bot.audit import AuditLog
+    from bot.errors import ApiError
+    from bot.handoff import Handoffs
+    from bot.staff_auth import StaffAuth
+    from bot.store import Keys, connect
+
+    settings = get_settings()
+    redis = connect(settings.redis_url)
+    keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
+    audit = AuditLog(redis, keys, settings.audit_ttl_seconds)
+    auth = StaffAuth(
+        redis,
+        keys,
+        audit,
+        account_ttl_seconds=settings.staff_account_ttl_seconds,
+        idle_seconds=settings.staff_session_idle_seconds,
+        absolute_seconds=settings.staff_session_absolute_seconds,
+        max_failures=settings.staff_login_max_failures,
+        failure_window_seconds=settings.staff_login_window_seconds,
+    )
+    try:
+        if action == "add" and name:
+            token = await auth.add(name)
+            print(f"Staff account {name!r} created. Its token is shown once, on the next line:")
+            print(token)
+        elif action == "remove" and name:
+            if not await auth.remove(name):
+                print(f"No staff account {name!r}.", file=sys.stderr)
+                return 1
+            handoffs = Handoffs(redis, keys, settings.session_ttl_seconds)
+            await handoffs.sign_off(name)  # their conversations go back to the queue
+            print(f"Staff account {name!r} removed; its sessions are revoked.")
+        else:
+            for entry in await audit.recent(200):
+                at = datetime.fromtimestamp(int(entry.get("at", 0)) / 1000, UTC)
+                line = f"{at:%Y-%m-%d %H:%M:%S}Z {entry.get('who', '')} {entry.get('action', '')}"
+                print(f"{line} {entry.get('handoff', '')}".rstrip())
+        return 0
+    except ApiError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    finally:
+        await redis.aclose()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hrv-guide` command."""
     parser = argparse.ArgumentParser(prog="hrv-guide", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the whole service and print the widget's address")
     commands.add_parser("serve", help="start the gateway alone (Rasa must be running)")
+    staff = commands.add_parser("staff", help="staff accounts and the audit log")
+    staff_actions = staff.add_subparsers(dest="action", required=True)
+    staff_actions.add_parser("add", help="create an account; prints its token once").add_argument(
+        "name"
+    )
+    staff_actions.add_parser("remove", help="delete an account, revoke its sessions").add_argument(
+        "name"
+    )
+    staff_actions.add_parser("audit", help="print the newest audit log entries")
     args = parser.parse_args(argv)
+    if args.command == "staff":
+        return asyncio.run(_staff(args.action, getattr(args, "name", None)))
     return {"run": run, "serve": serve}[args.command]()
 
 

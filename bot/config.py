@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.hours import OpeningHours
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 _PLACEHOLDER_PREFIX = "dev-"
 
@@ -43,6 +45,32 @@ class Settings(BaseSettings):
     texts_dir: Path = PACKAGE_DIR / "texts"
     danger_patterns_file: Path = PACKAGE_DIR / "data" / "danger.yml"
     language_markers_file: Path = PACKAGE_DIR / "data" / "language_markers.yml"
+
+    # Human handoff (bot/handoff.py). Opening hours of the staffed chat, in handoff_timezone:
+    # "" means no fixed hours (whether someone answers depends on staff being signed in), else
+    # e.g. "mon-fri 09:00-16:00; sat 10:00-14:00". No hours are ever shown to people.
+    handoff_hours: str = ""
+    handoff_timezone: str = "Europe/Stockholm"
+    # After this long without a claim the person is told honestly and may keep the place or leave.
+    handoff_wait_seconds: int = Field(default=180, ge=10)
+    # A claim holds a lease renewed by the console's heartbeat; a lapsed one requeues the chat.
+    handoff_lease_seconds: int = Field(default=45, ge=5)
+    handoff_sweep_seconds: float = Field(default=2.0, gt=0)
+    # Staff accounts (bot/staff_auth.py). Sign-in exchanges the account token for a session.
+    staff_session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    staff_session_absolute_seconds: int = Field(default=12 * 3600, ge=300)
+    # An account not used for this long expires (every key expires; dormant accounts too).
+    staff_account_ttl_seconds: int = Field(default=90 * 24 * 3600, ge=3600)
+    staff_login_max_failures: int = Field(default=5, ge=1)
+    staff_login_window_seconds: int = Field(default=15 * 60, ge=10)
+    # A staff member counts as on duty while their console's heartbeat is this recent.
+    staff_on_duty_seconds: int = Field(default=30, ge=5)
+    audit_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+
+    @model_validator(mode="after")
+    def _check_opening_hours(self) -> Settings:
+        OpeningHours.parse(self.handoff_hours, self.handoff_timezone)
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

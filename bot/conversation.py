@@ -1,4 +1,9 @@
-"""One turn of a conversation: language -> danger net -> Rasa -> replies, with safe fallbacks."""
+"""One turn of a conversation: language -> danger net -> handoff? -> Rasa -> replies.
+
+While a human handoff is queued or active the bot is silent: the person's text goes to the
+handoff's transcript for the staff member, never to Rasa, and Rasa's tracker holds a `pause`
+until the handoff ends (then a `resume`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.danger import DangerNet
+from bot.handoff import OPEN_STATES, Handoffs
 from bot.language import LanguageDetector
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.sessions import Session, SessionStore
@@ -41,15 +47,22 @@ class Conversation:
         danger: DangerNet,
         detector: LanguageDetector,
         texts: Texts,
+        handoffs: Handoffs,
     ) -> None:
+        self._handoffs = handoffs
         self._sessions = sessions
         self._rasa = rasa
         self._danger = danger
         self._detector = detector
         self._texts = texts
 
-    async def turn(self, session: Session, text: str, requested_lang: str | None) -> TurnResult:
-        """Answer one message; 112 first on danger, the safe reply when Rasa fails."""
+    async def turn(
+        self, session: Session, text: str, requested_lang: str | None, msg_id: str | None = None
+    ) -> TurnResult:
+        """Answer one message; 112 first on danger, the safe reply when Rasa fails.
+
+        `msg_id` (from the client) makes a retried message count once in a handoff.
+        """
         is_payload = bool(_PAYLOAD.match(text))
         if text.startswith("/") and not is_payload:
             text = text.lstrip("/ ") or text  # typed slashes are text, not commands
@@ -60,9 +73,18 @@ class Conversation:
         else:
             await self._sessions.touch(session.id)
 
+        if session.handoff in OPEN_STATES:
+            danger = bool(danger_lang)
+            to_staff = await self._to_staff(session, text, lang, danger, is_payload, msg_id)
+            if to_staff is not None:
+                return to_staff
+            # The handoff ended a moment ago: the bot answers this message.
+
         flags: list[str] = []
         bot_replies: list[dict[str, Any]] = []
         try:
+            if session.rasa_paused:
+                await self.resume_bot(session.id, strict=True)
             if lang != session.rasa_lang:
                 await self._rasa.set_slot(session.id, "language", lang)
                 await self._sessions.update(session.id, rasa_lang=lang)
@@ -81,7 +103,61 @@ class Conversation:
             replies.append({"text": self._texts.reply("safe_fallback", lang)})
         logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
         handoff = await self._sessions.handoff_state(session.id)
+        if handoff in OPEN_STATES:  # Rasa's action queued the conversation during this turn
+            await self.pause_bot(session.id)
         return TurnResult(replies=replies, lang=lang, handoff=handoff, flags=flags)
+
+    async def _to_staff(
+        self,
+        session: Session,
+        text: str,
+        lang: str,
+        danger: bool,
+        is_payload: bool,
+        msg_id: str | None,
+    ) -> TurnResult | None:
+        """The person's message goes to the staff member; None when the handoff has ended."""
+        flags = ["handoff"]
+        replies: list[dict[str, Any]] = []
+        if danger:  # a person in a handoff still gets 112 at once, from the gateway
+            flags.append("danger")
+            replies.append({"text": self._texts.reply("danger", lang)})
+        if is_payload:  # a button from earlier: not a message for the staff member
+            state: str | None = session.handoff
+        else:
+            state = await self._handoffs.post_from_person(
+                session.handoff_id, session.id, text, msg_id, ["danger"] if danger else []
+            )
+        if state is None:
+            return None
+        if not session.rasa_paused:
+            await self.pause_bot(session.id)
+        logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
+        return TurnResult(replies=replies, lang=lang, handoff=state, flags=flags)
+
+    async def pause_bot(self, session_id: str) -> None:
+        """Append `pause` to Rasa's tracker; a failure is retried at the next turn."""
+        try:
+            await self._rasa.pause(session_id)
+        except RasaUnavailable:
+            logger.warning("rasa_pause_failed")
+            return
+        await self._sessions.set_rasa_paused(session_id, True)
+
+    async def resume_bot(self, session_id: str, strict: bool = False) -> None:
+        """Append `resume` to Rasa's tracker (after a handoff ends).
+
+        When Rasa cannot be reached the flag stays, and the next turn tries again first
+        (`strict` lets that turn fall back to the safe reply).
+        """
+        try:
+            await self._rasa.resume(session_id)
+        except RasaUnavailable:
+            logger.warning("rasa_resume_failed")
+            if strict:
+                raise
+            return
+        await self._sessions.set_rasa_paused(session_id, False)
 
     def _choose_language(
         self,

@@ -10,8 +10,10 @@ from fastapi import Depends, Header, Request
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.errors import Unauthorized
-from bot.handoff import HandoffQueue
+from bot.handoff import Handoffs
+from bot.handoff_events import EventReader
 from bot.sessions import SessionStore
+from bot.staff_auth import StaffAuth, StaffMember
 from bot.texts import Texts
 
 
@@ -38,9 +40,19 @@ def get_conversation(request: Request) -> Conversation:
     return request.app.state.conversation
 
 
-def get_handoffs(request: Request) -> HandoffQueue:
-    """The handoff queue."""
+def get_handoffs(request: Request) -> Handoffs:
+    """The handoff state machine."""
     return request.app.state.handoffs
+
+
+def get_events(request: Request) -> EventReader:
+    """The reader of handoff streams."""
+    return request.app.state.events
+
+
+def get_staff_auth(request: Request) -> StaffAuth:
+    """Staff accounts and console sessions."""
+    return request.app.state.staff_auth
 
 
 def get_texts(request: Request) -> Texts:
@@ -52,7 +64,9 @@ TokenDep = Annotated[str | None, Depends(bearer_token)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
 ConversationDep = Annotated[Conversation, Depends(get_conversation)]
-HandoffsDep = Annotated[HandoffQueue, Depends(get_handoffs)]
+HandoffsDep = Annotated[Handoffs, Depends(get_handoffs)]
+EventsDep = Annotated[EventReader, Depends(get_events)]
+StaffAuthDep = Annotated[StaffAuth, Depends(get_staff_auth)]
 TextsDep = Annotated[Texts, Depends(get_texts)]
 
 
@@ -64,3 +78,11 @@ def require_service(settings: SettingsDep, token: TokenDep) -> None:
 
 
 ServiceDep = Annotated[None, Depends(require_service)]
+
+
+async def require_staff(auth: StaffAuthDep, token: TokenDep) -> StaffMember:
+    """A signed-in staff member (console session token); 401 otherwise."""
+    return await auth.authenticate(token)
+
+
+StaffDep = Annotated[StaffMember, Depends(require_staff)]

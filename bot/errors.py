@@ -45,6 +45,27 @@ class NotFound(ApiError):
     code = "not_found"
 
 
+class Forbidden(ApiError):
+    """Authenticated, but this object belongs to someone else."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(ApiError):
+    """The object is not in a state that allows this (claimed already, ended)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class TooManyRequests(ApiError):
+    """Too many attempts; try again later."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+
 class ServiceUnavailable(ApiError):
     """A backing service (Redis) failed; the body still carries the helplines."""
 

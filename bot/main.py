@@ -2,40 +2,63 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
 
+from bot.audit import AuditLog
 from bot.config import PACKAGE_DIR, Settings, get_settings
 from bot.conversation import Conversation
 from bot.danger import DangerNet
 from bot.errors import error_body, install_error_handlers
-from bot.handoff import HandoffQueue
+from bot.handoff import Handoffs
+from bot.handoff_events import EventReader
+from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.rasa_client import RasaClient
-from bot.routes import internal, pages, widget
+from bot.routes import internal, pages, staff, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
+from bot.staff_auth import StaffAuth
 from bot.store import Keys, connect
 from bot.texts import Texts
 
 logger = logging.getLogger(__name__)
 
 
+async def _sweep_forever(handoffs: Handoffs, every_seconds: float, stop: asyncio.Event) -> None:
+    """Requeue lapsed leases and tell long waiters, in every gateway process (atomic steps)."""
+    while not stop.is_set():
+        try:
+            await handoffs.sweep()
+        except RedisError as error:
+            logger.warning("handoff_sweep_failed kind=%s", type(error).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_seconds)
+
+
 def create_app(
-    settings: Settings | None = None, rasa_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None,
+    rasa_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """Build the gateway; nothing connects until the lifespan starts.
 
-    `rasa_transport` lets unit tests answer for Rasa without a model.
+    `rasa_transport` lets unit tests answer for Rasa without a model; `clock` lets them move
+    time for leases, waiting limits and opening hours.
     """
     settings = settings or get_settings()
     texts = Texts.load(settings.texts_dir, settings.default_lang)
+    hours = OpeningHours.parse(settings.handoff_hours, settings.handoff_timezone)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,17 +76,51 @@ def create_app(
         app.state.texts = texts
         app.state.redis = redis
         app.state.sessions = sessions
-        app.state.handoffs = HandoffQueue(redis, keys, settings.session_ttl_seconds)
+        handoffs = Handoffs(
+            redis,
+            keys,
+            settings.session_ttl_seconds,
+            hours=hours,
+            wait_seconds=settings.handoff_wait_seconds,
+            lease_seconds=settings.handoff_lease_seconds,
+            on_duty_seconds=settings.staff_on_duty_seconds,
+            audit_ttl_seconds=settings.audit_ttl_seconds,
+            clock=clock,
+        )
+        audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
+        app.state.handoffs = handoffs
+        app.state.events = EventReader(redis, keys)
+        app.state.audit = audit
+        app.state.staff_auth = StaffAuth(
+            redis,
+            keys,
+            audit,
+            account_ttl_seconds=settings.staff_account_ttl_seconds,
+            idle_seconds=settings.staff_session_idle_seconds,
+            absolute_seconds=settings.staff_session_absolute_seconds,
+            max_failures=settings.staff_login_max_failures,
+            failure_window_seconds=settings.staff_login_window_seconds,
+            clock=clock,
+        )
         app.state.conversation = Conversation(
             sessions,
             rasa,
             DangerNet.load(settings.danger_patterns_file),
             LanguageDetector.load(settings.language_markers_file),
             texts,
+            handoffs,
+        )
+        stop = asyncio.Event()
+        sweeper = asyncio.create_task(
+            _sweep_forever(handoffs, settings.handoff_sweep_seconds, stop)
         )
         try:
             yield
         finally:
+            # A flag, not only cancel(): redis-py can swallow a cancellation mid-command.
+            stop.set()
+            await asyncio.wait({sweeper}, timeout=5)
+            sweeper.cancel()
             await http.aclose()
             await redis.aclose()
 
@@ -91,6 +148,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.include_router(widget.router)
     app.include_router(internal.router)
+    app.include_router(staff.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app

@@ -51,8 +51,20 @@ class RasaClient:
         event = {"event": "slot", "name": name, "value": value}
         await self._post(f"/conversations/{sender}/tracker/events", event, authenticated=True)
 
-    async def _post(self, path: str, body: Any, authenticated: bool = False) -> Any:
-        params = {"token": self._token} if authenticated else None
+    async def pause(self, sender: str) -> None:
+        """Record in Rasa's tracker that a human has the conversation (no bot actions run)."""
+        await self._post(f"/conversations/{sender}/tracker/events", {"event": "pause"}, True, True)
+
+    async def resume(self, sender: str) -> None:
+        """Record in Rasa's tracker that the bot has the conversation again."""
+        await self._post(f"/conversations/{sender}/tracker/events", {"event": "resume"}, True, True)
+
+    async def _post(
+        self, path: str, body: Any, authenticated: bool = False, no_events: bool = False
+    ) -> Any:
+        params: dict[str, str] | None = {"token": self._token} if authenticated else None
+        if params is not None and no_events:
+            params["include_events"] = "NONE"  # the answer would otherwise hold the whole tracker
         try:
             response = await self._http.post(
                 self._base + path, json=body, params=params, timeout=self._timeout

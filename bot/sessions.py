@@ -14,6 +14,13 @@ from bot.store import Keys
 
 HANDOFF_NONE = "none"
 
+_SET_PAUSED_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'rasa_paused', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -28,6 +35,7 @@ class Session:
     rasa_lang: str
     handoff: str
     handoff_id: str
+    rasa_paused: bool = False
 
 
 class SessionStore:
@@ -37,6 +45,7 @@ class SessionStore:
         self._redis = redis
         self._keys = keys
         self._ttl = ttl_seconds
+        self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
 
     async def create(self, lang: str) -> tuple[str, str]:
         """A new session; returns (session_id, token). Only the token's hash is stored."""
@@ -69,6 +78,7 @@ class SessionStore:
             rasa_lang=data.get("rasa_lang", ""),
             handoff=data.get("handoff", HANDOFF_NONE),
             handoff_id=data.get("handoff_id", ""),
+            rasa_paused=data.get("rasa_paused") == "1",
         )
 
     async def update(self, session_id: str, **fields: str) -> None:
@@ -88,14 +98,28 @@ class SessionStore:
         state = await self._redis.hget(self._keys.session(session_id), "handoff")
         return state or HANDOFF_NONE
 
+    async def set_rasa_paused(self, session_id: str, paused: bool) -> None:
+        """Remember whether Rasa's tracker holds a `pause`; never recreates an erased session."""
+        await self._set_if_exists(
+            keys=[self._keys.session(session_id)], args=["1" if paused else "", self._ttl]
+        )
+
     async def erase(self, session_id: str) -> None:
-        """Delete everything about the session now: its hash, its handoff and Rasa's tracker."""
+        """Delete everything about the session now: its hash, its handoff (with the transcript)
+        and Rasa's tracker."""
         session_key = self._keys.session(session_id)
         handoff_id = await self._redis.hget(session_key, "handoff_id")
         keys = [session_key, self._keys.rasa_tracker(session_id)]
         async with self._redis.pipeline(transaction=True) as pipe:
             if handoff_id:
-                keys.append(self._keys.handoff(handoff_id))
+                keys += [
+                    self._keys.handoff(handoff_id),
+                    self._keys.handoff_stream(handoff_id),
+                    self._keys.handoff_sent(handoff_id),
+                    self._keys.handoff_reader(handoff_id, "person"),
+                    self._keys.handoff_reader(handoff_id, "staff"),
+                ]
                 pipe.lrem(self._keys.handoff_queue(), 0, handoff_id)
+                pipe.zrem(self._keys.handoff_leases(), handoff_id)
             pipe.delete(*keys)
             await pipe.execute()

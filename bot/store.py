@@ -27,7 +27,7 @@ class Keys:
     rasa_tracker_prefix: str
 
     def session(self, session_id: str) -> str:
-        """Hash: token hash, language, handoff state."""
+        """Hash: token hash, language, handoff state, whether Rasa's tracker is paused."""
         return f"{self.prefix}:session:{session_id}"
 
     def handoff(self, handoff_id: str) -> str:
@@ -37,6 +37,50 @@ class Keys:
     def handoff_queue(self) -> str:
         """List of queued handoff ids, oldest first."""
         return f"{self.prefix}:handoff:queue"
+
+    def handoff_stream(self, handoff_id: str) -> str:
+        """Stream: the handoff's messages both ways and its system events (the transcript)."""
+        return f"{self.prefix}:handoff:{handoff_id}:stream"
+
+    def handoff_sent(self, handoff_id: str) -> str:
+        """Hash: client message id -> stream id, so a retried message is stored once."""
+        return f"{self.prefix}:handoff:{handoff_id}:sent"
+
+    def handoff_reader(self, handoff_id: str, side: str) -> str:
+        """String: the live connection that currently reads this side's events."""
+        return f"{self.prefix}:handoff:{handoff_id}:reader:{side}"
+
+    def handoff_leases(self) -> str:
+        """Sorted set: claimed handoff ids scored by when their lease runs out (ms)."""
+        return f"{self.prefix}:handoff:leases"
+
+    def staff_claims(self, name: str) -> str:
+        """Set: the handoff ids a staff member holds, renewed together by the heartbeat."""
+        return f"{self.prefix}:staff:claims:{name}"
+
+    def staff_account(self, name: str) -> str:
+        """Hash: a staff account (the token's scrypt hash and salt, never the token)."""
+        return f"{self.prefix}:staff:account:{name}"
+
+    def staff_account_sessions(self, name: str) -> str:
+        """Set: the hashes of the account's sign-in sessions, revoked with the account."""
+        return f"{self.prefix}:staff:account:{name}:sessions"
+
+    def staff_session(self, token_hash: str) -> str:
+        """Hash: one signed-in console (name, absolute expiry); the key expires when idle."""
+        return f"{self.prefix}:staff:session:{token_hash}"
+
+    def staff_on_duty(self) -> str:
+        """Sorted set: staff names scored by their console's last heartbeat (ms)."""
+        return f"{self.prefix}:staff:on_duty"
+
+    def staff_login_failures(self, name: str) -> str:
+        """Counter of failed sign-ins for a name in the current window."""
+        return f"{self.prefix}:staff:login_failures:{name}"
+
+    def audit(self) -> str:
+        """Stream: who claimed, released, closed, signed in, and when; never message content."""
+        return f"{self.prefix}:audit"
 
     def rasa_tracker(self, session_id: str) -> str:
         """Rasa's RedisTrackerStore key for this conversation."""

@@ -5,11 +5,21 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
-from bot.deps import ConversationDep, SessionsDep, SettingsDep, TextsDep, TokenDep
+from bot.deps import (
+    ConversationDep,
+    EventsDep,
+    HandoffsDep,
+    SessionsDep,
+    SettingsDep,
+    TextsDep,
+    TokenDep,
+)
 from bot.errors import BadInput
+from bot.handoff import OPEN_STATES, PERSON
+from bot.routes.streaming import cursor_of, event_stream, wants_stream
 
 router = APIRouter(prefix="/api/v1", tags=["widget"])
 
@@ -47,24 +57,34 @@ class SessionOut(BaseModel):
     token: str
 
 
+def readable_text(value: str) -> str:
+    """Refuse control characters and undecodable text; strip; refuse empty."""
+    if (
+        any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value)
+        or "\ufffd" in value
+    ):
+        raise ValueError("the message contains characters that cannot be read")
+    value = value.strip()
+    if not value:
+        raise ValueError("the message is empty")
+    return value
+
+
+# A client-chosen id per message: a retried message is stored once in a handoff.
+MessageId = Annotated[str | None, Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
 class MessageIn(BaseModel):
     """One message from the person."""
 
     text: str = Field(min_length=1, max_length=2000)
     lang: str | None = Field(default=None, max_length=8)
+    msg_id: MessageId = None
 
     @field_validator("text")
     @classmethod
     def _readable_text(cls, value: str) -> str:
-        if (
-            any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value)
-            or "\ufffd" in value
-        ):
-            raise ValueError("the message contains characters that cannot be read")
-        value = value.strip()
-        if not value:
-            raise ValueError("the message is empty")
-        return value
+        return readable_text(value)
 
 
 class Button(BaseModel):
@@ -86,6 +106,30 @@ class MessageOut(BaseModel):
 
     replies: list[Reply]
     lang: str
+    handoff: Literal["none", "queued", "active"]
+
+
+class EventOut(BaseModel):
+    """One event of a handoff: a staff message (`kind` text) or a change (joined, released …)."""
+
+    id: str
+    kind: str
+    sender: str = Field(alias="from")
+    text: str
+    flags: list[str]
+    at: int
+
+
+class EventsOut(BaseModel):
+    """Events after the cursor (polling), and the handoff's state now."""
+
+    events: list[EventOut]
+    handoff: Literal["none", "queued", "active"]
+
+
+class HandoffStateOut(BaseModel):
+    """The handoff's state after the person's request."""
+
     handoff: Literal["none", "queued", "active"]
 
 
@@ -133,7 +177,7 @@ async def post_message(
     if body.lang is not None and not texts.supports(body.lang):
         raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
     session = await sessions.authenticate(session_id, token)
-    result = await conversation.turn(session, body.text, body.lang)
+    result = await conversation.turn(session, body.text, body.lang, body.msg_id)
     return MessageOut(
         replies=[Reply(**reply) for reply in result.replies],
         lang=result.lang,
@@ -149,3 +193,56 @@ async def delete_session(session_id: SessionId, token: TokenDep, sessions: Sessi
     await sessions.authenticate(session_id, token)
     await sessions.erase(session_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/sessions/{session_id}/events",
+    response_model=EventsOut,
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        401: {},
+        404: {},
+    },
+)
+async def session_events(
+    session_id: SessionId,
+    request: Request,
+    token: TokenDep,
+    sessions: SessionsDep,
+    reader: EventsDep,
+    after: Annotated[str | None, Query(max_length=41)] = None,
+):  # type: ignore[no-untyped-def]
+    """The handoff's events for the person: staff messages and changes of state.
+
+    With `Accept: text/event-stream` a live stream (resume with `Last-Event-ID`); otherwise
+    JSON with the events after `after` (the polling fallback). The token goes in the
+    Authorization header, never in the address.
+    """
+    session = await sessions.authenticate(session_id, token)
+    cursor = cursor_of(request, after)
+    if wants_stream(request):
+        return event_stream(reader, session.handoff_id or None, PERSON, cursor)
+    events = await reader.backlog(session.handoff_id, PERSON, cursor) if session.handoff_id else []
+    return EventsOut(
+        events=[EventOut(**event.as_dict()) for event in events],
+        handoff=session.handoff,  # type: ignore[arg-type]
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/handoff/leave",
+    response_model=HandoffStateOut,
+    responses={401: {}, 404: {}},
+)
+async def leave_handoff(
+    session_id: SessionId,
+    token: TokenDep,
+    sessions: SessionsDep,
+    handoffs: HandoffsDep,
+    conversation: ConversationDep,
+) -> HandoffStateOut:
+    """Leave the queue (or the chat with a person) and go back to the bot; safe to repeat."""
+    session = await sessions.authenticate(session_id, token)
+    if session.handoff in OPEN_STATES and await handoffs.leave(session.handoff_id, session.id):
+        await conversation.resume_bot(session.id)
+    return HandoffStateOut(handoff=await sessions.handoff_state(session.id))  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from fastapi import FastAPI
 
 from bot.config import Settings
 from bot.launcher import redis_reachable, start_embedded_redis
@@ -86,16 +88,45 @@ def settings(redis_url: str) -> Settings:
     )
 
 
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand (leases, waiting limits, opening hours)."""
+
+    now: float = field(default_factory=time.time)
+
+    def __call__(self) -> float:
+        """The current fake time in Unix seconds."""
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+
 @pytest.fixture
-async def client(
-    settings: Settings, fake_rasa: FakeRasa, redis_client: redis.Redis
-) -> AsyncIterator[httpx.AsyncClient]:
+def clock() -> FakeClock:
+    """A fake clock starting now."""
+    return FakeClock()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, fake_rasa: FakeRasa, redis_client: redis.Redis, clock: FakeClock
+) -> AsyncIterator[FastAPI]:
+    """The app inside its lifespan, with Rasa faked and the clock in the test's hand."""
+    application = create_app(
+        settings, rasa_transport=httpx.MockTransport(fake_rasa.handler), clock=clock
+    )
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app inside its lifespan."""
-    app = create_app(settings, rasa_transport=httpx.MockTransport(fake_rasa.handler))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
-            yield http
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+        yield http
 
 
 @dataclass
@@ -124,3 +155,56 @@ async def session(client: httpx.AsyncClient) -> WidgetSession:
 def repo_root() -> Path:
     """The repository's top folder."""
     return Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class StaffConsole:
+    """A signed-in staff member, as the console holds them."""
+
+    name: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Authorization header of the console session."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def sign_in(app: FastAPI, client: httpx.AsyncClient):
+    """Create a staff account (as `hrv-guide staff add` does) and sign in with its token."""
+
+    async def make(name: str) -> StaffConsole:
+        account_token = await app.state.staff_auth.add(name)
+        response = await client.post("/api/v1/staff/login", json={"token": account_token})
+        assert response.status_code == 200, response.text
+        return StaffConsole(name=name, token=response.json()["token"])
+
+    return make
+
+
+@pytest.fixture
+def queue_session(client: httpx.AsyncClient):
+    """Put a widget session in the handoff queue, as the action server does."""
+
+    async def enqueue(session: WidgetSession, reason: str = "asked_for_human") -> str:
+        response = await client.post(
+            "/api/v1/internal/handoffs",
+            json={"session_id": session.id, "reason": reason, "lang": "sv"},
+            headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["handoff_id"]
+
+    return enqueue
+
+
+@pytest.fixture
+def new_session(client: httpx.AsyncClient):
+    """Make another anonymous session."""
+
+    async def make() -> WidgetSession:
+        body = (await client.post("/api/v1/sessions")).json()
+        return WidgetSession(id=body["session_id"], token=body["token"])
+
+    return make

@@ -1,0 +1,168 @@
+"""Delivery of a handoff's stream: at least once, never doubled for a client with a cursor,
+nothing lost when a reader dies before it acknowledges, and live streams over SSE."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.handoff import PERSON, STAFF
+from bot.handoff_events import EventReader
+from tests.bot.conftest import SERVICE_TOKEN
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+async def active_handoff(app, client, session, sign_in):
+    """A claimed handoff: (handoff_id, staff console)."""
+    staff = await sign_in("alice")
+    await client.post("/api/v1/staff/heartbeat", headers=staff.headers)  # on duty
+    queued = await client.post(
+        "/api/v1/internal/handoffs",
+        json={"session_id": session.id},
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+    )
+    handoff_id = queued.json()["handoff_id"]
+    claimed = await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=staff.headers)
+    assert claimed.status_code == 200
+    return handoff_id, staff
+
+
+async def _staff_says(client, staff, handoff_id, text):
+    response = await client.post(
+        f"/api/v1/handoffs/{handoff_id}/messages", json={"text": text}, headers=staff.headers
+    )
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+async def _next_event(stream):
+    while True:
+        event = await anext(stream)
+        if event is not None:
+            return event
+
+
+def _reader(app) -> EventReader:
+    return EventReader(app.state.redis, app.state.handoffs._keys, block_ms=200)
+
+
+async def test_a_reader_killed_before_it_acks_loses_nothing_and_doubles_nothing(
+    app, client, active_handoff, redis_client
+):
+    handoff_id, staff = active_handoff
+    stream_key = f"hrv:handoff:{handoff_id}:stream"
+    first = _reader(app).live(handoff_id, PERSON, None)
+    assert (await _next_event(first)).kind == "joined"  # the backlog
+    message_id = await _staff_says(client, staff, handoff_id, "ett")
+    delivered = await _next_event(first)
+    assert delivered.id == message_id
+    # The gateway dies here: the event went out, but the ack never happened.
+    await first.aclose()
+    assert redis_client.xpending(stream_key, PERSON)["pending"] == 1
+
+    # The client got it and reconnects with it as Last-Event-ID: no double.
+    second = _reader(app).live(handoff_id, PERSON, message_id)
+    follow_up = await _staff_says(client, staff, handoff_id, "två")
+    assert (await _next_event(second)).id == follow_up
+    await second.aclose()
+
+    # A client that never got it reconnects with the earlier cursor: it comes again.
+    third = _reader(app).live(handoff_id, PERSON, None)
+    ids = [(await _next_event(third)).id for _ in range(3)]
+    assert ids[1:] == [message_id, follow_up]
+    await third.aclose()
+
+
+async def test_pending_entries_of_a_dead_reader_go_to_the_next_one(
+    app, client, active_handoff, redis_client
+):
+    handoff_id, staff = active_handoff
+    stream_key = f"hrv:handoff:{handoff_id}:stream"
+    first = _reader(app).live(handoff_id, PERSON, None)
+    await _next_event(first)  # joined
+    message_id = await _staff_says(client, staff, handoff_id, "ett")
+    await _next_event(first)
+    await first.aclose()  # read through the group, never acknowledged
+    second = _reader(app).live(handoff_id, PERSON, message_id)
+    later = await _staff_says(client, staff, handoff_id, "två")
+    assert (await _next_event(second)).id == later  # from the backlog
+    last = await _staff_says(client, staff, handoff_id, "tre")
+    assert (await _next_event(second)).id == last  # through the group, after the pending one
+    # The dead reader's pending entry was skipped (the client has it) and acknowledged; only
+    # the entry on its way right now is still pending.
+    pending = redis_client.xpending_range(stream_key, PERSON, "-", "+", 10)
+    assert [p["message_id"] for p in pending] == [last]
+    await second.aclose()
+
+
+async def test_each_side_sees_only_what_is_meant_for_it(app, client, session, active_handoff):
+    handoff_id, staff = active_handoff
+    await client.post(
+        f"/api/v1/sessions/{session.id}/messages",
+        json={"text": "från personen"},
+        headers=session.headers,
+    )
+    await _staff_says(client, staff, handoff_id, "från personalen")
+    reader = _reader(app)
+    person = [(e.kind, e.sender, e.text) for e in await reader.backlog(handoff_id, PERSON, None)]
+    staff_side = [(e.kind, e.sender, e.text) for e in await reader.backlog(handoff_id, STAFF, None)]
+    assert person == [("joined", "system", ""), ("text", "staff", "från personalen")]
+    assert staff_side == [("joined", "system", ""), ("text", "person", "från personen")]
+
+
+async def test_a_newer_connection_takes_the_side_over(app, client, active_handoff):
+    handoff_id, staff = active_handoff
+    old = _reader(app).live(handoff_id, PERSON, None)
+    joined = await _next_event(old)
+    new = _reader(app).live(handoff_id, PERSON, joined.id)
+    message_id = await _staff_says(client, staff, handoff_id, "till den nya")
+    assert (await _next_event(new)).id == message_id
+    with pytest.raises(StopAsyncIteration):
+        await _next_event(old)
+    await new.aclose()
+
+
+def _parse_sse(body: str) -> list[dict]:
+    events = []
+    for block in body.split("\n\n"):
+        data = [line[6:] for line in block.split("\n") if line.startswith("data: ")]
+        if data:
+            events.append(json.loads("".join(data)))
+    return events
+
+
+async def test_sse_streams_until_the_handoff_ends_for_each_side(client, session, active_handoff):
+    handoff_id, staff = active_handoff
+    await _staff_says(client, staff, handoff_id, "<b>hej</b>")
+    await client.post(f"/api/v1/handoffs/{handoff_id}/release", headers=staff.headers)
+    stream = await client.get(
+        f"/api/v1/sessions/{session.id}/events",
+        headers={**session.headers, "Accept": "text/event-stream"},
+    )
+    assert stream.status_code == 200
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    assert stream.headers["cache-control"] == "no-store"
+    events = _parse_sse(stream.text)
+    assert [e["kind"] for e in events] == ["joined", "text", "released"]
+    assert events[1]["text"] == "<b>hej</b>"
+    resumed = await client.get(
+        f"/api/v1/sessions/{session.id}/events",
+        headers={
+            **session.headers,
+            "Accept": "text/event-stream",
+            "Last-Event-ID": events[1]["id"],
+        },
+    )
+    assert [e["kind"] for e in _parse_sse(resumed.text)] == ["released"]
+
+
+async def test_the_events_need_the_session_token_in_the_header(client, session, active_handoff):
+    url = f"/api/v1/sessions/{session.id}/events"
+    assert (await client.get(url)).status_code == 401
+    assert (await client.get(url, params={"token": session.token})).status_code == 401
+    assert (await client.get(url, headers={"Authorization": "Bearer wrong"})).status_code == 401
+    bad_cursor = await client.get(url, params={"after": "x" * 50}, headers=session.headers)
+    assert bad_cursor.status_code == 422
