@@ -43,10 +43,38 @@ class ActionRequestHuman(Action):
         return []
 
 
+# Intents whose name staff see under a plainer one; every other intent is shown as it is.
+_REASONS = {"immediate_danger": "danger", "nlu_fallback": "not_understood"}
+OFFER = "utter_offer_human"
+
+
 def _reason(tracker: Tracker) -> str:
-    """Why the bot escalates: the intent that led here, never a guess about the person."""
+    """Why the bot escalates: an intent name, never a guess about the person.
+
+    When the person accepted the bot's offer of a human, the reason is what made the bot offer
+    it (danger, repeated not-understood messages, threats); else what the person asked.
+    """
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    return "asked_for_human" if intent in (None, "talk_to_human") else str(intent)
+    if intent not in (None, "talk_to_human"):
+        return _REASONS.get(str(intent), str(intent))
+    offered_after = _intent_before_offer(tracker.events)
+    return _REASONS.get(offered_after, offered_after) if offered_after else "asked_for_human"
+
+
+def _intent_before_offer(events: list[dict[str, Any]]) -> str | None:
+    """The intent of the message the bot answered with an offer of a human, if the latest
+    message answered that offer."""
+    user_turns = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(user_turns) < 2:
+        return None
+    previous, latest = user_turns[-2], user_turns[-1]
+    offered = any(
+        e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == OFFER
+        for e in events[previous:latest]
+    )
+    if not offered:
+        return None
+    return ((events[previous].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
 async def _enqueue(settings: ActionSettings, payload: dict[str, str]) -> bool:

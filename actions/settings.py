@@ -17,6 +17,8 @@ class ActionSettings:
     gateway_url: str
     service_token: str
     request_timeout_seconds: float
+    # Offer a human after this many not-understood messages in a row.
+    offer_human_after_misses: int = 2
 
     @classmethod
     def from_env(cls) -> ActionSettings:
@@ -26,4 +28,5 @@ class ActionSettings:
             gateway_url=os.environ.get("HRV_GATEWAY_URL", "http://127.0.0.1:8000").rstrip("/"),
             service_token=os.environ.get("HRV_SERVICE_TOKEN", "dev-service-token"),
             request_timeout_seconds=float(os.environ.get("HRV_ACTION_TIMEOUT_SECONDS", "5")),
+            offer_human_after_misses=int(os.environ.get("HRV_OFFER_HUMAN_AFTER_MISSES", "2")),
         )

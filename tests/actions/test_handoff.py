@@ -8,7 +8,7 @@ import pytest
 from aiohttp import web
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionRequestHuman
+from actions.handoff import OFFER, ActionRequestHuman
 from actions.settings import ActionSettings
 
 pytestmark = pytest.mark.unit
@@ -60,7 +60,34 @@ async def test_escalation_after_danger_carries_the_intent_as_reason(gateway, mak
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("/immediate_danger", intent="immediate_danger")
     await ActionRequestHuman(_settings(gateway["url"])).run(dispatcher, tracker, {})
-    assert gateway["requests"][0][1]["reason"] == "immediate_danger"
+    assert gateway["requests"][0][1]["reason"] == "danger"
+
+
+def _user(intent: str) -> dict:
+    return {"event": "user", "text": "…", "parse_data": {"intent": {"name": intent}}}
+
+
+def _bot(response: str) -> dict:
+    return {"event": "bot", "text": "…", "metadata": {"utter_action": response}}
+
+
+@pytest.mark.parametrize(
+    ("before", "reason"),
+    [
+        ([_user("immediate_danger"), _bot("utter_immediate_danger"), _bot(OFFER)], "danger"),
+        ([_user("nlu_fallback"), _bot("utter_not_understood"), _bot(OFFER)], "not_understood"),
+        ([_user("threats_violence"), _bot(OFFER)], "threats_violence"),
+        ([_user("greet"), _bot("utter_greet")], "asked_for_human"),  # no offer: they asked
+        ([], "asked_for_human"),
+    ],
+)
+async def test_accepting_the_bots_offer_carries_what_made_the_bot_offer(
+    gateway, make_tracker, before, reason
+):
+    tracker = make_tracker("/talk_to_human", intent="talk_to_human")
+    tracker.events = [*before, _user("talk_to_human")]
+    await ActionRequestHuman(_settings(gateway["url"])).run(CollectingDispatcher(), tracker, {})
+    assert gateway["requests"][0][1]["reason"] == reason
 
 
 async def test_refused_or_unreachable_gateway_is_said_honestly(gateway, make_tracker):
