@@ -14,6 +14,13 @@
   var REQUEST_TIMEOUT_MS = 30000;
   // The session expired or was erased: start a new one and send the message again, once.
   var RENEW_SESSION_STATUSES = [401, 403, 404];
+  // Live events of a handoff: a fetch() stream (the token goes in a header, never in the URL,
+  // which EventSource cannot do), reconnecting with Last-Event-ID; polling when streams fail.
+  var EVENT_RETRY_MS = [1000, 2000, 4000, 8000];
+  var STREAM_FAILURES_BEFORE_POLLING = 3;
+  var POLL_MS = 2500;
+  var STREAM_SILENCE_MS = 45000; // the server sends a keep-alive every 15 s
+  var OPEN_HANDOFF = ["queued", "active"];
 
   var state = {
     config: null,
@@ -23,7 +30,10 @@
     busy: false,
     exiting: false,
     handoff: "none",
-    shiftPresses: []
+    shiftPresses: [],
+    // The handoff's event feed: the last event id seen (the cursor) and every id shown, so an
+    // event delivered twice (at least once delivery) is shown once.
+    feed: { running: false, cursor: null, seen: {}, failures: 0, polling: false, abort: null, timer: null }
   };
 
   var el = {};
@@ -182,8 +192,17 @@
     });
   }
 
-  function postMessage(text) {
-    var payload = { text: text };
+  // A random id per message, so a retried message is stored once on the server.
+  function newMessageId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
+  function postMessage(text, msgId) {
+    var payload = { text: text, msg_id: msgId };
     if (state.langPicked) payload.lang = state.lang;
     var session = state.session;
     return call(
@@ -196,17 +215,19 @@
 
   // Send one message: create the session lazily, renew it once if it expired.
   function deliver(text) {
+    var msgId = newMessageId();
     function withSession() {
       if (state.session) return Promise.resolve(null);
       return createSession();
     }
     return withSession().then(function (failure) {
       if (failure) return failure;
-      return postMessage(text).then(function (result) {
+      return postMessage(text, msgId).then(function (result) {
         if (RENEW_SESSION_STATUSES.indexOf(result.status) === -1 || state.exiting) return result;
         state.session = null;
+        stopFeed();
         return createSession().then(function (renewFailure) {
-          return renewFailure || postMessage(text);
+          return renewFailure || postMessage(text, msgId);
         });
       });
     });
@@ -215,16 +236,17 @@
   /* ---------- the message log ---------- */
 
   function speakerLabel(who) {
-    var label = t(who === "user" ? "you" : "bot");
+    var label = t({ user: "you", bot: "bot", staff: "staff" }[who] || "bot");
     return label ? label + ": " : "";
   }
 
   function addMessage(who, text) {
     var item = document.createElement("div");
     item.className = "msg " + who;
-    if (who === "user" || who === "bot") {
+    if (who === "user" || who === "bot" || who === "staff") {
       var speaker = document.createElement("span");
-      speaker.className = "who visually-hidden";
+      // A person's messages are labelled visibly: nobody should mistake the bot for a human.
+      speaker.className = who === "staff" ? "who" : "who visually-hidden";
       speaker.setAttribute("data-who", who);
       speaker.textContent = speakerLabel(who);
       item.appendChild(speaker);
@@ -278,6 +300,247 @@
     el.handoff.textContent = text || "";
     el.handoff.classList.toggle("is-active", state.handoff === "active");
     // Never `hidden`: a live region must stay in the accessibility tree to be announced.
+    var open = OPEN_HANDOFF.indexOf(state.handoff) !== -1;
+    el.handoffLeave.hidden = !open;
+    var leaveLabel = t(state.handoff === "active" ? "handoff_end" : "handoff_leave");
+    if (leaveLabel !== null) el.handoffLeave.textContent = leaveLabel;
+  }
+
+  function setHandoff(value) {
+    if (typeof value !== "string" || state.exiting) return;
+    state.handoff = value;
+    renderHandoff();
+    if (OPEN_HANDOFF.indexOf(value) !== -1) startFeed();
+  }
+
+  /* ---------- the handoff's live events ---------- */
+
+  function systemLine(key, withChoice) {
+    var text = t(key);
+    if (text === null) return null;
+    var node = addMessage("system", text);
+    if (withChoice) addHandoffChoice();
+    return node;
+  }
+
+  // Keep the place in the queue, or leave it: offered when no one can answer soon.
+  function addHandoffChoice() {
+    var group = document.createElement("div");
+    group.className = "reply-buttons handoff-choice";
+    [["handoff_keep", keepPlace], ["handoff_leave", leaveHandoff]].forEach(function (pair) {
+      var node = document.createElement("button");
+      node.type = "button";
+      node.className = "reply-button";
+      node.textContent = t(pair[0]) || pair[0];
+      node.addEventListener("click", function () {
+        group.remove();
+        pair[1]();
+      });
+      group.appendChild(node);
+    });
+    el.messages.appendChild(group);
+  }
+
+  function keepPlace() {
+    scrollToShow(systemLine("handoff_kept", false));
+  }
+
+  function leaveHandoff() {
+    var session = state.session;
+    if (!session || state.exiting) return;
+    el.handoffLeave.disabled = true;
+    call("POST", "/sessions/" + encodeURIComponent(session.id) + "/handoff/leave", {}, session.token)
+      .then(function (result) {
+        // The feed shows "you have left" when the `left` event arrives.
+        if (result.ok && result.body) setHandoff(result.body.handoff);
+        if (!state.feed.running) startFeed(true);
+      })
+      .catch(function () {
+        showNotice(t("error_retry") || fallbackError());
+      })
+      .then(function () {
+        el.handoffLeave.disabled = false;
+      });
+  }
+
+  var EVENT_TEXTS = {
+    joined: ["handoff_joined", false],
+    released: ["handoff_released", false],
+    closed: ["handoff_closed", false],
+    left: ["handoff_left", false],
+    requeued: ["handoff_requeued", false],
+    no_staff: ["handoff_no_staff", true],
+    wait_long: ["handoff_wait_long", true]
+  };
+  var EVENT_STATES = { joined: "active", requeued: "queued", released: "none", closed: "none", left: "none", gone: "none" };
+
+  // Show one event once; returns false when the handoff is over for the person.
+  function handleEvent(event) {
+    if (!event || typeof event.kind !== "string" || state.exiting) return true;
+    if (typeof event.id === "string" && event.id) {
+      if (state.feed.seen[event.id]) return true;
+      state.feed.seen[event.id] = true;
+      state.feed.cursor = event.id;
+    }
+    var node = null;
+    if (event.kind === "text" && typeof event.text === "string") {
+      clearHandoffChoice();
+      node = addMessage("staff", event.text);
+    } else if (EVENT_TEXTS[event.kind]) {
+      if (event.kind !== "no_staff" && event.kind !== "wait_long") clearHandoffChoice();
+      node = systemLine(EVENT_TEXTS[event.kind][0], EVENT_TEXTS[event.kind][1]);
+    }
+    if (EVENT_STATES[event.kind]) {
+      state.handoff = EVENT_STATES[event.kind];
+      renderHandoff();
+    }
+    if (node) scrollToShow(node);
+    return OPEN_HANDOFF.indexOf(state.handoff) !== -1;
+  }
+
+  function clearHandoffChoice() {
+    var groups = el.messages.querySelectorAll(".handoff-choice");
+    for (var i = 0; i < groups.length; i++) groups[i].remove();
+  }
+
+  function startFeed(once) {
+    var feed = state.feed;
+    if (feed.running || !state.session || state.exiting) return;
+    feed.running = true;
+    feed.failures = 0;
+    if (once) {
+      pollFeed();
+    } else {
+      connectFeed();
+    }
+  }
+
+  function stopFeed() {
+    var feed = state.feed;
+    feed.running = false;
+    if (feed.abort) feed.abort.abort();
+    feed.abort = null;
+    if (feed.timer) clearTimeout(feed.timer);
+    feed.timer = null;
+  }
+
+  function feedUrl(session) {
+    return API + "/sessions/" + encodeURIComponent(session.id) + "/events";
+  }
+
+  function streamsWork() {
+    return !!(window.ReadableStream && window.TextDecoder && window.AbortController) && !state.feed.polling;
+  }
+
+  function connectFeed() {
+    var feed = state.feed;
+    var session = state.session;
+    if (!feed.running || !session || state.exiting) return;
+    if (!streamsWork()) {
+      pollFeed();
+      return;
+    }
+    var controller = new AbortController();
+    feed.abort = controller;
+    var watchdog = null;
+    function resetWatchdog() {
+      if (watchdog) clearTimeout(watchdog);
+      watchdog = setTimeout(function () {
+        controller.abort();
+      }, STREAM_SILENCE_MS);
+    }
+    var headers = { Accept: "text/event-stream", Authorization: "Bearer " + session.token };
+    if (feed.cursor) headers["Last-Event-ID"] = feed.cursor;
+    var open = true;
+    resetWatchdog();
+    fetch(feedUrl(session), {
+      headers: headers,
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+      signal: controller.signal
+    })
+      .then(function (response) {
+        if (!response.ok || !response.body) throw new Error("feed " + response.status);
+        feed.failures = 0;
+        var reader = response.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = "";
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) return;
+            resetWatchdog();
+            buffer += decoder.decode(chunk.value, { stream: true });
+            var blocks = buffer.split("\n\n");
+            buffer = blocks.pop();
+            blocks.forEach(function (block) {
+              var data = [];
+              block.split("\n").forEach(function (line) {
+                if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+              });
+              if (!data.length) return;
+              try {
+                open = handleEvent(JSON.parse(data.join("\n"))) && open;
+              } catch (e) {
+                /* a broken event is skipped; the cursor brings it again if it matters */
+              }
+            });
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .then(
+        function () {
+          return true;
+        },
+        function () {
+          feed.failures += 1;
+          return false;
+        }
+      )
+      .then(function (clean) {
+        if (watchdog) clearTimeout(watchdog);
+        if (feed.abort === controller) feed.abort = null;
+        if (!feed.running || state.exiting) return;
+        if (clean && (!open || OPEN_HANDOFF.indexOf(state.handoff) === -1)) {
+          feed.running = false; // the handoff is over: the stream ended by itself
+          return;
+        }
+        if (feed.failures >= STREAM_FAILURES_BEFORE_POLLING) feed.polling = true;
+        var wait = EVENT_RETRY_MS[Math.min(feed.failures, EVENT_RETRY_MS.length - 1)];
+        feed.timer = setTimeout(connectFeed, clean ? EVENT_RETRY_MS[0] : wait);
+      });
+  }
+
+  // The fallback: ask for the events after the cursor every few seconds.
+  function pollFeed() {
+    var feed = state.feed;
+    var session = state.session;
+    if (!feed.running || !session || state.exiting) return;
+    var path = "/sessions/" + encodeURIComponent(session.id) + "/events";
+    if (feed.cursor) path += "?after=" + encodeURIComponent(feed.cursor);
+    call("GET", path, undefined, session.token)
+      .then(function (result) {
+        if (!result.ok || !result.body) return true;
+        var events = Array.isArray(result.body.events) ? result.body.events : [];
+        events.forEach(handleEvent);
+        if (typeof result.body.handoff === "string") {
+          state.handoff = result.body.handoff;
+          renderHandoff();
+        }
+        return OPEN_HANDOFF.indexOf(state.handoff) !== -1;
+      })
+      .catch(function () {
+        return true;
+      })
+      .then(function (more) {
+        if (!more) {
+          feed.running = false;
+          return;
+        }
+        if (feed.running && !state.exiting) feed.timer = setTimeout(pollFeed, POLL_MS);
+      });
   }
 
   function renderReplies(body) {
@@ -292,10 +555,7 @@
       first = first || node;
       if (Array.isArray(reply.buttons) && reply.buttons.length) addReplyButtons(reply.buttons);
     });
-    if (body && typeof body.handoff === "string") {
-      state.handoff = body.handoff;
-      renderHandoff();
-    }
+    if (body && typeof body.handoff === "string") setHandoff(body.handoff);
     return first;
   }
 
@@ -410,6 +670,7 @@
     el.messages.textContent = "";
     el.input.value = "";
     el.handoff.textContent = "";
+    stopFeed();
     document.title = "\u00a0";
     // 2. Erase the session on the server; keepalive lets the request outlive the page.
     var session = state.session;
@@ -458,6 +719,7 @@
     el.messages = byId("messages");
     el.typing = byId("typing");
     el.handoff = byId("handoff-status");
+    el.handoffLeave = byId("handoff-leave");
     el.form = byId("composer");
     el.input = byId("message-input");
     el.sendButton = byId("send-button");
@@ -486,6 +748,7 @@
       }
     });
     el.input.addEventListener("input", resizeInput);
+    el.handoffLeave.addEventListener("click", leaveHandoff);
 
     // If the browser ever restores this page from its back/forward cache after an exit,
     // keep it blank and leave again.
