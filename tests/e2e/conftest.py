@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,3 +66,71 @@ def response_texts() -> Callable[[str, str], list[str]]:
         return [variation["text"] for variation in responses[name]]
 
     return texts
+
+
+@pytest.fixture(scope="session")
+def add_staff(stack: Stack) -> Callable[[str], str]:
+    """Create a staff account with `hrv-guide staff add NAME` against the stack's Redis; returns
+    the token the command printed alone on its last line."""
+
+    def add(name: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "staff", "add", name],
+            env=stack.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.rstrip("\n").split("\n")[-1]
+
+    return add
+
+
+class GatewayProcess:
+    """One more gateway process (`hrv-guide serve`) on the stack's Redis and Rasa, on its own
+    port: what a second machine behind a load balancer would run."""
+
+    def __init__(self, stack: Stack, log_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = {**stack.env, "HRV_PORT": str(self.port)}
+        self._log = log_dir / f"gateway-{self.port}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it and wait until it answers."""
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve"],
+                cwd=REPO_ROOT,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"the second gateway did not start; see {self._log}")
+
+    def kill(self) -> None:
+        """Stop it hard, as a crash would (no graceful shutdown)."""
+        if self._process and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait(timeout=15)
+
+
+@pytest.fixture
+def second_gateway(stack: Stack, tmp_path: Path) -> Iterator[GatewayProcess]:
+    """A second gateway process on the same Redis, stopped after the test."""
+    gateway = GatewayProcess(stack, tmp_path)
+    gateway.start()
+    yield gateway
+    gateway.kill()
