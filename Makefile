@@ -17,10 +17,10 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test test-unit test-e2e test-rasa train lint format bench clean browser
+.PHONY: help setup run test test-unit test-e2e test-rasa train lint format bench bench-handoff clean browser
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON3) -c 'import sys; assert sys.version_info >= (3, 11), "the gateway needs python3 >= 3.11"'
@@ -87,6 +87,9 @@ $(DEFAULT_MODEL): $(RASA_VENV)/.installed scripts/bench_default_config.yml $(DOM
 
 bench: setup $(MODEL) $(DEFAULT_MODEL) ## throughput and latency: gateway vs Rasa webhook vs default-config Rasa
 	$(VENV)/bin/python scripts/bench.py
+
+bench-handoff: setup $(MODEL) browser ## delay from a staff message to the widget, p50/p95
+	$(VENV)/bin/python scripts/bench_handoff.py
 
 clean: ## remove models, results and logs (keeps the venvs)
 	rm -rf build models results .run .pytest_cache

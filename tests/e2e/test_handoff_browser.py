@@ -51,6 +51,7 @@ class Pages:
         self.browser = browser
         self.contexts: list[Any] = []
         self.console: list[str] = []
+        self.requests: list[str] = []  # the addresses the pages asked for
 
     def open(self, url: str, width: int, height: int) -> Page:
         context = self.browser.new_context(
@@ -59,6 +60,7 @@ class Pages:
         self.contexts.append(context)
         page = context.new_page()
         page.on("console", lambda message: self.console.append(message.text))
+        page.on("request", lambda request: self.requests.append(request.url))
         page.goto(url)
         return page
 
@@ -236,3 +238,31 @@ def test_two_gateways_and_a_crashed_gateway_lose_no_message(
         "Jag är kvar",
         "Jag fick allt",
     ]
+
+
+def test_widget_falls_back_to_polling_when_streams_fail(
+    pages: Pages, gateway_url: str, add_staff, texts
+) -> None:
+    console = _console(pages, gateway_url, add_staff(f"staff-{secrets.token_hex(3)}"))
+    widget = _widget(pages, gateway_url)
+    streams: list[str] = []
+    polled: list[str] = []
+
+    def no_streams(route: Any) -> None:  # e.g. a proxy that buffers or cuts event streams
+        if "text/event-stream" in (route.request.headers.get("accept") or ""):
+            streams.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            polled.append(route.request.url)
+            route.continue_()
+
+    widget.route("**/api/v1/sessions/*/events*", no_streams)
+    _ask_for_a_person(widget, texts)
+    _claim_the_only_queued(console)
+    _staff_says(console, "Kommer det fram ändå?")
+    expect(widget.locator(".msg.staff .msg-text").last).to_have_text(
+        "Kommer det fram ändå?", timeout=LIVE_TIMEOUT_MS
+    )
+    assert len(streams) >= 3  # it tried streaming, then gave up on it
+    assert polled, "the widget never polled"
+    assert not [url for url in pages.requests if "token" in url]  # never in an address
