@@ -39,8 +39,10 @@ def choice_buttons(resolution: Resolution) -> list[dict[str, str]]:
     for municipality in resolution.municipalities:
         via = [c for c in resolution.candidates if c.municipality == municipality]
         locality = next((c.written for c in via if c.kind == "locality"), None)
-        title = f"{locality} ({municipality.name})" if locality else (
-            f"{municipality.name} ({municipality.county})"
+        title = (
+            f"{locality} ({municipality.name})"
+            if locality
+            else (f"{municipality.name} ({municipality.county})")
         )
         entity = json.dumps({"municipality": municipality.code}, separators=(",", ":"))
         buttons.append({"title": title, "payload": f"{CHOICE_PAYLOAD}{entity}"})

@@ -30,7 +30,8 @@ def check(data_dir: Path, today: date | None = None) -> Report:
     registry, problems = read_registry(data_dir, today)
     if registry is None:
         return Report(problems)
-    return Report([], summarise(registry, today), len(_served(registry, today)))
+    covered = {name for names in _served(registry, today).values() for name in names}
+    return Report([], summarise(registry, today), len(covered))
 
 
 def _served(registry: Registry, on: date) -> dict[str, list[str]]:
@@ -56,7 +57,9 @@ def summarise(registry: Registry, on: date) -> list[str]:
     ]
     for centre_id, names in sorted(served.items()):
         centre = registry.centres[centre_id]
-        lines.append(f"  {centre_id} ({centre.name.value}): {len(names)}: {', '.join(sorted(names))}")
+        lines.append(
+            f"  {centre_id} ({centre.name.value}): {len(names)}: {', '.join(sorted(names))}"
+        )
     idle = sorted(set(registry.centres) - set(served))
     if idle:
         lines.append(f"Centres serving no municipality on {on}: {', '.join(idle)}")
@@ -69,9 +72,13 @@ def summarise(registry: Registry, on: date) -> list[str]:
     uncovered = [
         county
         for county in counties
-        if not any(m.county == county and m.name in covered for m in registry.municipalities.values())
+        if not any(
+            m.county == county and m.name in covered for m in registry.municipalities.values()
+        )
     ]
-    lines.append(f"Counties with no dedicated centre on {on} ({len(uncovered)}): {', '.join(uncovered)}")
+    lines.append(
+        f"Counties with no dedicated centre on {on} ({len(uncovered)}): {', '.join(uncovered)}"
+    )
     return lines
 
 

@@ -156,7 +156,9 @@ class _Reader:
             codes[code] = name
             result[name] = Municipality(code, name, county)
         if len(result) != EXPECTED_MUNICIPALITIES:
-            self.problem(where, f"has {len(result)} municipalities, expected {EXPECTED_MUNICIPALITIES}")
+            self.problem(
+                where, f"has {len(result)} municipalities, expected {EXPECTED_MUNICIPALITIES}"
+            )
         return result
 
     def localities(self, known: dict[str, Municipality]) -> list[Locality]:
@@ -222,12 +224,16 @@ class _Reader:
             if centre_id in result:
                 self.problem(where, "id is used twice")
             facts = {
-                key: self.fact(f"{where} {key}", item.get(key), per_language=key in ("about", "hours"))
+                key: self.fact(
+                    f"{where} {key}", item.get(key), per_language=key in ("about", "hours")
+                )
                 if key in item
                 else None
                 for key in ("name", "organisation", "serves", "about", "web", "phone", "hours")
             }
-            missing = [k for k in ("name", "organisation", "serves", "about", "web") if not facts[k]]
+            missing = [
+                k for k in ("name", "organisation", "serves", "about", "web") if not facts[k]
+            ]
             if missing:
                 self.problem(where, f"missing sourced facts: {', '.join(missing)}")
                 continue
