@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     texts_dir: Path = PACKAGE_DIR / "texts"
     danger_patterns_file: Path = PACKAGE_DIR / "data" / "danger.yml"
     language_markers_file: Path = PACKAGE_DIR / "data" / "language_markers.yml"
+    # The registry's data files (municipalities, centres, coverage): shared with the actions.
+    data_dir: Path = PACKAGE_DIR.parent / "data"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

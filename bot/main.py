@@ -18,11 +18,12 @@ from bot.errors import error_body, install_error_handlers
 from bot.handoff import HandoffQueue
 from bot.language import LanguageDetector
 from bot.rasa_client import RasaClient
-from bot.routes import internal, pages, widget
+from bot.routes import internal, municipalities, pages, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
 from bot.store import Keys, connect
 from bot.texts import Texts
+from registry import Resolver, load_registry
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ def create_app(
     """
     settings = settings or get_settings()
     texts = Texts.load(settings.texts_dir, settings.default_lang)
+    # Files only, no connection: a broken data file stops the gateway here, not mid-request.
+    registry = load_registry(settings.data_dir)
+    resolver = Resolver(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,6 +55,8 @@ def create_app(
         )
         app.state.settings = settings
         app.state.texts = texts
+        app.state.registry = registry
+        app.state.resolver = resolver
         app.state.redis = redis
         app.state.sessions = sessions
         app.state.handoffs = HandoffQueue(redis, keys, settings.session_ttl_seconds)
@@ -91,6 +97,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.include_router(widget.router)
     app.include_router(internal.router)
+    app.include_router(municipalities.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app

@@ -23,7 +23,9 @@ async def run(registry, tracker, today=date(2026, 11, 23)):
 async def test_alingsas_gets_the_alvsborg_centre_in_boras(registry, make_tracker):
     messages, events = await run(
         registry,
-        make_tracker("jag bor i Alingsås", entities=[{"entity": "municipality", "value": "Alingsås"}]),
+        make_tracker(
+            "jag bor i Alingsås", entities=[{"entity": "municipality", "value": "Alingsås"}]
+        ),
     )
     assert events == [SlotSet("municipality", "Alingsås")]
     [message] = messages
@@ -51,7 +53,10 @@ async def test_english_details_and_municipality_from_text_without_entity(registr
 
 async def test_a_locality_is_named_with_its_municipality_first(registry, make_tracker):
     messages, events = await run(registry, make_tracker("Jag bor i Kinna"))
-    assert [m["response"] for m in messages] == ["utter_place_in_municipality", "utter_centre_found"]
+    assert [m["response"] for m in messages] == [
+        "utter_place_in_municipality",
+        "utter_centre_found",
+    ]
     assert messages[0]["place"] == "Kinna"
     assert messages[0]["municipality"] == "Mark"
     assert messages[1]["centre_name"].endswith("Älvsborg")
