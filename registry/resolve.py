@@ -102,6 +102,7 @@ class Resolver:
             municipality = registry.municipalities[locality.municipality]
             self._add(locality.name, Candidate(municipality, locality.name, "locality"))
         self.everyday = {fold(w) for w in registry.everyday_words}
+        self.everyday_written = {simplify(w) for w in registry.everyday_words}
         self.ignored = {fold(w) for w in registry.ignored_words} | set(SUFFIX_WORDS)
         self.typo_index: dict[str, set[str]] = defaultdict(set)
         for key in self.folded:
@@ -160,11 +161,18 @@ class Resolver:
             if exact:
                 # Written without å/ä/ö, 'habo' may just as well mean Håbo: add those too.
                 found = exact if has_diacritics(candidate_key) else _merge(exact, folded)
-                return _Hit(start, size, tuple(found), "exact", folded_key in self.everyday)
+                return _Hit(start, size, tuple(found), "exact", self.is_everyday(candidate_key))
             # Folding is for people who leave out å/ä/ö, not for other words: 'skära' != Skara.
             if folded and not has_diacritics(candidate_key):
-                return _Hit(start, size, tuple(folded), "folded", folded_key in self.everyday)
+                return _Hit(start, size, tuple(folded), "folded", self.is_everyday(candidate_key))
         return None
+
+    def is_everyday(self, written: str) -> bool:
+        """Whether a name as written is also an everyday word ('vara', 'are'; not 'Åre')."""
+        key = simplify(written)
+        return key in self.everyday_written or (
+            not has_diacritics(key) and fold(key) in self.everyday
+        )
 
     def _counts_as_name(self, written: list[str], lowered: list[str], hit: _Hit) -> bool:
         """An everyday word ('vara', 'mark', 'are') is a place only when written like one."""
