@@ -104,6 +104,7 @@ class Resolver:
         self.everyday = {fold(w) for w in registry.everyday_words}
         self.everyday_written = {simplify(w) for w in registry.everyday_words}
         self.ignored = {fold(w) for w in registry.ignored_words} | set(SUFFIX_WORDS)
+        self.longest = max(len(key) for key in self.folded)
         self.typo_index: dict[str, set[str]] = defaultdict(set)
         for key in self.folded:
             depth = max_edits(key)
@@ -197,7 +198,7 @@ class Resolver:
                 if not (capitalised or self._alone(lowered, start, size)):
                     continue
                 key = fold(" ".join(group))
-                if len(key.replace(" ", "")) < MIN_TYPO_LENGTH:
+                if not MIN_TYPO_LENGTH <= len(key.replace(" ", "")) <= self.longest + 2:
                     continue
                 for name in self._typo_candidates(key):
                     distance = edit_distance(key, name, max_edits(name))

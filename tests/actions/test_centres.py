@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 
 import pytest
@@ -10,6 +11,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.centres import ActionFindCentre
+from actions.settings import REPO_ROOT
+from registry import read_registry
 
 pytestmark = pytest.mark.unit
 
@@ -121,3 +124,25 @@ async def test_unknown_place_is_answered_honestly(registry, make_tracker):
 async def test_an_everyday_word_in_a_sentence_is_not_a_place(registry, make_tracker):
     messages, _ = await run(registry, make_tracker("jag vill inte vara hemma, jag bor i Borås"))
     assert messages[0]["municipality"] == "Borås"
+
+
+async def test_a_locality_named_like_another_municipality_gets_one_button_each(
+    tmp_path, make_tracker
+):
+    data = tmp_path / "data"
+    shutil.copytree(REPO_ROOT / "data", data)
+    with (data / "localities.yml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n- municipality: Borås\n  source: https://example.org/test\n"
+            "  checked: 2026-01-01\n  names: [Skövde]\n"
+        )
+    registry, problems = read_registry(data)
+    assert problems == []
+    messages, events = await run(registry, make_tracker("jag bor i Skövde"))
+    [message] = messages
+    assert message["response"] == "utter_municipality_ambiguous"
+    assert [b["title"] for b in message["buttons"]] == [
+        "Skövde (Borås)",
+        "Skövde (Västra Götalands län)",
+    ]
+    assert events == [SlotSet("municipality", None)]
