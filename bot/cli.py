@@ -1,5 +1,6 @@
 """The `hrv-guide` command: `run` (the whole stack), `serve` (the gateway alone) and
-`staff add|remove|audit` (staff accounts and the audit log, in the Redis at REDIS_URL)."""
+`staff add|remove|audit` (staff accounts and the audit log, in the Redis at REDIS_URL) and
+`registry check` (validate data/ and summarise coverage; CI runs it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from bot.config import get_settings
 
@@ -94,6 +96,16 @@ async def _staff(action: str, name: str | None) -> int:
         await redis.aclose()
 
 
+def registry_check(data_dir: Path | None, today: date | None) -> int:
+    """Validate the registry's data files; print the problems or the coverage summary."""
+    from registry.check import check, render
+
+    directory = data_dir or get_settings().data_dir
+    report = check(directory, today)
+    print(render(report, directory))
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hrv-guide` command."""
     parser = argparse.ArgumentParser(prog="hrv-guide", description=__doc__)
@@ -109,9 +121,20 @@ def main(argv: list[str] | None = None) -> int:
         "name"
     )
     staff_actions.add_parser("audit", help="print the newest audit log entries")
+    registry = commands.add_parser("registry", help="the municipality and centre data")
+    registry_commands = registry.add_subparsers(dest="registry_command", required=True)
+    checker = registry_commands.add_parser(
+        "check", help="validate data/ (290 municipalities, sources, dates, phone numbers)"
+    )
+    checker.add_argument("--data-dir", type=Path, help="default: HRV_DATA_DIR or ./data")
+    checker.add_argument(
+        "--today", type=date.fromisoformat, help="the day to summarise (YYYY-MM-DD)"
+    )
     args = parser.parse_args(argv)
     if args.command == "staff":
         return asyncio.run(_staff(args.action, getattr(args, "name", None)))
+    if args.command == "registry":
+        return registry_check(args.data_dir, args.today)
     return {"run": run, "serve": serve}[args.command]()
 
 

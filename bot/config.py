@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     texts_dir: Path = PACKAGE_DIR / "texts"
     danger_patterns_file: Path = PACKAGE_DIR / "data" / "danger.yml"
     language_markers_file: Path = PACKAGE_DIR / "data" / "language_markers.yml"
+    # The registry's data files (municipalities, centres, coverage): shared with the actions.
+    data_dir: Path = PACKAGE_DIR.parent / "data"
 
     # Human handoff (bot/handoff.py). Opening hours of the staffed chat, in handoff_timezone:
     # "" means no fixed hours (whether someone answers depends on staff being signed in), else

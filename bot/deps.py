@@ -15,6 +15,7 @@ from bot.handoff_events import EventReader
 from bot.sessions import SessionStore
 from bot.staff_auth import StaffAuth, StaffMember
 from bot.texts import Texts
+from registry import Registry, Resolver
 
 
 def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
@@ -60,6 +61,16 @@ def get_texts(request: Request) -> Texts:
     return request.app.state.texts
 
 
+def get_registry(request: Request) -> Registry:
+    """The municipalities, centres and coverage read at start-up."""
+    return request.app.state.registry
+
+
+def get_resolver(request: Request) -> Resolver:
+    """The index that turns a written name into a municipality."""
+    return request.app.state.resolver
+
+
 TokenDep = Annotated[str | None, Depends(bearer_token)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
@@ -68,6 +79,8 @@ HandoffsDep = Annotated[Handoffs, Depends(get_handoffs)]
 EventsDep = Annotated[EventReader, Depends(get_events)]
 StaffAuthDep = Annotated[StaffAuth, Depends(get_staff_auth)]
 TextsDep = Annotated[Texts, Depends(get_texts)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+ResolverDep = Annotated[Resolver, Depends(get_resolver)]
 
 
 def require_service(settings: SettingsDep, token: TokenDep) -> None:

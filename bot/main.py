@@ -25,12 +25,13 @@ from bot.handoff_events import EventReader
 from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.rasa_client import RasaClient
-from bot.routes import internal, pages, staff, widget
+from bot.routes import internal, municipalities, pages, staff, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
 from bot.staff_auth import StaffAuth
 from bot.store import Keys, connect
 from bot.texts import Texts
+from registry import Resolver, load_registry
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ def create_app(
     """
     settings = settings or get_settings()
     texts = Texts.load(settings.texts_dir, settings.default_lang)
+    # Files only, no connection: a broken data file stops the gateway here, not mid-request.
+    registry = load_registry(settings.data_dir)
+    resolver = Resolver(registry)
     hours = OpeningHours.parse(settings.handoff_hours, settings.handoff_timezone)
 
     @asynccontextmanager
@@ -74,6 +78,8 @@ def create_app(
         )
         app.state.settings = settings
         app.state.texts = texts
+        app.state.registry = registry
+        app.state.resolver = resolver
         app.state.redis = redis
         app.state.sessions = sessions
         handoffs = Handoffs(
@@ -149,6 +155,7 @@ def create_app(
     app.include_router(widget.router)
     app.include_router(internal.router)
     app.include_router(staff.router)
+    app.include_router(municipalities.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app
