@@ -25,11 +25,13 @@ from bot.handoff_events import EventReader
 from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.rasa_client import RasaClient
-from bot.routes import internal, municipalities, pages, staff, widget
+from bot.routes import internal, municipalities, pages, staff, telegram, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
 from bot.staff_auth import StaffAuth
 from bot.store import Keys, connect
+from bot.telegram_channel import TelegramChannel
+from bot.telegram_delivery import TelegramDelivery
 from bot.texts import Texts
 from registry import Resolver, load_registry
 
@@ -117,16 +119,27 @@ def create_app(
             handoffs,
         )
         stop = asyncio.Event()
-        sweeper = asyncio.create_task(
-            _sweep_forever(handoffs, settings.handoff_sweep_seconds, stop)
-        )
+        tasks = {
+            asyncio.create_task(_sweep_forever(handoffs, settings.handoff_sweep_seconds, stop))
+        }
+        channel = None
+        if settings.telegram_enabled:  # no token: no Telegram, nothing else changes
+            channel = TelegramChannel(
+                settings, app.state.conversation, sessions, handoffs, texts, redis, keys
+            )
+            channel.start()
+            tasks.add(asyncio.create_task(TelegramDelivery(channel, redis, keys, texts).run(stop)))
+        app.state.telegram = channel
         try:
             yield
         finally:
             # A flag, not only cancel(): redis-py can swallow a cancellation mid-command.
             stop.set()
-            await asyncio.wait({sweeper}, timeout=5)
-            sweeper.cancel()
+            if channel is not None:
+                await channel.stop()
+            await asyncio.wait(tasks, timeout=5)
+            for task in tasks:
+                task.cancel()
             await http.aclose()
             await redis.aclose()
 
@@ -156,6 +169,7 @@ def create_app(
     app.include_router(internal.router)
     app.include_router(staff.router)
     app.include_router(municipalities.router)
+    app.include_router(telegram.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app

@@ -38,6 +38,17 @@ class Session:
     rasa_paused: bool = False
 
 
+def _session(session_id: str, data: dict[str, str]) -> Session:
+    return Session(
+        id=session_id,
+        lang=data.get("lang", ""),
+        rasa_lang=data.get("rasa_lang", ""),
+        handoff=data.get("handoff", HANDOFF_NONE),
+        handoff_id=data.get("handoff_id", ""),
+        rasa_paused=data.get("rasa_paused") == "1",
+    )
+
+
 class SessionStore:
     """Create, authenticate, update and erase sessions; every write refreshes the TTL."""
 
@@ -72,14 +83,31 @@ class SessionStore:
             raise NotFound("This conversation does not exist or has ended. Start a new one.")
         if not token or not hmac.compare_digest(_hash_token(token), data.get("token_hash", "")):
             raise Unauthorized("The token does not match this conversation.")
-        return Session(
-            id=session_id,
-            lang=data.get("lang", ""),
-            rasa_lang=data.get("rasa_lang", ""),
-            handoff=data.get("handoff", HANDOFF_NONE),
-            handoff_id=data.get("handoff_id", ""),
-            rasa_paused=data.get("rasa_paused") == "1",
-        )
+        return _session(session_id, data)
+
+    async def open_channel(
+        self, session_id: str, lang: str, channel: str, fields: dict[str, str]
+    ) -> Session:
+        """A channel's session under an id the channel derived (no bearer token: the widget API
+        refuses it); created with `lang` when new, `fields` set only when missing."""
+        key = self._keys.session(session_id)
+        new = {"token_hash": "", "lang": lang, "rasa_lang": "", "handoff": HANDOFF_NONE}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for name, value in {**new, "handoff_id": "", "channel": channel, **fields}.items():
+                pipe.hsetnx(key, name, value)
+            pipe.expire(key, self._ttl)
+            pipe.hgetall(key)
+            data = (await pipe.execute())[-1]
+        return _session(session_id, data)
+
+    async def get(self, session_id: str) -> Session | None:
+        """The session as stored, without a token check (for channels and delivery)."""
+        data = await self._redis.hgetall(self._keys.session(session_id))
+        return _session(session_id, data) if data else None
+
+    async def field(self, session_id: str, name: str) -> str | None:
+        """One stored field of the session (e.g. its channel)."""
+        return await self._redis.hget(self._keys.session(session_id), name)
 
     async def update(self, session_id: str, **fields: str) -> None:
         """Change fields of an existing session and keep it alive for another TTL."""

@@ -78,6 +78,14 @@ class Keys:
         """Counter of failed sign-ins for a name in the current window."""
         return f"{self.prefix}:staff:login_failures:{name}"
 
+    def telegram_handoffs(self) -> str:
+        """Set: Telegram handoffs whose events still need delivering to their chat."""
+        return f"{self.prefix}:telegram:handoffs"
+
+    def telegram_update(self, update_key: str) -> str:
+        """String: a Telegram update already handled (its id keyed-hashed), for deduplication."""
+        return f"{self.prefix}:telegram:update:{update_key}"
+
     def audit(self) -> str:
         """Stream: who claimed, released, closed, signed in, and when; never message content."""
         return f"{self.prefix}:audit"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -20,6 +20,8 @@ class Language:
     review: str
     widget: dict[str, str]
     replies: dict[str, str]
+    # Telegram's own texts (welcome, privacy, commands); a missing one falls back to default.
+    telegram: dict[str, str] = field(default_factory=dict)
 
 
 class Texts:
@@ -48,6 +50,7 @@ class Texts:
                 review=raw.get("review", "draft"),
                 widget=raw.get("widget", {}),
                 replies=raw["replies"],
+                telegram=raw.get("telegram", {}),
             )
         return cls(languages, default)
 
@@ -59,6 +62,16 @@ class Texts:
         """A fixed reply in `lang`, or in the default language when `lang` lacks it."""
         language = self.languages.get(lang) or self.languages[self.default]
         return language.replies.get(key) or self.languages[self.default].replies[key]
+
+    def widget_text(self, key: str, lang: str) -> str:
+        """A widget label or handoff notice in `lang` (default language when it lacks it)."""
+        language = self.languages.get(lang) or self.languages[self.default]
+        return language.widget.get(key) or self.languages[self.default].widget.get(key, "")
+
+    def telegram_text(self, key: str, lang: str) -> str:
+        """A Telegram text in `lang` (default language when it lacks it)."""
+        language = self.languages.get(lang) or self.languages[self.default]
+        return language.telegram.get(key) or self.languages[self.default].telegram[key]
 
     def safe_replies_all(self) -> list[dict[str, str]]:
         """The safe fallback in every language, for errors before the language is known."""
