@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from bot.danger import DangerNet
 from bot.errors import error_body, install_error_handlers
 from bot.handoff import HandoffQueue
 from bot.language import LanguageDetector
+from bot.languages import load_codes
 from bot.rasa_client import RasaClient
 from bot.routes import internal, pages, widget
 from bot.security import SecurityHeaders
@@ -35,7 +37,11 @@ def create_app(
     `rasa_transport` lets unit tests answer for Rasa without a model.
     """
     settings = settings or get_settings()
-    texts = Texts.load(settings.texts_dir, settings.default_lang)
+    # Every listed language's data is read and checked here: a missing file stops the start.
+    codes = load_codes(settings.languages_file)
+    texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
+    danger = DangerNet.load(settings.danger_dir, codes)
+    detector = LanguageDetector.load(settings.language_markers_dir, codes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,13 +60,8 @@ def create_app(
         app.state.redis = redis
         app.state.sessions = sessions
         app.state.handoffs = HandoffQueue(redis, keys, settings.session_ttl_seconds)
-        app.state.conversation = Conversation(
-            sessions,
-            rasa,
-            DangerNet.load(settings.danger_patterns_file),
-            LanguageDetector.load(settings.language_markers_file),
-            texts,
-        )
+        app.state.conversation = Conversation(sessions, rasa, danger, detector, texts)
+        await asyncio.to_thread(detector.warm_up)
         try:
             yield
         finally:

@@ -25,6 +25,8 @@ class Session:
 
     id: str
     lang: str
+    # False while `lang` is only the default: nobody picked it and no message confirmed it.
+    lang_settled: bool
     rasa_lang: str
     handoff: str
     handoff_id: str
@@ -38,14 +40,18 @@ class SessionStore:
         self._keys = keys
         self._ttl = ttl_seconds
 
-    async def create(self, lang: str) -> tuple[str, str]:
-        """A new session; returns (session_id, token). Only the token's hash is stored."""
+    async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
+        """A new session; returns (session_id, token). Only the token's hash is stored.
+
+        `settled` says the person chose `lang`; otherwise it is the default until confirmed.
+        """
         session_id = secrets.token_urlsafe(16)
         token = secrets.token_urlsafe(32)
         key = self._keys.session(session_id)
         fields = {
             "token_hash": _hash_token(token),
             "lang": lang,
+            "lang_settled": "1" if settled else "",
             "rasa_lang": "",
             "handoff": HANDOFF_NONE,
             "handoff_id": "",
@@ -66,6 +72,7 @@ class SessionStore:
         return Session(
             id=session_id,
             lang=data.get("lang", ""),
+            lang_settled=bool(data.get("lang_settled")),
             rasa_lang=data.get("rasa_lang", ""),
             handoff=data.get("handoff", HANDOFF_NONE),
             handoff_id=data.get("handoff_id", ""),
