@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     texts_dir: Path = PACKAGE_DIR / "texts"
     danger_dir: Path = PACKAGE_DIR / "data" / "danger"
     language_markers_dir: Path = PACKAGE_DIR / "data" / "language_markers"
+    # Municipality names, left out when detecting the language of a message.
+    place_names_file: Path = PACKAGE_DIR.parent / "nlu" / "data" / "lookup_municipality.yml"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

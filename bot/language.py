@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from lingua import ConfidenceValue, IsoCode639_1, IsoCode639_3, Language, LanguageDetectorBuilder
 
-from bot.languages import LanguageDataError, read_language_file, string_list
+from bot.languages import LanguageDataError, read_language_file, read_yaml, string_list
 from bot.textnorm import clean, fold, normalise, script_of
 
 SCRIPTS = ("latin", "arabic", "ethiopic")
@@ -110,8 +111,13 @@ class Guess:
 class LanguageDetector:
     """Script, then markers and lingua among the languages of that script."""
 
-    def __init__(self, markers: list[Markers]) -> None:
+    def __init__(self, markers: list[Markers], place_names: Iterable[str] = ()) -> None:
         self.markers = {item.language: item for item in markers}
+        # Swedish place names say nothing about the language a message is in ("I live in
+        # Alingsås"); their words are left out before any scoring.
+        self._place_words = frozenset(
+            word_key(word) for name in place_names for word in _WORD.findall(normalise(name))
+        )
         self._lingua = {
             code: language
             for code in self.markers
@@ -125,9 +131,19 @@ class LanguageDetector:
         )
 
     @classmethod
-    def load(cls, markers_dir: Path, codes: list[str]) -> LanguageDetector:
-        """One marker file per listed language; a missing or malformed file stops the start."""
-        return cls([Markers.load(markers_dir / f"{code}.yml", code) for code in codes])
+    def load(
+        cls, markers_dir: Path, codes: list[str], place_names_file: Path | None = None
+    ) -> LanguageDetector:
+        """One marker file per listed language; a missing or malformed file stops the start.
+
+        `place_names_file` is a Rasa lookup table (nlu/data/lookup_municipality.yml)."""
+        names: list[str] = []
+        if place_names_file is not None:
+            for item in (read_yaml(place_names_file) or {}).get("nlu") or []:
+                for line in str(item.get("examples", "")).splitlines():
+                    if line.strip().startswith("- "):
+                        names.append(line.strip()[2:])
+        return cls([Markers.load(markers_dir / f"{code}.yml", code) for code in codes], names)
 
     def warm_up(self) -> None:
         """Load lingua's models now (about 2 s, once per process) instead of at a first message."""
@@ -141,7 +157,10 @@ class LanguageDetector:
         return counts.most_common(1)[0][0] if counts else None
 
     def guess(self, text: str) -> Guess | None:
-        """The most likely listed language, or None (no letters, or a script we do not have)."""
+        """The most likely listed language, or None (no letters but place names and numbers,
+        or a script we do not have)."""
+        words = [w for w in _WORD.findall(clean(text)) if word_key(w) not in self._place_words]
+        text = " ".join(words)
         script = self.script(text)
         candidates = [code for code, m in self.markers.items() if m.script == script]
         if script is None or not candidates:

@@ -41,7 +41,9 @@ def create_app(
     codes = load_codes(settings.languages_file)
     texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
     danger = DangerNet.load(settings.danger_dir, codes)
-    detector = LanguageDetector.load(settings.language_markers_dir, codes)
+    detector = LanguageDetector.load(
+        settings.language_markers_dir, codes, settings.place_names_file
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

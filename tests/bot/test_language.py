@@ -31,7 +31,7 @@ SHORT_MESSAGES = {
 
 @pytest.fixture(scope="module")
 def detector() -> LanguageDetector:
-    return LanguageDetector.load(SETTINGS.language_markers_dir, CODES)
+    return LanguageDetector.load(SETTINGS.language_markers_dir, CODES, SETTINGS.place_names_file)
 
 
 def _cases() -> list[tuple[str, str]]:
