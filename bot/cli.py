@@ -45,13 +45,28 @@ def run() -> int:
     return run_forever(get_settings())
 
 
+def texts_status() -> int:
+    """Print each language's review status per file; exit 1 if a listed file lacks one."""
+    from bot.review import report
+
+    text, ok = report(get_settings())
+    print(text)
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hrv-guide` command."""
     parser = argparse.ArgumentParser(prog="hrv-guide", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the whole service and print the widget's address")
     commands.add_parser("serve", help="start the gateway alone (Rasa must be running)")
+    texts = commands.add_parser("texts", help="the texts in every language")
+    texts.add_subparsers(dest="texts_command", required=True).add_parser(
+        "status", help="each language's review status per file; which are still drafts"
+    )
     args = parser.parse_args(argv)
+    if args.command == "texts":
+        return texts_status()
     return {"run": run, "serve": serve}[args.command]()
 
 
