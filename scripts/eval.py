@@ -110,7 +110,13 @@ def run_rasa_test(rasa: Path, model: Path, test_file: Path, out: Path) -> dict[s
         str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(test_file),
         "--out", str(out), "--successes", "--no-plot", "--quiet",
     ]  # fmt: skip
-    subprocess.run(command, check=True, cwd=REPO_ROOT)
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "rasa.log"
+    with log.open("w", encoding="utf-8") as sink:
+        done = subprocess.run(command, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
+        raise SystemExit(f"rasa test nlu failed (exit {done.returncode}); log: {log}")
     predictions: dict[str, str] = {}
     for name in ("intent_successes.json", "intent_errors.json"):
         path = out / name
