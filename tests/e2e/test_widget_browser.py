@@ -415,6 +415,14 @@ def test_widget_switches_to_arabic_and_renders_right_to_left(
             "**/api/v1/widget/config",
             lambda route: route.fulfill(status=200, content_type="application/json", body=body),
         )
+        # The real gateway refuses an unlisted language: answer for the session and message.
+        fake_session = {"session_id": "fixture-session-0001", "token": "fixture-token"}
+        page.route(
+            "**/api/v1/sessions",
+            lambda route: route.fulfill(
+                status=201, content_type="application/json", body=json.dumps(fake_session)
+            ),
+        )
         answer = {"replies": [{"text": "مرحبا، كيف أساعدك؟"}], "lang": RTL_LANG, "handoff": "none"}
         page.route(
             "**/api/v1/sessions/*/messages",
