@@ -18,7 +18,7 @@ from bot.languages import load_codes
 from .conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from eval import read_examples  # noqa: E402
+from eval import read_examples
 
 pytestmark = pytest.mark.e2e
 
