@@ -18,7 +18,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help setup run test test-unit test-e2e test-rasa test-eval train lint format bench clean \
-	browser eval compare-models
+	browser registry-check eval compare-models
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,21 +58,24 @@ run: setup $(MODEL) ## start Redis (or use REDIS_URL), Rasa, the action server a
 	$(VENV)/bin/hrv-guide run
 
 lint: $(VENV)/.installed ## ruff check and format check
-	$(VENV)/bin/ruff check bot actions tests scripts
-	$(VENV)/bin/ruff format --check bot actions tests scripts
+	$(VENV)/bin/ruff check bot actions registry tests scripts
+	$(VENV)/bin/ruff format --check bot actions registry tests scripts
 
 format: $(VENV)/.installed ## format the code
-	$(VENV)/bin/ruff format bot actions tests scripts
-	$(VENV)/bin/ruff check --fix bot actions tests scripts
+	$(VENV)/bin/ruff format bot actions registry tests scripts
+	$(VENV)/bin/ruff check --fix bot actions registry tests scripts
 
 test-rasa: $(MODEL) ## rasa data validate + the test stories in every language
 	$(RASA) data validate --config config.yml --domain $(DOMAIN) --data nlu/data --fail-on-warnings
 	$(RASA) test core --e2e --stories tests/stories --model $(MODEL) \
 	  --fail-on-prediction-errors --out results/core --quiet
 
-test-unit: setup ## fast tests: gateway (real Redis), actions, danger net; no model needed
+test-unit: setup ## fast tests: gateway (real Redis), actions, registry, danger net; no model needed
 	$(RASA_VENV)/bin/python -m pytest tests/actions -m "not e2e" -q
-	$(VENV)/bin/python -m pytest tests/bot tests/scripts -m "not e2e" -q
+	$(VENV)/bin/python -m pytest tests/bot tests/registry tests/scripts -m "not e2e" -q
+
+registry-check: $(VENV)/.installed ## validate data/ (municipalities, sources, dates, numbers); print coverage
+	$(VENV)/bin/hrv-guide registry check
 
 test-e2e: setup $(MODEL) browser ## end to end: real model, Rasa, actions, gateway, headless chromium
 	$(VENV)/bin/python -m pytest tests/e2e -m e2e -q
@@ -92,7 +95,7 @@ eval: setup $(MODEL) ## per language: intent accuracy, macro-F1 and detection on
 compare-models: setup $(MODEL) ## one multilingual NLU model vs one per language (slow: trains each)
 	$(VENV)/bin/python scripts/compare_models.py
 
-test: lint test-unit test-rasa test-eval test-e2e ## everything CI runs
+test: lint registry-check test-unit test-rasa test-eval test-e2e ## everything CI runs
 	@echo "make test: all suites passed"
 
 DEFAULT_MODEL := models/default-config.tar.gz

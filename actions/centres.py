@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import date
 from typing import Any
 
@@ -9,28 +11,50 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.registry import Centre, Registry, load_registry
 from actions.settings import ActionSettings
+from registry import Centre, Registry, Resolution, Resolver, load_registry
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "sv"
+# The one payload form the gateway lets through besides "/intent": a municipality code.
+CHOICE_PAYLOAD = "/inform_municipality"
 
 
 def centre_details(centre: Centre, language: str, labels: dict[str, dict[str, str]]) -> str:
-    """The centre's description and sourced contact lines in the person's language."""
+    """The centre's description and its sourced contact lines in the person's language."""
     words = labels.get(language, labels[DEFAULT_LANGUAGE])
-    lines = [centre.about.get(language, centre.about[DEFAULT_LANGUAGE])]
+    lines = [centre.about.text(language, DEFAULT_LANGUAGE)]
     if centre.phone:
-        lines.append(f"{words['phone']}: {centre.phone}")
-    if centre.web:
-        lines.append(f"{words['web']}: {centre.web}")
+        lines.append(f"{words['phone']}: {centre.phone.value}")
+    if centre.hours:
+        lines.append(f"{words['hours']}: {centre.hours.text(language, DEFAULT_LANGUAGE)}")
+    lines.append(f"{words['web']}: {centre.web.value}")
     return "\n".join(lines)
 
 
+def choice_buttons(resolution: Resolution) -> list[dict[str, str]]:
+    """One button per municipality the name can mean; the payload carries its SCB code."""
+    buttons = []
+    for municipality in resolution.municipalities:
+        via = [c for c in resolution.candidates if c.municipality == municipality]
+        locality = next((c.written for c in via if c.kind == "locality"), None)
+        title = (
+            f"{locality} ({municipality.name})"
+            if locality
+            else (f"{municipality.name} ({municipality.county})")
+        )
+        entity = json.dumps({"municipality": municipality.code}, separators=(",", ":"))
+        buttons.append({"title": title, "payload": f"{CHOICE_PAYLOAD}{entity}"})
+    return buttons
+
+
 class ActionFindCentre(Action):
-    """Resolve the municipality from the entity (or the message) and name its centre."""
+    """Resolve the municipality from the message (or a chosen button) and name its centre."""
 
     def __init__(self, registry: Registry | None = None, today: date | None = None) -> None:
         self._registry = registry
+        self._resolver: Resolver | None = None
         self._today = today
 
     def name(self) -> str:
@@ -44,20 +68,55 @@ class ActionFindCentre(Action):
             self._registry = load_registry(ActionSettings.from_env().data_dir)
         return self._registry
 
+    @property
+    def resolver(self) -> Resolver:
+        """The name index, built once per process."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.registry)
+        return self._resolver
+
+    def resolve(self, tracker: Tracker) -> Resolution:
+        """The message's own words first; a button payload or a lone entity value otherwise."""
+        text = tracker.latest_message.get("text") or ""
+        resolution = self.resolver.resolve(text) if not text.startswith("/") else None
+        if resolution is None or resolution.how == "none":
+            for value in tracker.get_latest_entity_values("municipality"):
+                by_entity = self.resolver.resolve(str(value))
+                if by_entity.how != "none":
+                    return by_entity
+        return resolution or self.resolver.resolve("")
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Utter the centre, the fallback (social services) or ask for the municipality."""
-        mentioned = next(tracker.get_latest_entity_values("municipality"), None)
-        text = mentioned or tracker.latest_message.get("text") or ""
-        municipality = self.registry.resolve(text) if text else None
-        if municipality is None:
+        """Utter the centre or the fallback; ask back when the name fits several places."""
+        resolution = self.resolve(tracker)
+        logger.info("find_centre how=%s candidates=%d", resolution.how, len(resolution.candidates))
+        if resolution.ambiguous:
+            dispatcher.utter_message(
+                response="utter_municipality_ambiguous",
+                place=resolution.matched,
+                buttons=choice_buttons(resolution),
+            )
+            return [SlotSet("municipality", None)]
+        candidate = resolution.candidate
+        if candidate is None:
             dispatcher.utter_message(response="utter_centre_unknown")
             return [SlotSet("municipality", None)]
 
+        municipality = candidate.municipality
+        if resolution.how == "typo":
+            dispatcher.utter_message(
+                response="utter_municipality_guessed", municipality=municipality.name
+            )
+        elif candidate.kind == "locality":
+            dispatcher.utter_message(
+                response="utter_place_in_municipality",
+                place=candidate.written,
+                municipality=municipality.name,
+            )
         language = tracker.get_slot("language") or DEFAULT_LANGUAGE
-        on = self._today or date.today()
-        centres = self.registry.centres_for(municipality.name, on)
+        centres = self.registry.centres_for(municipality.name, self._today or date.today())
         if not centres:
             dispatcher.utter_message(
                 response="utter_centre_fallback", municipality=municipality.name
@@ -66,7 +125,7 @@ class ActionFindCentre(Action):
             dispatcher.utter_message(
                 response="utter_centre_found",
                 municipality=municipality.name,
-                centre_name=centre.name,
+                centre_name=centre.name.value,
                 centre_details=centre_details(centre, language, self.registry.labels),
             )
         return [SlotSet("municipality", municipality.name)]

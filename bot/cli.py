@@ -1,10 +1,13 @@
-"""The `hrv-guide` command: `run` (the whole stack) and `serve` (the gateway alone)."""
+"""The `hrv-guide` command: `run` (the whole stack), `serve` (the gateway alone) and
+`registry check` (validate data/ and summarise coverage; CI runs it)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from datetime import date
+from pathlib import Path
 
 from bot.config import get_settings
 
@@ -54,6 +57,16 @@ def texts_status() -> int:
     return 0 if ok else 1
 
 
+def registry_check(data_dir: Path | None, today: date | None) -> int:
+    """Validate the registry's data files; print the problems or the coverage summary."""
+    from registry.check import check, render
+
+    directory = data_dir or get_settings().data_dir
+    report = check(directory, today)
+    print(render(report, directory))
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hrv-guide` command."""
     parser = argparse.ArgumentParser(prog="hrv-guide", description=__doc__)
@@ -64,9 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     texts.add_subparsers(dest="texts_command", required=True).add_parser(
         "status", help="each language's review status per file; which are still drafts"
     )
+    registry = commands.add_parser("registry", help="the municipality and centre data")
+    registry_commands = registry.add_subparsers(dest="registry_command", required=True)
+    checker = registry_commands.add_parser(
+        "check", help="validate data/ (290 municipalities, sources, dates, phone numbers)"
+    )
+    checker.add_argument("--data-dir", type=Path, help="default: HRV_DATA_DIR or ./data")
+    checker.add_argument(
+        "--today", type=date.fromisoformat, help="the day to summarise (YYYY-MM-DD)"
+    )
     args = parser.parse_args(argv)
     if args.command == "texts":
         return texts_status()
+    if args.command == "registry":
+        return registry_check(args.data_dir, args.today)
     return {"run": run, "serve": serve}[args.command]()
 
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     language_markers_dir: Path = PACKAGE_DIR / "data" / "language_markers"
     # Municipality names, left out when detecting the language of a message.
     place_names_file: Path = PACKAGE_DIR.parent / "nlu" / "data" / "lookup_municipality.yml"
+    # The registry's data files (municipalities, centres, coverage): shared with the actions.
+    data_dir: Path = PACKAGE_DIR.parent / "data"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -15,8 +15,9 @@ from bot.texts import Texts
 
 logger = logging.getLogger(__name__)
 
-# Button payloads the widget sends back: "/intent_name" only, never entities or slots.
-_PAYLOAD = re.compile(r"^/[a-z_]{1,64}$")
+# Button payloads the widget sends back: "/intent_name", and one entity form only: the SCB code
+# of the municipality a person picked when a place name fitted several (action_find_centre).
+_PAYLOAD = re.compile(r'^/[a-z_]{1,64}$|^/inform_municipality\{"municipality":"\d{4}"\}$')
 DANGER_INTENT = "/immediate_danger"
 EMERGENCY_NUMBER = "112"
 

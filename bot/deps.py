@@ -13,6 +13,7 @@ from bot.errors import Unauthorized
 from bot.handoff import HandoffQueue
 from bot.sessions import SessionStore
 from bot.texts import Texts
+from registry import Registry, Resolver
 
 
 def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
@@ -48,12 +49,24 @@ def get_texts(request: Request) -> Texts:
     return request.app.state.texts
 
 
+def get_registry(request: Request) -> Registry:
+    """The municipalities, centres and coverage read at start-up."""
+    return request.app.state.registry
+
+
+def get_resolver(request: Request) -> Resolver:
+    """The index that turns a written name into a municipality."""
+    return request.app.state.resolver
+
+
 TokenDep = Annotated[str | None, Depends(bearer_token)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
 ConversationDep = Annotated[Conversation, Depends(get_conversation)]
 HandoffsDep = Annotated[HandoffQueue, Depends(get_handoffs)]
 TextsDep = Annotated[Texts, Depends(get_texts)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+ResolverDep = Annotated[Resolver, Depends(get_resolver)]
 
 
 def require_service(settings: SettingsDep, token: TokenDep) -> None:

@@ -45,6 +45,17 @@ class NotFound(ApiError):
     code = "not_found"
 
 
+class Ambiguous(ApiError):
+    """A name fits several objects (two municipalities); `choices` lists them for the client."""
+
+    status_code = 409
+    code = "ambiguous"
+
+    def __init__(self, message: str, choices: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 class ServiceUnavailable(ApiError):
     """A backing service (Redis) failed; the body still carries the helplines."""
 
@@ -68,7 +79,10 @@ def install_error_handlers(app: FastAPI, safe_replies: list[dict[str, str]]) -> 
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(error.code, error.message), status_code=error.status_code)
+        body: dict[str, object] = error_body(error.code, error.message)
+        if isinstance(error, Ambiguous):
+            body["choices"] = error.choices
+        return JSONResponse(body, status_code=error.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

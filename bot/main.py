@@ -20,11 +20,12 @@ from bot.handoff import HandoffQueue
 from bot.language import LanguageDetector
 from bot.languages import load_codes
 from bot.rasa_client import RasaClient
-from bot.routes import internal, pages, widget
+from bot.routes import internal, municipalities, pages, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
 from bot.store import Keys, connect
 from bot.texts import Texts
+from registry import Resolver, load_registry
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ def create_app(
     detector = LanguageDetector.load(
         settings.language_markers_dir, codes, settings.place_names_file
     )
+    # Files only, no connection: a broken data file stops the gateway here, not mid-request.
+    registry = load_registry(settings.data_dir)
+    resolver = Resolver(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +63,8 @@ def create_app(
         )
         app.state.settings = settings
         app.state.texts = texts
+        app.state.registry = registry
+        app.state.resolver = resolver
         app.state.redis = redis
         app.state.sessions = sessions
         app.state.handoffs = HandoffQueue(redis, keys, settings.session_ttl_seconds)
@@ -94,6 +100,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.include_router(widget.router)
     app.include_router(internal.router)
+    app.include_router(municipalities.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app

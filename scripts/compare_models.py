@@ -1,7 +1,7 @@
 """`make compare-models`: one multilingual NLU model or one per language, measured.
 
-Trains one NLU model per listed language (its nlu/data/nlu_<code>.yml plus the
-language-independent municipality data, same config.yml), scores each on its language's
+Trains one NLU model per listed language (its nlu/data/nlu_<code>.yml plus the files that
+belong to no single language, same config.yml), scores each on its language's
 held-out split with scripts/eval.py, scores the multilingual model (models/current.tar.gz) on
 the same splits, and prints both side by side. Slow: one training per language.
 
@@ -24,7 +24,6 @@ sys.path.insert(0, str(REPO_ROOT))
 from bot.config import Settings  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
 
-SHARED_DATA = ("nlu_municipalities.yml", "lookup_municipality.yml")
 RASA = REPO_ROOT / ".venv-rasa/bin/rasa"
 OUT = REPO_ROOT / "results/compare"
 
@@ -38,13 +37,16 @@ def evaluate(model: Path, codes: list[str], out: Path) -> dict[str, dict]:
     return {row["language"]: row for row in rows}
 
 
-def train_one(code: str) -> tuple[Path, float]:
-    """An NLU-only model on one language's data; returns its path and training seconds."""
+def train_one(code: str, codes: list[str]) -> tuple[Path, float]:
+    """An NLU-only model on one language's file plus the files of no single language
+    (municipalities, lookup, mixed files); returns its path and training seconds."""
     data = REPO_ROOT / "build/compare" / code
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    for name in (f"nlu_{code}.yml", *SHARED_DATA):
-        shutil.copy(REPO_ROOT / "nlu/data" / name, data / name)
+    others = {f"nlu_{other}.yml" for other in codes if other != code}
+    for path in sorted((REPO_ROOT / "nlu/data").glob("*.yml")):
+        if path.name not in others:
+            shutil.copy(path, data / path.name)
     started = time.monotonic()
     command = [str(RASA), "train", "nlu", "--config", "config.yml", "--nlu", str(data)]
     command += ["--out", "models/compare", "--fixed-model-name", f"nlu-{code}", "--quiet"]
@@ -62,7 +64,7 @@ def main() -> int:
     single: dict[str, dict] = {}
     seconds: dict[str, float] = {}
     for code in codes:
-        model, seconds[code] = train_one(code)
+        model, seconds[code] = train_one(code, load_codes(Settings().languages_file))
         single[code] = evaluate(model, [code], OUT / f"nlu-{code}")[code]
     print("\n| language | multilingual acc | multilingual F1 | own model acc | own model F1 |"
           " own model training s |")  # fmt: skip

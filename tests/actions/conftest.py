@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 
-from actions.registry import Registry, load_registry
 from actions.settings import REPO_ROOT
+from registry import Registry, load_registry
 
 
 @pytest.fixture(scope="session")

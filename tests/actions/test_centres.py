@@ -1,57 +1,148 @@
-"""`action_find_centre` with rasa-sdk's dispatcher and tracker."""
+"""`action_find_centre` with rasa-sdk's dispatcher and tracker, on the real data files."""
 
 from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
 
 import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.centres import ActionFindCentre
+from actions.settings import REPO_ROOT
+from registry import read_registry
 
 pytestmark = pytest.mark.unit
 
 
-async def test_alingsas_gets_the_alvsborg_centre_in_boras(registry, make_tracker, today):
+async def run(registry, tracker, today=date(2026, 11, 23)):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(
-        "jag bor i Alingsås", entities=[{"entity": "municipality", "value": "Alingsås"}]
-    )
     events = await ActionFindCentre(registry, today).run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+async def test_alingsas_gets_the_alvsborg_centre_in_boras(registry, make_tracker):
+    messages, events = await run(
+        registry,
+        make_tracker(
+            "jag bor i Alingsås", entities=[{"entity": "municipality", "value": "Alingsås"}]
+        ),
+    )
     assert events == [SlotSet("municipality", "Alingsås")]
-    [message] = dispatcher.messages
+    [message] = messages
     assert message["response"] == "utter_centre_found"
     assert message["municipality"] == "Alingsås"
     assert message["centre_name"].endswith("Älvsborg")
     assert "Borås" in message["centre_details"]
     assert "Webb: https://www.boras.se/" in message["centre_details"]
+    assert "Telefon" not in message["centre_details"]  # no sourced number: name and web only
 
 
-async def test_english_details_and_municipality_from_text_without_entity(
-    registry, make_tracker, today
-):
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("I live in Gothenburg", language="en")
-    await ActionFindCentre(registry, today).run(dispatcher, tracker, {})
-    [message] = dispatcher.messages
+async def test_alingsas_before_the_switch_gets_goteborg(registry, make_tracker):
+    messages, _ = await run(registry, make_tracker("Alingsås"), today=date(2024, 1, 15))
+    assert messages[0]["centre_name"] == "Regionalt stödcentrum heder (Göteborgs Stad)"
+
+
+async def test_english_details_and_municipality_from_text_without_entity(registry, make_tracker):
+    messages, events = await run(registry, make_tracker("I live in Gothenburg", language="en"))
+    [message] = messages
     assert message["municipality"] == "Göteborg"
     assert message["centre_details"].startswith("The centre is in central Göteborg")
     assert "Web: https://goteborg.se/" in message["centre_details"]
+    assert events == [SlotSet("municipality", "Göteborg")]
+
+
+async def test_a_locality_is_named_with_its_municipality_first(registry, make_tracker):
+    messages, events = await run(registry, make_tracker("Jag bor i Kinna"))
+    assert [m["response"] for m in messages] == [
+        "utter_place_in_municipality",
+        "utter_centre_found",
+    ]
+    assert messages[0]["place"] == "Kinna"
+    assert messages[0]["municipality"] == "Mark"
+    assert messages[1]["centre_name"].endswith("Älvsborg")
+    assert events == [SlotSet("municipality", "Mark")]
+
+
+async def test_a_misspelt_name_is_read_aloud_before_the_answer(registry, make_tracker):
+    messages, events = await run(registry, make_tracker("jag bor i Ulricehammn"))
+    assert [m["response"] for m in messages] == ["utter_municipality_guessed", "utter_centre_found"]
+    assert messages[0]["municipality"] == "Ulricehamn"
+    assert events == [SlotSet("municipality", "Ulricehamn")]
+
+
+async def test_habo_without_diacritics_is_asked_back_with_one_button_each(registry, make_tracker):
+    messages, events = await run(registry, make_tracker("habo"))
+    [message] = messages
+    assert message["response"] == "utter_municipality_ambiguous"
+    assert message["place"] == "habo"
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles == ["Habo (Jönköpings län)", "Håbo (Uppsala län)"]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == [
+        '/inform_municipality{"municipality":"0643"}',
+        '/inform_municipality{"municipality":"0305"}',
+    ]
+    assert events == [SlotSet("municipality", None)]
+
+
+async def test_the_chosen_button_resolves_by_code(registry, make_tracker):
+    payload = '/inform_municipality{"municipality":"0305"}'
+    tracker = make_tracker(payload, entities=[{"entity": "municipality", "value": "0305"}])
+    messages, events = await run(registry, tracker)
+    assert messages[0]["response"] == "utter_centre_fallback"
+    assert messages[0]["municipality"] == "Håbo"
+    assert events == [SlotSet("municipality", "Håbo")]
+    assert json.loads(payload.split("inform_municipality", 1)[1]) == {"municipality": "0305"}
+
+
+async def test_stockholm_gets_origo_with_its_web_address(registry, make_tracker):
+    messages, _ = await run(registry, make_tracker("Södertälje"))
+    assert messages[0]["centre_name"].startswith("Origo")
+    assert "Webb: http://origostockholm.se/" in messages[0]["centre_details"]
 
 
 async def test_municipality_without_centre_gets_the_social_services_fallback(
-    registry, make_tracker, today
+    registry, make_tracker
 ):
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("Kiruna", entities=[{"entity": "municipality", "value": "Kiruna"}])
-    events = await ActionFindCentre(registry, today).run(dispatcher, tracker, {})
-    assert dispatcher.messages[0]["response"] == "utter_centre_fallback"
-    assert dispatcher.messages[0]["municipality"] == "Kiruna"
+    messages, events = await run(
+        registry, make_tracker("Kiruna", entities=[{"entity": "municipality", "value": "Kiruna"}])
+    )
+    assert messages[0]["response"] == "utter_centre_fallback"
+    assert messages[0]["municipality"] == "Kiruna"
     assert events == [SlotSet("municipality", "Kiruna")]
 
 
-async def test_unknown_place_is_answered_honestly(registry, make_tracker, today):
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("jag bor i Narnia")
-    events = await ActionFindCentre(registry, today).run(dispatcher, tracker, {})
-    assert [m["response"] for m in dispatcher.messages] == ["utter_centre_unknown"]
+async def test_unknown_place_is_answered_honestly(registry, make_tracker):
+    messages, events = await run(registry, make_tracker("jag bor i Narnia"))
+    assert [m["response"] for m in messages] == ["utter_centre_unknown"]
+    assert events == [SlotSet("municipality", None)]
+
+
+async def test_an_everyday_word_in_a_sentence_is_not_a_place(registry, make_tracker):
+    messages, _ = await run(registry, make_tracker("jag vill inte vara hemma, jag bor i Borås"))
+    assert messages[0]["municipality"] == "Borås"
+
+
+async def test_a_locality_named_like_another_municipality_gets_one_button_each(
+    tmp_path, make_tracker
+):
+    data = tmp_path / "data"
+    shutil.copytree(REPO_ROOT / "data", data)
+    with (data / "localities.yml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n- municipality: Borås\n  source: https://example.org/test\n"
+            "  checked: 2026-01-01\n  names: [Skövde]\n"
+        )
+    registry, problems = read_registry(data)
+    assert problems == []
+    messages, events = await run(registry, make_tracker("jag bor i Skövde"))
+    [message] = messages
+    assert message["response"] == "utter_municipality_ambiguous"
+    assert [b["title"] for b in message["buttons"]] == [
+        "Skövde (Borås)",
+        "Skövde (Västra Götalands län)",
+    ]
     assert events == [SlotSet("municipality", None)]

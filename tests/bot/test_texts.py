@@ -10,6 +10,7 @@ import yaml
 from bot.config import Settings
 from bot.languages import LanguageDataError, load_codes
 from bot.texts import Texts
+from registry import load_registry
 
 pytestmark = pytest.mark.unit
 
@@ -30,13 +31,12 @@ def _digits(number: str) -> str:
 
 @pytest.fixture(scope="module")
 def sourced_numbers(repo_root) -> set[str]:
-    contacts = yaml.safe_load((repo_root / "data/contacts.yml").read_text(encoding="utf-8"))
-    numbers = set()
-    for group in ("national", "professionals", "centres"):
-        for entry in contacts.get(group, []):
-            if entry.get("phone"):
-                assert entry.get("source") and entry.get("checked"), entry["id"]
-                numbers.add(_digits(entry["phone"]))
+    """Every number in data/contacts.yml; the registry refuses a number without a source."""
+    registry = load_registry(repo_root / "data")
+    numbers = {_digits(line.phone) for line in registry.lines if line.sources and line.checked}
+    for centre in registry.centres.values():
+        if centre.phone and centre.phone.sources:
+            numbers.add(_digits(centre.phone.value))
     return numbers
 
 

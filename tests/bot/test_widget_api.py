@@ -119,6 +119,23 @@ async def test_button_payload_is_forwarded_and_typed_slash_is_text(client, sessi
     assert not fake_rasa.received[1]["message"].startswith("/")
 
 
+async def test_a_chosen_municipality_code_is_the_one_entity_payload_forwarded(
+    client, session, fake_rasa
+):
+    url = f"/api/v1/sessions/{session.id}/messages"
+    chosen = '/inform_municipality{"municipality":"0305"}'
+    for text in (
+        chosen,
+        '/inform_municipality{"municipality":"Håbo"}',
+        '/inform_municipality{"municipality":"0305","language":"en"}',
+        '/greet{"municipality":"0305"}',
+    ):
+        await client.post(url, json={"text": text}, headers=session.headers)
+    sent = [m["message"] for m in fake_rasa.received]
+    assert sent[0] == chosen
+    assert not any(message.startswith("/") for message in sent[1:])
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

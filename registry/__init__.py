@@ -1,0 +1,20 @@
+"""Municipalities, centres and dated coverage from data/: shared by the action server and the
+gateway, so it imports only the standard library and PyYAML (no rasa_sdk, no FastAPI)."""
+
+from registry.load import RegistryError, load_registry, read_registry
+from registry.model import Centre, CoverageSpan, Fact, Municipality, Registry
+from registry.resolve import Candidate, Resolution, Resolver
+
+__all__ = [
+    "Candidate",
+    "Centre",
+    "CoverageSpan",
+    "Fact",
+    "Municipality",
+    "Registry",
+    "RegistryError",
+    "Resolution",
+    "Resolver",
+    "load_registry",
+    "read_registry",
+]

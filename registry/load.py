@@ -1,0 +1,378 @@
+"""Read data/ into a `Registry`, collecting every schema problem instead of stopping at one."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from registry.model import (
+    AUDIENCES,
+    Centre,
+    CoverageSpan,
+    Fact,
+    Fallback,
+    Line,
+    Locality,
+    Municipality,
+    Registry,
+)
+
+EXPECTED_MUNICIPALITIES = 290
+LANGUAGES_REQUIRED = ("sv", "en")
+MUNICIPALITY_COLUMNS = ["kommunkod", "kommun", "lanskod", "lan"]
+FILES = ("municipalities.csv", "localities.yml", "aliases.yml", "contacts.yml", "coverage.yml")
+
+# A public page, or one of the project's stored source documents (shared/seeds/).
+_SOURCE = re.compile(r"^(https?://\S+|shared/seeds/\S+)")
+# Swedish numbers as people dial them: 0NN-NNN NN NN (8-10 digits), service numbers, +46.
+_NATIONAL = re.compile(r"^0\d{1,3}-\d{2,3}(?: \d{2,3}){1,3}$")
+_SERVICE = re.compile(r"^(?:112|114 14|116 \d{3}|1177)$")
+_INTERNATIONAL = re.compile(r"^\+46 \d{1,3} \d{2,3}(?: \d{2,3}){1,3}$")
+
+
+class RegistryError(ValueError):
+    """The data files are missing, malformed or inconsistent; `problems` lists each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the registry data: " + "; ".join(problems))
+        self.problems = problems
+
+
+def valid_phone(number: str) -> bool:
+    """Whether `number` is written as a valid Swedish phone number."""
+    digits = re.sub(r"\D", "", number)
+    if _SERVICE.match(number):
+        return True
+    if _NATIONAL.match(number):
+        return 8 <= len(digits) <= 10
+    if _INTERNATIONAL.match(number):
+        return 9 <= len(digits) <= 11
+    return False
+
+
+class _Reader:
+    """Parses the files, noting problems with the file and entry they came from."""
+
+    def __init__(self, data_dir: Path, today: date) -> None:
+        self.data_dir = data_dir
+        self.today = today
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def yaml(self, name: str) -> Any:
+        path = self.data_dir / name
+        try:
+            with path.open(encoding="utf-8") as handle:
+                return yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError) as error:
+            self.problem(name, f"cannot be read ({type(error).__name__})")
+            return None
+
+    def sources(self, where: str, raw: Any) -> tuple[str, ...]:
+        items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        if not items:
+            self.problem(where, "has no source")
+            return ()
+        for item in items:
+            if not isinstance(item, str) or not _SOURCE.match(item.strip()):
+                self.problem(where, f"source is not a public address or a seed file: {item!r}")
+        return tuple(str(item).strip() for item in items)
+
+    def day(self, where: str, raw: Any, *, required: bool = True) -> date | None:
+        if raw is None:
+            if required:
+                self.problem(where, "has no date")
+            return None
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            self.problem(where, f"is not a date (YYYY-MM-DD): {raw!r}")
+            return None
+
+    def checked(self, where: str, raw: Any) -> date:
+        day = self.day(f"{where} checked", raw)
+        if day and day > self.today:
+            self.problem(where, f"checked date {day} is in the future")
+        return day or date.min
+
+    def phone(self, where: str, number: Any) -> str:
+        if not isinstance(number, str) or not valid_phone(number):
+            self.problem(where, f"phone number is not in a valid Swedish format: {number!r}")
+        return str(number)
+
+    def mapping(self, where: str, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            self.problem(where, "must be a mapping")
+            return {}
+        return raw
+
+    def listing(self, where: str, raw: Any) -> list[Any]:
+        if not isinstance(raw, list):
+            self.problem(where, "must be a list")
+            return []
+        return raw
+
+    # --- the files -------------------------------------------------------------------------
+
+    def municipalities(self) -> dict[str, Municipality]:
+        where = "municipalities.csv"
+        try:
+            with (self.data_dir / where).open(encoding="utf-8", newline="") as handle:
+                reader = csv.DictReader(handle)
+                header = reader.fieldnames
+                rows = list(reader)
+        except OSError as error:
+            self.problem(where, f"cannot be read ({type(error).__name__})")
+            return {}
+        if header != MUNICIPALITY_COLUMNS:
+            self.problem(where, f"header must be {','.join(MUNICIPALITY_COLUMNS)}")
+            return {}
+        result: dict[str, Municipality] = {}
+        codes: dict[str, str] = {}
+        for line, row in enumerate(rows, start=2):
+            code, name = (row["kommunkod"] or "").strip(), (row["kommun"] or "").strip()
+            county_code, county = (row["lanskod"] or "").strip(), (row["lan"] or "").strip()
+            here = f"{where} line {line}"
+            if not re.fullmatch(r"\d{4}", code) or county_code != code[:2]:
+                self.problem(here, f"code {code!r} must be 4 digits starting with the county code")
+            if not name or not county:
+                self.problem(here, "name and county are required")
+                continue
+            if name in result:
+                self.problem(here, f"{name} is listed more than once")
+            if code in codes:
+                self.problem(here, f"code {code} is used by both {codes[code]} and {name}")
+            codes[code] = name
+            result[name] = Municipality(code, name, county)
+        if len(result) != EXPECTED_MUNICIPALITIES:
+            self.problem(
+                where, f"has {len(result)} municipalities, expected {EXPECTED_MUNICIPALITIES}"
+            )
+        return result
+
+    def localities(self, known: dict[str, Municipality]) -> list[Locality]:
+        result: list[Locality] = []
+        for index, group in enumerate(self.listing("localities.yml", self.yaml("localities.yml"))):
+            where = f"localities.yml entry {index + 1}"
+            group = self.mapping(where, group)
+            municipality = group.get("municipality")
+            if municipality not in known:
+                self.problem(where, f"unknown municipality {municipality!r}")
+                continue
+            sources = self.sources(where, group.get("source"))
+            self.checked(where, group.get("checked"))
+            names = self.listing(f"{where} names", group.get("names"))
+            if not names:
+                self.problem(where, "lists no names")
+            for name in names:
+                if not isinstance(name, str) or not name.strip():
+                    self.problem(where, f"bad locality name {name!r}")
+                    continue
+                result.append(Locality(name.strip(), municipality, sources))
+        return result
+
+    def aliases(
+        self, known: dict[str, Municipality]
+    ) -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+        raw = self.mapping("aliases.yml", self.yaml("aliases.yml"))
+        aliases = self.mapping("aliases.yml aliases", raw.get("aliases") or {})
+        for written, name in aliases.items():
+            if name not in known:
+                self.problem("aliases.yml", f"{written!r} points to unknown municipality {name!r}")
+        everyday = self.listing("aliases.yml everyday_words", raw.get("everyday_words") or [])
+        ignored = self.listing("aliases.yml ignored_words", raw.get("ignored_words") or [])
+        return (
+            {str(k): str(v) for k, v in aliases.items()},
+            frozenset(str(w) for w in everyday),
+            frozenset(str(w) for w in ignored),
+        )
+
+    def fact(self, where: str, raw: Any, *, per_language: bool = False) -> Fact | None:
+        raw = self.mapping(where, raw)
+        if not raw:
+            return None
+        sources = self.sources(where, raw.get("source"))
+        checked = self.checked(where, raw.get("checked"))
+        if per_language:
+            value: Any = {k: v for k, v in raw.items() if k not in ("source", "checked")}
+            for language in LANGUAGES_REQUIRED:
+                if not isinstance(value.get(language), str) or not value[language].strip():
+                    self.problem(where, f"has no text in {language}")
+        else:
+            value = raw.get("value")
+            if value in (None, "", []):
+                self.problem(where, "has no value")
+        return Fact(value, sources, checked)
+
+    def centres(self, raw: Any) -> dict[str, Centre]:
+        result: dict[str, Centre] = {}
+        for index, item in enumerate(self.listing("contacts.yml centres", raw)):
+            item = self.mapping(f"contacts.yml centre {index + 1}", item)
+            centre_id = str(item.get("id") or f"#{index + 1}")
+            where = f"contacts.yml centre {centre_id}"
+            if centre_id in result:
+                self.problem(where, "id is used twice")
+            facts = {
+                key: self.fact(
+                    f"{where} {key}", item.get(key), per_language=key in ("about", "hours")
+                )
+                if key in item
+                else None
+                for key in ("name", "organisation", "serves", "about", "web", "phone", "hours")
+            }
+            missing = [
+                k for k in ("name", "organisation", "serves", "about", "web") if not facts[k]
+            ]
+            if missing:
+                self.problem(where, f"missing sourced facts: {', '.join(missing)}")
+                continue
+            serves = facts["serves"].value if facts["serves"] else []
+            unknown = sorted(set(serves if isinstance(serves, list) else [serves]) - set(AUDIENCES))
+            if unknown:
+                self.problem(where, f"serves unknown audiences {unknown}; use {list(AUDIENCES)}")
+            if facts["phone"]:
+                self.phone(f"{where} phone", facts["phone"].value)
+            web = facts["web"].value if facts["web"] else ""
+            if not isinstance(web, str) or not web.startswith(("http://", "https://")):
+                self.problem(where, f"web is not an address: {web!r}")
+            result[centre_id] = Centre(
+                id=centre_id,
+                name=facts["name"],  # type: ignore[arg-type]
+                organisation=facts["organisation"],  # type: ignore[arg-type]
+                serves=facts["serves"],  # type: ignore[arg-type]
+                about=facts["about"],  # type: ignore[arg-type]
+                web=facts["web"],  # type: ignore[arg-type]
+                phone=facts["phone"],
+                hours=facts["hours"],
+                note=item.get("note"),
+            )
+        return result
+
+    def lines(self, raw: dict[str, Any]) -> list[Line]:
+        result: list[Line] = []
+        for group in ("national", "professionals"):
+            for item in self.listing(f"contacts.yml {group}", raw.get(group) or []):
+                item = self.mapping(f"contacts.yml {group}", item)
+                where = f"contacts.yml {group} {item.get('id')}"
+                name = self.mapping(f"{where} name", item.get("name"))
+                for language in LANGUAGES_REQUIRED:
+                    if not name.get(language):
+                        self.problem(where, f"has no name in {language}")
+                result.append(
+                    Line(
+                        id=str(item.get("id")),
+                        name={str(k): str(v) for k, v in name.items()},
+                        phone=self.phone(where, item.get("phone")),
+                        sources=self.sources(where, item.get("source")),
+                        checked=self.checked(where, item.get("checked")),
+                        hours=item.get("hours"),
+                        audience=item.get("for"),
+                    )
+                )
+        return result
+
+    def fallback(self, raw: Any) -> Fallback:
+        raw = self.mapping("contacts.yml fallback", raw)
+        if not raw.get("rule"):
+            self.problem("contacts.yml fallback", "has no rule")
+        return Fallback(
+            rule=str(raw.get("rule", "")),
+            sources=self.sources("contacts.yml fallback", raw.get("source")),
+            checked=self.checked("contacts.yml fallback", raw.get("checked")),
+        )
+
+    def labels(self, raw: Any) -> dict[str, dict[str, str]]:
+        labels = self.mapping("contacts.yml labels", raw)
+        for language in LANGUAGES_REQUIRED:
+            words = self.mapping(f"contacts.yml labels {language}", labels.get(language))
+            for key in ("phone", "web", "hours"):
+                if not words.get(key):
+                    self.problem(f"contacts.yml labels {language}", f"has no {key!r}")
+        return labels
+
+    def coverage(
+        self, known: dict[str, Municipality], centres: dict[str, Centre]
+    ) -> list[CoverageSpan]:
+        spans: list[CoverageSpan] = []
+        for index, entry in enumerate(self.listing("coverage.yml", self.yaml("coverage.yml"))):
+            where = f"coverage.yml entry {index + 1}"
+            entry = self.mapping(where, entry)
+            centre = entry.get("centre")
+            if centre not in centres:
+                self.problem(where, f"unknown centre {centre!r}")
+            start = self.day(f"{where} valid_from", entry.get("valid_from"))
+            end = self.day(f"{where} valid_to", entry.get("valid_to"), required=False)
+            if start and end and end < start:
+                self.problem(where, f"valid_to {end} is before valid_from {start}")
+            sources = self.sources(where, entry.get("source"))
+            names = self.listing(f"{where} municipalities", entry.get("municipalities"))
+            for name in names:
+                if name not in known:
+                    self.problem(where, f"unknown municipality {name!r}")
+                elif start:
+                    spans.append(
+                        CoverageSpan(str(centre), name, start, end, sources, entry.get("note"))
+                    )
+        for first, second in _pairs(spans):
+            if first.municipality == second.municipality and first.overlaps(second):
+                self.problem(
+                    "coverage.yml",
+                    f"{first.municipality}: {first.centre_id} {first.valid_from}..{first.valid_to}"
+                    f" overlaps {second.centre_id} {second.valid_from}..{second.valid_to}",
+                )
+        return spans
+
+
+def _pairs(spans: list[CoverageSpan]) -> Iterable[tuple[CoverageSpan, CoverageSpan]]:
+    for index, first in enumerate(spans):
+        for second in spans[index + 1 :]:
+            yield first, second
+
+
+def read_registry(data_dir: Path, today: date | None = None) -> tuple[Registry | None, list[str]]:
+    """Parse and validate every file; the registry is None when any problem was found."""
+    reader = _Reader(data_dir, today or date.today())
+    municipalities = reader.municipalities()
+    localities = reader.localities(municipalities)
+    aliases, everyday, ignored = reader.aliases(municipalities)
+    contacts = reader.mapping("contacts.yml", reader.yaml("contacts.yml"))
+    centres = reader.centres(contacts.get("centres"))
+    lines = reader.lines(contacts)
+    fallback = reader.fallback(contacts.get("fallback"))
+    labels = reader.labels(contacts.get("labels"))
+    coverage = reader.coverage(municipalities, centres)
+    if reader.problems:
+        return None, reader.problems
+    registry = Registry(
+        municipalities=municipalities,
+        localities=localities,
+        aliases=aliases,
+        everyday_words=everyday,
+        ignored_words=ignored,
+        centres=centres,
+        coverage=coverage,
+        lines=lines,
+        fallback=fallback,
+        labels=labels,
+    )
+    return registry, []
+
+
+@lru_cache(maxsize=4)
+def load_registry(data_dir: Path) -> Registry:
+    """Read data/ once per process (the files change only with a deployment); fail loudly."""
+    registry, problems = read_registry(data_dir)
+    if registry is None:
+        raise RegistryError(problems)
+    return registry
