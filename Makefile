@@ -17,7 +17,8 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test test-unit test-e2e test-rasa train lint format bench bench-handoff clean browser registry-check
+.PHONY: help setup run test test-unit test-e2e test-rasa test-eval train lint format bench \
+	bench-handoff clean browser registry-check eval compare-models
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -79,7 +80,22 @@ registry-check: $(VENV)/.installed ## validate data/ (municipalities, sources, d
 test-e2e: setup $(MODEL) browser ## end to end: real model, Rasa, actions, gateway, headless chromium
 	$(VENV)/bin/python -m pytest tests/e2e -m e2e -q
 
-test: lint registry-check test-unit test-rasa test-e2e ## everything CI runs
+# The evaluation on a small split in CI: the first 2 held-out messages per intent and language,
+# with floors below the bar (macro-F1 0.90, detection 0.95) that catch a broken language.
+CI_EVAL_PER_INTENT := 2
+CI_MIN_F1 := 0.75
+CI_MIN_DETECTION := 0.85
+test-eval: setup $(MODEL) ## the evaluation below on a small split, failing under floor scores
+	$(VENV)/bin/python scripts/eval.py --per-intent $(CI_EVAL_PER_INTENT) --out results/eval-ci \
+	  --min-f1 $(CI_MIN_F1) --min-detection $(CI_MIN_DETECTION)
+
+eval: setup $(MODEL) ## per language: intent accuracy, macro-F1 and detection on tests/nlu/<code>.yml
+	$(VENV)/bin/python scripts/eval.py
+
+compare-models: setup $(MODEL) ## one multilingual NLU model vs one per language (slow: trains each)
+	$(VENV)/bin/python scripts/compare_models.py
+
+test: lint registry-check test-unit test-rasa test-eval test-e2e ## everything CI runs
 	@echo "make test: all suites passed"
 
 DEFAULT_MODEL := models/default-config.tar.gz

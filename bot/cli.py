@@ -96,6 +96,15 @@ async def _staff(action: str, name: str | None) -> int:
         await redis.aclose()
 
 
+def texts_status() -> int:
+    """Print each language's review status per file; exit 1 if a listed file lacks one."""
+    from bot.review import report
+
+    text, ok = report(get_settings())
+    print(text)
+    return 0 if ok else 1
+
+
 def registry_check(data_dir: Path | None, today: date | None) -> int:
     """Validate the registry's data files; print the problems or the coverage summary."""
     from registry.check import check, render
@@ -121,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         "name"
     )
     staff_actions.add_parser("audit", help="print the newest audit log entries")
+    texts = commands.add_parser("texts", help="the texts in every language")
+    texts.add_subparsers(dest="texts_command", required=True).add_parser(
+        "status", help="each language's review status per file; which are still drafts"
+    )
     registry = commands.add_parser("registry", help="the municipality and centre data")
     registry_commands = registry.add_subparsers(dest="registry_command", required=True)
     checker = registry_commands.add_parser(
@@ -133,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "staff":
         return asyncio.run(_staff(args.action, getattr(args, "name", None)))
+    if args.command == "texts":
+        return texts_status()
     if args.command == "registry":
         return registry_check(args.data_dir, args.today)
     return {"run": run, "serve": serve}[args.command]()

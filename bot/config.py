@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     # Must equal the tracker store's key_prefix in endpoints.yml (letters and digits only).
     rasa_tracker_key_prefix: str = Field(default="hrvguide", pattern=r"^[A-Za-z0-9]+$")
     service_token: SecretStr = SecretStr("dev-service-token")
-    default_lang: str = "sv"
+    # The language of a new session; empty means the first in nlu/languages.yml.
+    default_lang: str = ""
     # A neutral page without personalised content for the quick exit (a weather service).
     exit_url: str = "https://www.smhi.se/"
     # Where `hrv-guide serve` listens, and the ports `hrv-guide run` gives Rasa and the actions.
@@ -43,9 +44,13 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     actions_port: int = 5055
     model_path: Path = PACKAGE_DIR.parent / "models" / "current.tar.gz"
+    # The one list of languages (also read by scripts/build_domain.py) and their data files.
+    languages_file: Path = PACKAGE_DIR.parent / "nlu" / "languages.yml"
     texts_dir: Path = PACKAGE_DIR / "texts"
-    danger_patterns_file: Path = PACKAGE_DIR / "data" / "danger.yml"
-    language_markers_file: Path = PACKAGE_DIR / "data" / "language_markers.yml"
+    danger_dir: Path = PACKAGE_DIR / "data" / "danger"
+    language_markers_dir: Path = PACKAGE_DIR / "data" / "language_markers"
+    # Municipality names, left out when detecting the language of a message.
+    place_names_file: Path = PACKAGE_DIR.parent / "nlu" / "data" / "lookup_municipality.yml"
     # The registry's data files (municipalities, centres, coverage): shared with the actions.
     data_dir: Path = PACKAGE_DIR.parent / "data"
 

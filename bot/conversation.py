@@ -67,15 +67,15 @@ class Conversation:
         is_payload = bool(_PAYLOAD.match(text))
         if text.startswith("/") and not is_payload:
             text = text.lstrip("/ ") or text  # typed slashes are text, not commands
-        danger_lang = None if is_payload else self._danger.match(text)
-        lang = self._choose_language(session, text, requested_lang, danger_lang, is_payload)
-        if lang != session.lang:
-            await self._sessions.update(session.id, lang=lang)
+        danger_langs = [] if is_payload else self._danger.match(text)
+        lang, settled = self._choose_language(session, text, requested_lang, danger_langs)
+        if lang != session.lang or settled != session.lang_settled:
+            await self._sessions.update(session.id, lang=lang, lang_settled="1" if settled else "")
         else:
             await self._sessions.touch(session.id)
 
         if session.handoff in OPEN_STATES:
-            danger = bool(danger_lang)
+            danger = bool(danger_langs)
             to_staff = await self._to_staff(session, text, lang, danger, is_payload, msg_id)
             if to_staff is not None:
                 return to_staff
@@ -89,13 +89,13 @@ class Conversation:
             if lang != session.rasa_lang:
                 await self._rasa.set_slot(session.id, "language", lang)
                 await self._sessions.update(session.id, rasa_lang=lang)
-            message = DANGER_INTENT if danger_lang else text
+            message = DANGER_INTENT if danger_langs else self._detector.for_nlu(text, lang)
             bot_replies = await self._rasa.send(session.id, message, {"lang": lang})
         except RasaUnavailable:
             flags.append("safe_fallback")
 
         replies: list[dict[str, Any]] = []
-        if danger_lang:
+        if danger_langs:
             flags.append("danger")
             if not bot_replies or EMERGENCY_NUMBER not in bot_replies[0]["text"]:
                 replies.append({"text": self._texts.reply("danger", lang)})
@@ -161,19 +161,26 @@ class Conversation:
         await self._sessions.set_rasa_paused(session_id, False)
 
     def _choose_language(
-        self,
-        session: Session,
-        text: str,
-        requested: str | None,
-        danger_lang: str | None,
-        is_payload: bool,
-    ) -> str:
+        self, session: Session, text: str, requested: str | None, danger_langs: list[str]
+    ) -> tuple[str, bool]:
+        """The turn's language and whether it is settled.
+
+        A language picked in the widget wins at once; a message clearly in another language
+        switches; a danger message is answered in the language whose pattern found it when
+        neither the detector nor the session's language is among those.
+        """
         current = session.lang if self._texts.supports(session.lang) else self._texts.default
-        if requested and self._texts.supports(requested):
-            return requested
-        if danger_lang and self._texts.supports(danger_lang):
-            return danger_lang
-        if is_payload:
-            return current
-        detected = self._detector.detect(text, current)
-        return detected if self._texts.supports(detected) else current
+        settled = session.lang_settled and current == session.lang
+        if requested and self._texts.supports(requested) and requested != current:
+            return requested, True  # picked in the widget just now
+        settled = settled or requested == current  # the widget repeats a pick
+        if _PAYLOAD.match(text):
+            return current, settled
+        detected = self._detector.detect(text, current, settled)
+        if not self._texts.supports(detected):
+            detected = current
+        if danger_langs and detected not in danger_langs:
+            detected = current if current in danger_langs else danger_langs[0]
+        if detected != current:
+            return detected, True
+        return current, settled or self._detector.confirms(text, current)

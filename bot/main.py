@@ -24,6 +24,7 @@ from bot.handoff import Handoffs
 from bot.handoff_events import EventReader
 from bot.hours import OpeningHours
 from bot.language import LanguageDetector
+from bot.languages import load_codes
 from bot.rasa_client import RasaClient
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
 from bot.security import SecurityHeaders
@@ -60,7 +61,13 @@ def create_app(
     time for leases, waiting limits and opening hours.
     """
     settings = settings or get_settings()
-    texts = Texts.load(settings.texts_dir, settings.default_lang)
+    # Every listed language's data is read and checked here: a missing file stops the start.
+    codes = load_codes(settings.languages_file)
+    texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
+    danger = DangerNet.load(settings.danger_dir, codes)
+    detector = LanguageDetector.load(
+        settings.language_markers_dir, codes, settings.place_names_file
+    )
     # Files only, no connection: a broken data file stops the gateway here, not mid-request.
     registry = load_registry(settings.data_dir)
     resolver = Resolver(registry)
@@ -110,14 +117,8 @@ def create_app(
             failure_window_seconds=settings.staff_login_window_seconds,
             clock=clock,
         )
-        app.state.conversation = Conversation(
-            sessions,
-            rasa,
-            DangerNet.load(settings.danger_patterns_file),
-            LanguageDetector.load(settings.language_markers_file),
-            texts,
-            handoffs,
-        )
+        app.state.conversation = Conversation(sessions, rasa, danger, detector, texts, handoffs)
+        await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()
         tasks = {
             asyncio.create_task(_sweep_forever(handoffs, settings.handoff_sweep_seconds, stop))

@@ -32,6 +32,8 @@ class Session:
 
     id: str
     lang: str
+    # False while `lang` is only the default: nobody picked it and no message confirmed it.
+    lang_settled: bool
     rasa_lang: str
     handoff: str
     handoff_id: str
@@ -42,6 +44,7 @@ def _session(session_id: str, data: dict[str, str]) -> Session:
     return Session(
         id=session_id,
         lang=data.get("lang", ""),
+        lang_settled=bool(data.get("lang_settled")),
         rasa_lang=data.get("rasa_lang", ""),
         handoff=data.get("handoff", HANDOFF_NONE),
         handoff_id=data.get("handoff_id", ""),
@@ -58,14 +61,18 @@ class SessionStore:
         self._ttl = ttl_seconds
         self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
 
-    async def create(self, lang: str) -> tuple[str, str]:
-        """A new session; returns (session_id, token). Only the token's hash is stored."""
+    async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
+        """A new session; returns (session_id, token). Only the token's hash is stored.
+
+        `settled` says the person chose `lang`; otherwise it is the default until confirmed.
+        """
         session_id = secrets.token_urlsafe(16)
         token = secrets.token_urlsafe(32)
         key = self._keys.session(session_id)
         fields = {
             "token_hash": _hash_token(token),
             "lang": lang,
+            "lang_settled": "1" if settled else "",
             "rasa_lang": "",
             "handoff": HANDOFF_NONE,
             "handoff_id": "",
@@ -91,9 +98,10 @@ class SessionStore:
         """A channel's session under an id the channel derived (no bearer token: the widget API
         refuses it); created with `lang` when new, `fields` set only when missing."""
         key = self._keys.session(session_id)
-        new = {"token_hash": "", "lang": lang, "rasa_lang": "", "handoff": HANDOFF_NONE}
+        new = {"token_hash": "", "lang": lang, "lang_settled": "", "rasa_lang": ""}
         async with self._redis.pipeline(transaction=True) as pipe:
-            for name, value in {**new, "handoff_id": "", "channel": channel, **fields}.items():
+            extra = {"handoff": HANDOFF_NONE, "handoff_id": "", "channel": channel, **fields}
+            for name, value in {**new, **extra}.items():
                 pipe.hsetnx(key, name, value)
             pipe.expire(key, self._ttl)
             pipe.hgetall(key)

@@ -1,13 +1,20 @@
-"""The gateway's fixed texts per language (bot/texts/<code>.yml): widget labels and safe replies."""
+"""The gateway's fixed texts per language (bot/texts/<code>.yml): widget labels and safe replies.
+
+Only the languages in nlu/languages.yml are loaded, and each must have a complete file: the same
+widget labels and replies as the default language, and 112 in both safe replies.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
+from bot.languages import REVIEW_STATES, LanguageDataError, read_yaml
 
 REQUIRED_REPLIES = ("danger", "safe_fallback")
+EMERGENCY_NUMBER = "112"
+DIRECTIONS = ("ltr", "rtl")
 
 
 @dataclass(frozen=True)
@@ -24,43 +31,74 @@ class Language:
     telegram: dict[str, str] = field(default_factory=dict)
 
 
+def _strings(raw: dict[str, Any], key: str, path: Path) -> dict[str, str]:
+    value = raw.get(key)
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise LanguageDataError(f"{path}: `{key}` must map names to non-empty texts")
+    return value
+
+
+def load_language(path: Path, code: str) -> Language:
+    """Read and check one `bot/texts/<code>.yml`."""
+    raw = read_yaml(path)
+    if not isinstance(raw, dict) or raw.get("code") != code:
+        raise LanguageDataError(f"{path}: `code` must be {code!r}")
+    if not isinstance(raw.get("name"), str) or not raw["name"].strip():
+        raise LanguageDataError(f"{path}: `name` (the language's own name) is missing")
+    if raw.get("dir", "ltr") not in DIRECTIONS:
+        raise LanguageDataError(f"{path}: `dir` must be one of {DIRECTIONS}")
+    if raw.get("review") not in REVIEW_STATES:
+        raise LanguageDataError(f"{path}: `review` must be one of {REVIEW_STATES}")
+    replies = _strings(raw, "replies", path)
+    for key in REQUIRED_REPLIES:
+        if EMERGENCY_NUMBER not in replies.get(key, ""):
+            raise LanguageDataError(f"{path}: reply `{key}` must exist and contain 112")
+    return Language(
+        code=code,
+        name=raw["name"].strip(),
+        dir=raw.get("dir", "ltr"),
+        review=raw["review"],
+        widget=_strings(raw, "widget", path),
+        replies=replies,
+        telegram=_strings(raw, "telegram", path) if "telegram" in raw else {},
+    )
+
+
 class Texts:
-    """All languages' texts, loaded once at start-up; adding a language is adding a file."""
+    """The listed languages' texts, loaded once at start-up, default language first."""
 
     def __init__(self, languages: dict[str, Language], default: str) -> None:
         if default not in languages:
-            raise ValueError(f"default language {default!r} has no texts file")
+            raise LanguageDataError(f"default language {default!r} is not in the list")
+        reference = languages[default]
+        for language in languages.values():
+            for part in ("widget", "replies"):
+                want, have = set(getattr(reference, part)), set(getattr(language, part))
+                if want != have:
+                    raise LanguageDataError(
+                        f"bot/texts/{language.code}.yml: `{part}` differs from {default}.yml: "
+                        f"missing {sorted(want - have)}, extra {sorted(have - want)}"
+                    )
         # The default language first: the widget's picker lists them in this order.
         self.languages = dict(sorted(languages.items(), key=lambda item: item[0] != default))
         self.default = default
 
     @classmethod
-    def load(cls, texts_dir: Path, default: str) -> Texts:
-        """Read every `<code>.yml` in `texts_dir` and check each has the required replies."""
-        languages: dict[str, Language] = {}
-        for path in sorted(texts_dir.glob("*.yml")):
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            missing = [key for key in REQUIRED_REPLIES if not raw.get("replies", {}).get(key)]
-            if missing or raw.get("code") != path.stem:
-                raise ValueError(f"{path.name}: bad code or missing replies {missing}")
-            languages[path.stem] = Language(
-                code=raw["code"],
-                name=raw["name"],
-                dir=raw.get("dir", "ltr"),
-                review=raw.get("review", "draft"),
-                widget=raw.get("widget", {}),
-                replies=raw["replies"],
-                telegram=raw.get("telegram", {}),
-            )
-        return cls(languages, default)
+    def load(cls, texts_dir: Path, codes: list[str], default: str = "") -> Texts:
+        """One `<code>.yml` per listed code (the first is the default unless `default` is set);
+        a listed language without a complete file stops the start."""
+        languages = {code: load_language(texts_dir / f"{code}.yml", code) for code in codes}
+        return cls(languages, default or codes[0])
 
     def supports(self, code: str | None) -> bool:
         """Whether `code` is one of our languages."""
         return code in self.languages
 
-    def reply(self, key: str, lang: str) -> str:
-        """A fixed reply in `lang`, or in the default language when `lang` lacks it."""
-        language = self.languages.get(lang) or self.languages[self.default]
+    def reply(self, key: str, lang: str | None) -> str:
+        """A fixed reply in `lang`, or in the default language when `lang` is unknown."""
+        language = self.languages.get(lang or "") or self.languages[self.default]
         return language.replies.get(key) or self.languages[self.default].replies[key]
 
     def widget_text(self, key: str, lang: str) -> str:

@@ -79,6 +79,37 @@ def check_language(
     return problems
 
 
+REVIEW_COMMENT = re.compile(r"^#\s*review:\s*(\w+)", re.MULTILINE)
+
+
+def training_review(path: Path) -> str | None:
+    """The `# review: <state>` comment in a training or test data file's first lines (Rasa
+    refuses unknown keys, so the status is a comment there)."""
+    head = "\n".join(path.read_text(encoding="utf-8").splitlines()[:8])
+    match = REVIEW_COMMENT.search(head)
+    return match.group(1) if match else None
+
+
+def check_training_data(nlu_dir: Path, code: str, intents: list[str]) -> list[str]:
+    """Problems in nlu/data/nlu_<code>.yml: missing, no review comment, an intent without
+    examples in that language."""
+    path = nlu_dir / "data" / f"nlu_{code}.yml"
+    where = f"nlu/data/nlu_{code}.yml"
+    if not path.exists():
+        return [f"{where}: missing"]
+    problems = []
+    if training_review(path) not in REVIEW_STATES:
+        problems.append(f"{where}: needs a `# review: draft` (or reviewed) comment at the top")
+    covered = {
+        item["intent"]
+        for item in (load_yaml(path) or {}).get("nlu") or []
+        if "intent" in item and str(item.get("examples", "")).strip()
+    }
+    if missing := [intent for intent in intents if intent not in covered]:
+        problems.append(f"{where}: no examples for intents {missing}")
+    return problems
+
+
 def build(nlu_dir: Path) -> tuple[dict[str, Any], list[str]]:
     """The full domain and the list of problems found (empty when all is well)."""
     domain = load_yaml(nlu_dir / "domain.yml")
@@ -95,6 +126,7 @@ def build(nlu_dir: Path) -> tuple[dict[str, Any], list[str]]:
         raw = load_yaml(path) or {}
         reference = per_language.get(codes[0])
         problems += check_language(code, raw, reference)
+        problems += check_training_data(nlu_dir, code, domain.get("intents") or [])
         per_language[code] = raw.get("responses") or {}
     default = per_language.get(codes[0], {})
     responses: dict[str, list[dict[str, Any]]] = {}

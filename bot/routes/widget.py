@@ -155,7 +155,7 @@ async def create_session(
     lang = body.lang if body and body.lang else texts.default
     if not texts.supports(lang):
         raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
-    session_id, token = await sessions.create(lang)
+    session_id, token = await sessions.create(lang, settled=bool(body and body.lang))
     return SessionOut(session_id=session_id, token=token)
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from bot.config import Settings
+from bot.languages import LanguageDataError, load_codes
 from bot.texts import Texts
 from registry import load_registry
 
 pytestmark = pytest.mark.unit
+
+SETTINGS = Settings()
+CODES = load_codes(SETTINGS.languages_file)
+# The national lines every safe reply names besides 112 (data/contacts.yml): Bris and
+# Kvinnofridslinjen, written as in the texts.
+NATIONAL_LINES = ("116 111", "020-50 50 50")
 
 # Swedish phone numbers as written in texts: area-code numbers (020-50 50 50, 010-223 57 60)
 # and short numbers starting with 1 (112, 116 111, 114 14). Years, ages and hours don't match.
@@ -52,21 +60,54 @@ def test_every_phone_number_shown_to_people_has_a_source(repo_root, sourced_numb
     assert unsourced == set()
 
 
-def test_every_language_has_the_same_widget_labels_and_replies():
-    texts = Texts.load(Settings().texts_dir, "sv")
-    reference = texts.languages["sv"]
-    for language in texts.languages.values():
-        assert set(language.widget) == set(reference.widget), language.code
-        assert set(language.replies) == set(reference.replies), language.code
-        assert "112" in language.replies["danger"]
-        assert "112" in language.replies["safe_fallback"]
+def _texts() -> Texts:
+    return Texts.load(SETTINGS.texts_dir, CODES)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_listed_language_has_every_label_and_the_emergency_replies(code):
+    texts = _texts()
+    language, reference = texts.languages[code], texts.languages[texts.default]
+    assert set(language.widget) == set(reference.widget)
+    assert set(language.replies) == set(reference.replies)
+    assert "112" in language.replies["danger"]
+    assert "112" in language.replies["safe_fallback"]
+    for number in NATIONAL_LINES:
+        assert number in language.replies["safe_fallback"], (code, number)
+    assert language.dir == ("rtl" if code in {"ar", "fa", "ckb"} else "ltr")
+
+
+@pytest.mark.parametrize("unknown", ["xx", "", None])
+def test_an_unknown_language_gets_the_default_languages_safe_reply(unknown):
+    texts = _texts()
+    reply = texts.reply("safe_fallback", unknown)
+    assert reply == texts.languages[CODES[0]].replies["safe_fallback"]
+    assert "112" in reply and all(number in reply for number in NATIONAL_LINES)
+
+
+def test_only_listed_languages_are_loaded_and_each_needs_a_file(tmp_path):
+    (tmp_path / "sv.yml").write_text((SETTINGS.texts_dir / "sv.yml").read_text("utf-8"), "utf-8")
+    (tmp_path / "zz.yml").write_text("not: listed\n", "utf-8")
+    assert list(Texts.load(tmp_path, ["sv"]).languages) == ["sv"]
+    with pytest.raises(LanguageDataError, match=r"en\.yml: missing"):
+        Texts.load(tmp_path, ["sv", "en"])
+
+
+def test_a_language_file_missing_a_label_is_refused(tmp_path):
+    for code in ("sv", "en"):
+        raw = yaml.safe_load((SETTINGS.texts_dir / f"{code}.yml").read_text("utf-8"))
+        if code == "en":
+            raw["widget"].pop("send")
+        (tmp_path / f"{code}.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    with pytest.raises(LanguageDataError, match=r"en.yml: `widget` differs .* missing \['send'\]"):
+        Texts.load(tmp_path, ["sv", "en"])
 
 
 def test_widget_page_ships_the_default_language_labels_from_the_texts_file(repo_root):
     """index.html carries the Swedish labels so 112 and the exit show before any script runs."""
     html = (repo_root / "bot/static/index.html").read_text(encoding="utf-8")
     shipped = dict(re.findall(r'data-text="(\w+)"[^>]*>([^<]+)<', html))
-    widget = Texts.load(Settings().texts_dir, "sv").languages["sv"].widget
+    widget = _texts().languages[CODES[0]].widget
     assert shipped, "no labels found in index.html"
     assert {key: widget[key] for key in shipped} == shipped
 

@@ -14,7 +14,14 @@ async def test_create_session_returns_random_ids_and_stores_only_a_token_hash(cl
     assert len(first["token"]) >= 40
     stored = redis_client.hgetall(f"hrv:session:{first['session_id']}")
     assert first["token"] not in stored.values()
-    assert set(stored) == {"token_hash", "lang", "rasa_lang", "handoff", "handoff_id"}
+    assert set(stored) == {
+        "token_hash",
+        "lang",
+        "lang_settled",
+        "rasa_lang",
+        "handoff",
+        "handoff_id",
+    }
     assert 0 < redis_client.ttl(f"hrv:session:{first['session_id']}") <= 600
 
 

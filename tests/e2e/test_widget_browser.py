@@ -386,3 +386,103 @@ def test_widget_fits_the_screen_with_the_exit_and_banner_visible(
         assert width <= viewport["width"]
     finally:
         opened.context.close()
+
+
+# ---------- right-to-left ----------
+
+RTL_LANG = "ar"
+
+
+def _fixture_rtl_language(config: dict[str, Any]) -> dict[str, Any]:
+    """Until the Arabic files are listed: the real config plus a stand-in Arabic language whose
+    labels are the English keys marked in Arabic letters (layout only, not a translation)."""
+    patched = json.loads(json.dumps(config))
+    patched["languages"].append({"code": RTL_LANG, "name": "العربية", "dir": "rtl"})
+    patched["texts"][RTL_LANG] = {key: f"نص {key}" for key in config["texts"]["en"]}
+    return patched
+
+
+def test_widget_switches_to_arabic_and_renders_right_to_left(
+    widget: Widget, widget_config: dict[str, Any]
+) -> None:
+    page = widget.page
+    config = widget_config
+    real = any(lang["code"] == RTL_LANG for lang in config["languages"])
+    if not real:
+        config = _fixture_rtl_language(widget_config)
+        body = json.dumps(config)
+        page.route(
+            "**/api/v1/widget/config",
+            lambda route: route.fulfill(status=200, content_type="application/json", body=body),
+        )
+        # The real gateway refuses an unlisted language: answer for the session and message.
+        fake_session = {"session_id": "fixture-session-0001", "token": "fixture-token"}
+        page.route(
+            "**/api/v1/sessions",
+            lambda route: route.fulfill(
+                status=201, content_type="application/json", body=json.dumps(fake_session)
+            ),
+        )
+        answer = {"replies": [{"text": "مرحبا، كيف أساعدك؟"}], "lang": RTL_LANG, "handoff": "none"}
+        page.route(
+            "**/api/v1/sessions/*/messages",
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(answer)
+            ),
+        )
+        widget.open()
+    # The picker lists every language by its own name.
+    names = page.locator("#lang-select option").all_inner_texts()
+    assert names == [lang["name"] for lang in config["languages"]]
+
+    page.select_option("#lang-select", RTL_LANG)
+    ar = config["texts"][RTL_LANG]
+    html = page.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(html).to_have_attribute("lang", RTL_LANG)
+    for element, key in [
+        ("#quick-exit", "quick_exit"),
+        ("#emergency-banner", "emergency_banner"),
+        ("#privacy-notice", "privacy_notice"),
+        ("#send-button", "send"),
+    ]:
+        expect(page.locator(element)).to_have_text(ar[key])
+    assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
+
+    def box(selector: str) -> dict[str, float]:
+        found = page.locator(selector).first.bounding_box()
+        assert found is not None, selector
+        return found
+
+    # Mirrored: the send button left of the input, the quick exit at the top left.
+    assert box("#send-button")["x"] < box("#message-input")["x"]
+    assert box("#quick-exit")["x"] < box(".lang-picker")["x"]
+    # The title's text (not its block) starts at the right edge of the intro box.
+    title_text = page.evaluate(
+        """() => {
+            const range = document.createRange();
+            range.selectNodeContents(document.getElementById('title'));
+            const text = range.getBoundingClientRect();
+            const intro = document.querySelector('.intro').getBoundingClientRect();
+            return {gapRight: intro.right - text.right, gapLeft: text.left - intro.left};
+        }"""
+    )
+    assert title_text["gapRight"] < title_text["gapLeft"]
+
+    message = "ما هو العنف المرتبط بالشرف؟" if real else "مرحبا"
+    widget.say(message)
+    sent = widget.api_requests("POST", "/messages")[-1].post_data_json
+    assert sent["lang"] == RTL_LANG
+    chat = box("#messages")
+    user, bot = box(".msg.user"), box(".msg.bot")
+    # The person's bubble at the inline end (left), the guide's at the inline start (right).
+    assert user["x"] - chat["x"] < 8
+    assert chat["x"] + chat["width"] - (bot["x"] + bot["width"]) < 8
+    reply = page.locator(".msg.bot .msg-text").first
+    assert reply.evaluate("node => getComputedStyle(node).direction") == "rtl"
+    assert any("\u0600" <= ch <= "\u06ff" for ch in reply.inner_text())
+    expect(html).to_have_attribute("dir", "rtl")  # the answer kept the language
+
+    page.select_option("#lang-select", "sv")  # and back at any time
+    expect(html).to_have_attribute("dir", "ltr")
+    expect(page.locator("#send-button")).to_have_text(config["texts"]["sv"]["send"])

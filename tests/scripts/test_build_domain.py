@@ -69,6 +69,19 @@ def test_a_changed_button_payload_and_a_bad_review_state_are_reported(nlu_copy: 
 
 
 def test_a_language_listed_without_a_file_is_reported(nlu_copy: Path):
-    _edit(nlu_copy / "languages.yml", lambda raw: raw["languages"].append("tr"))
+    _edit(nlu_copy / "languages.yml", lambda raw: raw["languages"].append("xx"))
     _, problems = build(nlu_copy)
-    assert any("responses/tr.yml: missing" in p for p in problems)
+    assert any("responses/xx.yml: missing" in p for p in problems)
+
+
+def test_a_language_without_training_data_for_an_intent_is_reported(nlu_copy: Path):
+    _edit(nlu_copy / "data/nlu_en.yml", lambda raw: raw["nlu"].pop(0))
+    _, problems = build(nlu_copy)
+    assert any("nlu/data/nlu_en.yml: no examples for intents ['greet']" in p for p in problems)
+    assert any("nlu_en.yml: needs a `# review: draft`" in p for p in problems)  # yaml lost it
+
+
+def test_a_listed_language_without_training_data_is_reported(nlu_copy: Path):
+    (nlu_copy / "data/nlu_en.yml").unlink()
+    _, problems = build(nlu_copy)
+    assert "nlu/data/nlu_en.yml: missing" in problems

@@ -1,0 +1,62 @@
+"""The one list of languages (nlu/languages.yml), read by the gateway and by the domain build.
+
+Adding a language is data: its files (see README "Adding a language") and one line in the list.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REVIEW_STATES = ("draft", "reviewed")
+_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+class LanguageDataError(ValueError):
+    """A language data file is missing or does not follow its schema."""
+
+
+def load_codes(path: Path) -> list[str]:
+    """The ordered language codes; the first is the default. Fails on an empty or bad list."""
+    raw = read_yaml(path)
+    codes = raw.get("languages") if isinstance(raw, dict) else None
+    if not isinstance(codes, list) or not codes:
+        raise LanguageDataError(f"{path}: needs a non-empty list `languages`")
+    bad = [code for code in codes if not isinstance(code, str) or not _CODE.match(code)]
+    if bad or len(set(codes)) != len(codes):
+        raise LanguageDataError(f"{path}: codes must be unique ISO 639 codes, got {codes}")
+    return codes
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file; a missing file is a LanguageDataError naming it."""
+    if not path.is_file():
+        raise LanguageDataError(f"{path}: missing")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def read_language_file(path: Path, code: str) -> dict[str, Any]:
+    """A per-language mapping whose `language` is `code` and whose `review` is known."""
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise LanguageDataError(f"{path}: must be a mapping")
+    if raw.get("language") != code:
+        raise LanguageDataError(f"{path}: `language` must be {code!r}")
+    if raw.get("review") not in REVIEW_STATES:
+        raise LanguageDataError(f"{path}: `review` must be one of {REVIEW_STATES}")
+    return raw
+
+
+def string_list(raw: dict[str, Any], key: str, where: Path, required: bool = True) -> list[str]:
+    """raw[key] as a list of non-empty strings (an empty list when optional and absent)."""
+    value = raw.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or not value:
+        raise LanguageDataError(f"{where}: `{key}` must be a non-empty list")
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        raise LanguageDataError(f"{where}: every item of `{key}` must be a non-empty string")
+    return value
