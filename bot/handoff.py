@@ -31,11 +31,41 @@ AUDIT_MAXLEN = 100_000
 # Fields of a stream entry: kind (text | no_staff | wait_long | joined | requeued | released |
 # closed | left), from (person | staff | system), to (person | staff | all), text, flags, at (ms).
 
-_ENQUEUE = """
+# A Lua function that deletes every key of one handoff and its place in the queue, the leases and
+# the staff member's claims. Key names come from `Keys.handoff_key_parts()` (12 values) starting
+# at ARGV[first]: the handoff id is only known inside Redis, so the names are built there (this
+# needs a single Redis, not a cluster, as the rest of the gateway does).
+DROP_HANDOFF_LUA = """
+local function drop_handoff(id, queue, leases, first)
+  local function key(n) return ARGV[first + 2 * n] .. id .. ARGV[first + 2 * n + 1] end
+  local claimed = redis.call('HGET', key(0), 'claimed_by')
+  if claimed and claimed ~= '' then
+    redis.call('SREM', ARGV[first + 10] .. claimed .. ARGV[first + 11], id)
+  end
+  redis.call('DEL', key(0), key(1), key(2), key(3), key(4))
+  redis.call('LREM', queue, 0, id)
+  redis.call('ZREM', leases, id)
+end
+"""
+
+# KEYS: session, queue, handoff, stream, leases. ARGV: session_id, handoff_id, reason, lang,
+# channel, now, ttl, available, then the 12 key parts. A session asks again after its earlier
+# handoff ended: that handoff and its transcript go now, so nothing of it outlives the session's
+# id pointing at it (erasing the session finds only the newest handoff).
+_ENQUEUE = (
+    DROP_HANDOFF_LUA
+    + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
 local state = redis.call('HGET', KEYS[1], 'handoff')
 if state == 'queued' or state == 'active' then
   return {'existing', redis.call('HGET', KEYS[1], 'handoff_id')}
+end
+local old = redis.call('HGET', KEYS[1], 'handoff_id')
+if old and old ~= '' and old ~= ARGV[2] then
+  local old_state = redis.call('HGET', ARGV[9] .. old .. ARGV[10], 'state')
+  if old_state ~= 'queued' and old_state ~= 'active' then
+    drop_handoff(old, KEYS[2], KEYS[5], 9)
+  end
 end
 local ttl = ARGV[7]
 redis.call('HSET', KEYS[3], 'session_id', ARGV[1], 'state', 'queued', 'reason', ARGV[3],
@@ -55,6 +85,7 @@ redis.call('HSET', KEYS[1], 'handoff', 'queued', 'handoff_id', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ttl)
 return {'queued', ARGV[2]}
 """
+)
 
 # KEYS: handoff, session, queue, leases, stream, claims, audit
 # ARGV: handoff_id, session_id, staff, now, lease_ms, ttl, audit_ttl, audit_maxlen
@@ -327,6 +358,7 @@ class Handoffs:
                 self._keys.handoff_queue(),
                 self._keys.handoff(handoff_id),
                 self._keys.handoff_stream(handoff_id),
+                self._keys.handoff_leases(),
             ],
             args=[
                 session_id,
@@ -337,6 +369,7 @@ class Handoffs:
                 self.now_ms(),
                 self._ttl,
                 "1" if available else "0",
+                *self._keys.handoff_key_parts(),
             ],
         )
         if status == "missing":

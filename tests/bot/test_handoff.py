@@ -456,3 +456,30 @@ async def test_quick_exit_erases_the_handoff_and_its_transcript(
     )
     gone = await client.get(f"/api/v1/handoffs/{handoff_id}/messages", headers=alice.headers)
     assert gone.status_code == 404
+
+
+async def test_quick_exit_erases_every_earlier_handoff_of_the_session_too(
+    client, session, queue_session, sign_in, redis_client
+):
+    alice = await sign_in("alice")
+    first = await queue_session(session)
+    await client.post(f"/api/v1/handoffs/{first}/claim", headers=alice.headers)
+    await _say(client, session, "något privat", msg_id="person-msg-0001")
+    await _poll(client, session)
+    released = await client.post(f"/api/v1/handoffs/{first}/release", headers=alice.headers)
+    assert released.status_code == 200
+    second = await queue_session(session)
+    assert second != first
+    assert [k for k in redis_client.scan_iter("*") if first in k] == []  # gone when replaced
+    await _say(client, session, "igen", msg_id="person-msg-0002")
+    erased = await client.delete(f"/api/v1/sessions/{session.id}", headers=session.headers)
+    assert erased.status_code == 204
+    left = [
+        key
+        for key in redis_client.scan_iter("*")
+        if first in key or second in key or session.id in key
+    ]
+    assert left == []
+    assert first not in redis_client.lrange("hrv:handoff:queue", 0, -1)
+    assert second not in redis_client.lrange("hrv:handoff:queue", 0, -1)
+    assert redis_client.zscore("hrv:handoff:leases", first) is None
