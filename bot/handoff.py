@@ -237,7 +237,7 @@ return 1
 """
 
 # The heartbeat renews a lease the staff member still holds. KEYS: handoff, leases, claims
-# ARGV: handoff_id, staff, now, lease_ms
+# ARGV: handoff_id, staff, now, lease_ms, ttl (ZADD may recreate the leases set: it gets a TTL)
 _RENEW = """
 local h = redis.call('HMGET', KEYS[1], 'state', 'claimed_by')
 if h[1] ~= 'active' or h[2] ~= ARGV[2] then
@@ -247,6 +247,7 @@ end
 local until_ms = tonumber(ARGV[3]) + tonumber(ARGV[4])
 redis.call('HSET', KEYS[1], 'lease_until', until_ms)
 redis.call('ZADD', KEYS[2], until_ms, ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
 return 1
 """
 
@@ -519,7 +520,7 @@ class Handoffs:
         for handoff_id in held:
             renewed += await self._renew(
                 keys=[self._keys.handoff(handoff_id), self._keys.handoff_leases(), claims],
-                args=[handoff_id, staff, now, self._lease_ms],
+                args=[handoff_id, staff, now, self._lease_ms, self._ttl],
             )
         if held:
             await self._redis.expire(claims, self._ttl)
@@ -529,9 +530,13 @@ class Handoffs:
         """The staff member left (signed out or was removed): off duty, their chats requeued."""
         held = await self._redis.smembers(self._keys.staff_claims(staff))
         await self._redis.zrem(self._keys.staff_on_duty(), staff)
+        leases = self._keys.handoff_leases()
         for handoff_id in held:
             # Expire the lease now; the sweep puts the chat back at the front of the queue.
-            await self._redis.zadd(self._keys.handoff_leases(), {handoff_id: 0}, xx=True)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(leases, {handoff_id: 0}, xx=True)
+                pipe.expire(leases, self._ttl)
+                await pipe.execute()
         await self.sweep()
 
     # ---------- timers (run by every gateway; each step is atomic, so that is safe) ----------

@@ -365,6 +365,19 @@ async def test_the_heartbeat_keeps_the_lease(
     assert handoff.json()["handoff"]["state"] == "active"
 
 
+async def test_a_renewed_lease_never_leaves_the_leases_set_without_a_ttl(
+    client, session, queue_session, sign_in, redis_client
+):
+    handoff_id = await queue_session(session)
+    alice = await sign_in("alice")
+    await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=alice.headers)
+    redis_client.delete("hrv:handoff:leases")  # as if it had expired while the chat went on
+    beat = await client.post("/api/v1/staff/heartbeat", headers=alice.headers)
+    assert beat.json()["leases_renewed"] == 1
+    assert redis_client.zscore("hrv:handoff:leases", handoff_id) is not None
+    assert redis_client.ttl("hrv:handoff:leases") > 0
+
+
 async def test_waiting_too_long_tells_the_person_once(
     app, client, session, queue_session, sign_in, clock, settings
 ):
