@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -44,12 +45,14 @@ def _id_key(stream_id: str) -> tuple[int, int]:
         return 0, 0
 
 
+# A full stream id, ASCII digits only and at most 19 of them per part (below 2**64), so Redis
+# never sees a cursor it would refuse: `str.isdigit()` let '١٢٣' and 30-digit numbers through.
+_CURSOR = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")
+
+
 def valid_cursor(value: str | None) -> str | None:
     """A stream id like '1700000000000-0', or None."""
-    if not value or len(value) > 41:
-        return None
-    ms, dash, seq = value.partition("-")
-    return value if ms.isdigit() and dash and seq.isdigit() else None
+    return value if value and _CURSOR.fullmatch(value) else None
 
 
 @dataclass(frozen=True)

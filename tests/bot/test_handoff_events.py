@@ -166,3 +166,38 @@ async def test_the_events_need_the_session_token_in_the_header(client, session, 
     assert (await client.get(url, headers={"Authorization": "Bearer wrong"})).status_code == 401
     bad_cursor = await client.get(url, params={"after": "x" * 50}, headers=session.headers)
     assert bad_cursor.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "cursor", ["١٢٣-٠", "1" * 30 + "-0", "1-" + "9" * 25, "²-1", "abc", "1-", "-1", "1-2-3"]
+)
+async def test_a_malformed_cursor_is_a_422_for_both_sides(client, session, active_handoff, cursor):
+    handoff_id, staff = active_handoff
+    for url, headers in (
+        (f"/api/v1/sessions/{session.id}/events", session.headers),
+        (f"/api/v1/handoffs/{handoff_id}/events", staff.headers),
+    ):
+        polled = await client.get(url, params={"after": cursor}, headers=headers)
+        assert polled.status_code == 422, (url, cursor, polled.text)
+        streamed = await client.get(
+            url,
+            headers={**headers, "Accept": "text/event-stream", "Last-Event-ID": cursor.encode()},
+        )
+        assert streamed.status_code == 422, (url, cursor, streamed.text)
+
+
+async def test_a_well_formed_cursor_still_works(client, session, active_handoff):
+    handoff_id, staff = active_handoff
+    message_id = await _staff_says(client, staff, handoff_id, "hej")
+    polled = await client.get(
+        f"/api/v1/sessions/{session.id}/events",
+        params={"after": "0-0"},
+        headers=session.headers,
+    )
+    assert [e["id"] for e in polled.json()["events"]][-1] == message_id
+    after = await client.get(
+        f"/api/v1/sessions/{session.id}/events",
+        params={"after": message_id},
+        headers=session.headers,
+    )
+    assert after.json()["events"] == []
