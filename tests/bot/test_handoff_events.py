@@ -3,6 +3,7 @@ nothing lost when a reader dies before it acknowledges, and live streams over SS
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -201,3 +202,32 @@ async def test_a_well_formed_cursor_still_works(client, session, active_handoff)
         headers=session.headers,
     )
     assert after.json()["events"] == []
+
+
+async def _drain(stream) -> list:
+    return [event async for event in stream]
+
+
+async def test_a_stream_resumed_after_the_end_stops_instead_of_keeping_alive(
+    app, client, active_handoff
+):
+    handoff_id, staff = active_handoff
+    first = _reader(app).live(handoff_id, PERSON, None)
+    assert (await _next_event(first)).kind == "joined"  # the backlog
+    await client.post(f"/api/v1/handoffs/{handoff_id}/release", headers=staff.headers)
+    released = await _next_event(first)  # read and acknowledged through the person's group
+    assert released.kind == "released"
+    with pytest.raises(StopAsyncIteration):
+        await anext(first)  # the connection took it: acknowledged, the stream ends
+    resumed = _reader(app).live(handoff_id, PERSON, released.id)
+    events = await asyncio.wait_for(_drain(resumed), timeout=5)
+    assert [e for e in events if e is not None] == []
+
+
+async def test_one_live_stream_has_a_limited_life_and_the_client_reconnects(app, active_handoff):
+    handoff_id, _ = active_handoff
+    reader = EventReader(
+        app.state.redis, app.state.handoffs._keys, block_ms=100, max_life_seconds=0.5
+    )
+    events = await asyncio.wait_for(_drain(reader.live(handoff_id, PERSON, None)), timeout=5)
+    assert [e.kind for e in events if e is not None] == ["joined"]
