@@ -542,35 +542,51 @@ class Handoffs:
     # ---------- timers (run by every gateway; each step is atomic, so that is safe) ----------
 
     async def sweep(self) -> None:
-        """Requeue chats whose lease lapsed; tell people who waited too long, once."""
+        """Requeue chats whose lease lapsed; tell people who waited too long, once.
+
+        One bad item must not stop the rest: each is tried on its own and a failure is logged by
+        its type only (an error's message could quote data).
+        """
         now = self.now_ms()
         lapsed = await self._redis.zrangebyscore(self._keys.handoff_leases(), "-inf", now)
         for handoff_id in lapsed:
-            session_id = await self._redis.hget(self._keys.handoff(handoff_id), "session_id")
-            if not session_id:  # erased by the person: forget the lease
-                await self._redis.zrem(self._keys.handoff_leases(), handoff_id)
-                continue
-            if await self._requeue(
-                keys=[
-                    self._keys.handoff(handoff_id),
-                    self._keys.session(session_id),
-                    self._keys.handoff_queue(),
-                    self._keys.handoff_leases(),
-                    self._keys.handoff_stream(handoff_id),
-                    self._keys.audit(),
-                ],
-                args=[handoff_id, now, self._ttl, self._audit_ttl, AUDIT_MAXLEN],
-            ):
-                logger.info("handoff_requeued cause=lease_lapsed")
+            try:
+                await self._sweep_lease(handoff_id, now)
+            except Exception as error:
+                logger.warning("handoff_sweep_item_failed kind=%s", type(error).__name__)
         for handoff_id in await self._redis.lrange(self._keys.handoff_queue(), 0, -1):
-            if not await self._redis.exists(self._keys.handoff(handoff_id)):
-                await self._redis.lrem(self._keys.handoff_queue(), 0, handoff_id)
-                continue
-            if await self._wait(
-                keys=[self._keys.handoff(handoff_id), self._keys.handoff_stream(handoff_id)],
-                args=[now, self._wait_ms, self._ttl],
-            ):
-                logger.info("handoff_wait_long")
+            try:
+                await self._sweep_waiting(handoff_id, now)
+            except Exception as error:
+                logger.warning("handoff_sweep_item_failed kind=%s", type(error).__name__)
+
+    async def _sweep_lease(self, handoff_id: str, now: int) -> None:
+        session_id = await self._redis.hget(self._keys.handoff(handoff_id), "session_id")
+        if not session_id:  # erased by the person: forget the lease
+            await self._redis.zrem(self._keys.handoff_leases(), handoff_id)
+            return
+        if await self._requeue(
+            keys=[
+                self._keys.handoff(handoff_id),
+                self._keys.session(session_id),
+                self._keys.handoff_queue(),
+                self._keys.handoff_leases(),
+                self._keys.handoff_stream(handoff_id),
+                self._keys.audit(),
+            ],
+            args=[handoff_id, now, self._ttl, self._audit_ttl, AUDIT_MAXLEN],
+        ):
+            logger.info("handoff_requeued cause=lease_lapsed")
+
+    async def _sweep_waiting(self, handoff_id: str, now: int) -> None:
+        if not await self._redis.exists(self._keys.handoff(handoff_id)):
+            await self._redis.lrem(self._keys.handoff_queue(), 0, handoff_id)
+            return
+        if await self._wait(
+            keys=[self._keys.handoff(handoff_id), self._keys.handoff_stream(handoff_id)],
+            args=[now, self._wait_ms, self._ttl],
+        ):
+            logger.info("handoff_wait_long")
 
     # ---------- helpers ----------
 

@@ -496,3 +496,22 @@ async def test_quick_exit_erases_every_earlier_handoff_of_the_session_too(
     assert first not in redis_client.lrange("hrv:handoff:queue", 0, -1)
     assert second not in redis_client.lrange("hrv:handoff:queue", 0, -1)
     assert redis_client.zscore("hrv:handoff:leases", first) is None
+
+
+async def test_the_sweeper_survives_any_error_and_logs_only_its_kind(caplog):
+    from bot.main import _sweep_forever
+
+    class Flaky:
+        calls = 0
+
+        async def sweep(self) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise ValueError("secret message text")
+            stop.set()
+
+    stop = asyncio.Event()
+    flaky = Flaky()
+    await asyncio.wait_for(_sweep_forever(flaky, 0.01, stop), timeout=5)  # type: ignore[arg-type]
+    assert flaky.calls == 2
+    assert "ValueError" in caplog.text and "secret message text" not in caplog.text
