@@ -171,7 +171,12 @@ class StaffAuth:
         session_hash = _sha256(token)
         key = self._keys.staff_session(session_hash)
         data = await self._redis.hgetall(key)
-        if not data or int(data.get("absolute_until", 0)) <= self._clock():
+        # The account must still exist: a sign-in racing `remove()` can write its session after
+        # the account and its session list were deleted.
+        account_exists = bool(data) and bool(
+            await self._redis.exists(self._keys.staff_account(data.get("name", "")))
+        )
+        if not account_exists or int(data.get("absolute_until", 0)) <= self._clock():
             if data:
                 await self._redis.delete(key)
             raise Unauthorized("Your session has ended. Sign in again.")

@@ -197,3 +197,12 @@ async def test_concurrent_wrong_sign_ins_cannot_outrun_the_limit(client, app, se
     codes = [r.status_code for r in responses]
     assert codes.count(401) == settings.staff_login_max_failures
     assert codes.count(429) == 20 - settings.staff_login_max_failures
+
+
+async def test_a_session_whose_account_is_gone_does_not_work(app, client, redis_client):
+    token = await app.state.staff_auth.add("alice")
+    signed_in = await client.post("/api/v1/staff/login", json={"token": token})
+    headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    # A sign-in that raced remove(): its session was written after the account was deleted.
+    redis_client.delete("hrv:staff:account:alice", "hrv:staff:account:alice:sessions")
+    assert (await client.get("/api/v1/handoffs", headers=headers)).status_code == 401
