@@ -13,7 +13,6 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from redis.exceptions import RedisError
 
 from bot.audit import AuditLog
 from bot.config import PACKAGE_DIR, Settings, get_settings
@@ -44,7 +43,7 @@ async def _sweep_forever(handoffs: Handoffs, every_seconds: float, stop: asyncio
     while not stop.is_set():
         try:
             await handoffs.sweep()
-        except RedisError as error:
+        except Exception as error:  # never let the timers die; the type only, no message text
             logger.warning("handoff_sweep_failed kind=%s", type(error).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_seconds)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from bot.errors import NotFound, Unauthorized
+from bot.handoff import DROP_HANDOFF_LUA
 from bot.store import Keys
 
 HANDOFF_NONE = "none"
@@ -20,6 +21,20 @@ redis.call('HSET', KEYS[1], 'rasa_paused', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
+
+
+# Quick exit, in one step: read the session's handoff id and delete the session, Rasa's tracker
+# and that handoff with its transcript, so a handoff queued meanwhile cannot slip between a read
+# and the delete. KEYS: session, tracker, queue, leases. ARGV: the 12 handoff key parts.
+_ERASE = (
+    DROP_HANDOFF_LUA
+    + """
+local handoff_id = redis.call('HGET', KEYS[1], 'handoff_id')
+if handoff_id and handoff_id ~= '' then drop_handoff(handoff_id, KEYS[3], KEYS[4], 1) end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+"""
+)
 
 
 def _hash_token(token: str) -> str:
@@ -60,6 +75,7 @@ class SessionStore:
         self._keys = keys
         self._ttl = ttl_seconds
         self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
+        self._erase = redis.register_script(_ERASE)
 
     async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
         """A new session; returns (session_id, token). Only the token's hash is stored.
@@ -142,20 +158,13 @@ class SessionStore:
 
     async def erase(self, session_id: str) -> None:
         """Delete everything about the session now: its hash, its handoff (with the transcript)
-        and Rasa's tracker."""
-        session_key = self._keys.session(session_id)
-        handoff_id = await self._redis.hget(session_key, "handoff_id")
-        keys = [session_key, self._keys.rasa_tracker(session_id)]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if handoff_id:
-                keys += [
-                    self._keys.handoff(handoff_id),
-                    self._keys.handoff_stream(handoff_id),
-                    self._keys.handoff_sent(handoff_id),
-                    self._keys.handoff_reader(handoff_id, "person"),
-                    self._keys.handoff_reader(handoff_id, "staff"),
-                ]
-                pipe.lrem(self._keys.handoff_queue(), 0, handoff_id)
-                pipe.zrem(self._keys.handoff_leases(), handoff_id)
-            pipe.delete(*keys)
-            await pipe.execute()
+        and Rasa's tracker. Earlier handoffs of the session were deleted when it asked again."""
+        await self._erase(
+            keys=[
+                self._keys.session(session_id),
+                self._keys.rasa_tracker(session_id),
+                self._keys.handoff_queue(),
+                self._keys.handoff_leases(),
+            ],
+            args=self._keys.handoff_key_parts(),
+        )
