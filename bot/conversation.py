@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 # of the municipality a person picked when a place name fitted several (action_find_centre).
 _PAYLOAD = re.compile(r'^/[a-z_]{1,64}$|^/inform_municipality\{"municipality":"\d{4}"\}$')
 DANGER_INTENT = "/immediate_danger"
+# Rasa's built-in intent for "not understood": its rules answer honestly and offer a person.
+NOT_UNDERSTOOD_INTENT = "/nlu_fallback"
 EMERGENCY_NUMBER = "112"
 
 
@@ -89,7 +91,13 @@ class Conversation:
             if lang != session.rasa_lang:
                 await self._rasa.set_slot(session.id, "language", lang)
                 await self._sessions.update(session.id, rasa_lang=lang)
-            message = DANGER_INTENT if danger_langs else self._detector.for_nlu(text, lang)
+            if danger_langs:
+                message = DANGER_INTENT
+            elif not is_payload and self._detector.unreadable(text):
+                message = NOT_UNDERSTOOD_INTENT
+                flags.append("unreadable_script")
+            else:
+                message = self._detector.for_nlu(text, lang)
             bot_replies = await self._rasa.send(session.id, message, {"lang": lang})
         except RasaUnavailable:
             flags.append("safe_fallback")
