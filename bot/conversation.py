@@ -75,7 +75,7 @@ class Conversation:
             await self._sessions.touch(session.id)
 
         if session.handoff in OPEN_STATES:
-            danger = bool(danger_lang)
+            danger = bool(danger_langs)
             to_staff = await self._to_staff(session, text, lang, danger, is_payload, msg_id)
             if to_staff is not None:
                 return to_staff
