@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 # of the municipality a person picked when a place name fitted several (action_find_centre).
 _PAYLOAD = re.compile(r'^/[a-z_]{1,64}$|^/inform_municipality\{"municipality":"\d{4}"\}$')
 DANGER_INTENT = "/immediate_danger"
+NOT_UNDERSTOOD_INTENT = "/nlu_fallback"
 EMERGENCY_NUMBER = "112"
 
 
@@ -89,7 +90,14 @@ class Conversation:
             if lang != session.rasa_lang:
                 await self._rasa.set_slot(session.id, "language", lang)
                 await self._sessions.update(session.id, rasa_lang=lang)
-            message = DANGER_INTENT if danger_langs else self._detector.for_nlu(text, lang)
+            if danger_langs:
+                message = DANGER_INTENT
+            elif not is_payload and self._detector.foreign_script(text):
+                # The model would still guess an intent; the honest answer is "not understood".
+                message = NOT_UNDERSTOOD_INTENT
+                flags.append("foreign_script")
+            else:
+                message = self._detector.for_nlu(text, lang)
             bot_replies = await self._rasa.send(session.id, message, {"lang": lang})
         except RasaUnavailable:
             flags.append("safe_fallback")

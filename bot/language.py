@@ -159,6 +159,12 @@ class LanguageDetector:
         counts = Counter(s for ch in clean(text) if (s := script_of(ch)) is not None)
         return counts.most_common(1)[0][0] if counts else None
 
+    def foreign_script(self, text: str) -> bool:
+        """Whether `text` is mostly in letters none of our languages uses (Cyrillic, Chinese):
+        then nothing the NLU learnt applies, whatever intent it would guess."""
+        script = self.script(text)
+        return script is not None and all(m.script != script for m in self.markers.values())
+
     def guess(self, text: str) -> Guess | None:
         """The most likely listed language, or None (no letters but place names and numbers,
         or a script we do not have)."""

@@ -424,7 +424,9 @@ def test_widget_switches_to_arabic_and_renders_right_to_left(
 
     # Mirrored: the send button left of the input, the quick exit at the top left.
     assert box("#send-button")["x"] < box("#message-input")["x"]
-    assert box("#quick-exit")["x"] < box(".lang-picker")["x"]
+    # (The topbar may wrap with long labels; then both start at the left edge.)
+    assert box("#quick-exit")["x"] <= box(".lang-picker")["x"]
+    assert box("#quick-exit")["x"] < 20
     # The title's text (not its block) starts at the right edge of the intro box.
     title_text = page.evaluate(
         """() => {
@@ -435,7 +437,10 @@ def test_widget_switches_to_arabic_and_renders_right_to_left(
             return {gapRight: intro.right - text.right, gapLeft: text.left - intro.left};
         }"""
     )
-    assert title_text["gapRight"] < title_text["gapLeft"]
+    assert title_text["gapRight"] <= title_text["gapLeft"] + 1  # equal when the line is full
+    assert page.evaluate("() => getComputedStyle(document.getElementById('title')).direction") == (
+        "rtl"
+    )
 
     message = "ما هو العنف المرتبط بالشرف؟"
     widget.say(message)
