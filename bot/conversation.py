@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 # of the municipality a person picked when a place name fitted several (action_find_centre).
 _PAYLOAD = re.compile(r'^/[a-z_]{1,64}$|^/inform_municipality\{"municipality":"\d{4}"\}$')
 DANGER_INTENT = "/immediate_danger"
-# Rasa's built-in intent for "not understood": its rules answer honestly and offer a person.
 NOT_UNDERSTOOD_INTENT = "/nlu_fallback"
 EMERGENCY_NUMBER = "112"
 
@@ -93,9 +92,10 @@ class Conversation:
                 await self._sessions.update(session.id, rasa_lang=lang)
             if danger_langs:
                 message = DANGER_INTENT
-            elif not is_payload and self._detector.unreadable(text):
+            elif not is_payload and self._detector.foreign_script(text):
+                # The model would still guess an intent; the honest answer is "not understood".
                 message = NOT_UNDERSTOOD_INTENT
-                flags.append("unreadable_script")
+                flags.append("foreign_script")
             else:
                 message = self._detector.for_nlu(text, lang)
             bot_replies = await self._rasa.send(session.id, message, {"lang": lang})

@@ -159,12 +159,9 @@ class LanguageDetector:
         counts = Counter(s for ch in clean(text) if (s := script_of(ch)) is not None)
         return counts.most_common(1)[0][0] if counts else None
 
-    def unreadable(self, text: str) -> bool:
-        """Whether most letters are in a script none of our languages uses (e.g. Cyrillic).
-
-        The model has never seen such letters, so whatever intent it picks is a guess: the
-        conversation sends Rasa the fallback intent instead, and the person gets the honest
-        "I did not understand" with 112 and the helplines."""
+    def foreign_script(self, text: str) -> bool:
+        """Whether `text` is mostly in letters none of our languages uses (Cyrillic, Chinese):
+        then nothing the NLU learnt applies, whatever intent it would guess."""
         script = self.script(text)
         return script is not None and all(m.script != script for m in self.markers.values())
 

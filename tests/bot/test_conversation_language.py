@@ -99,3 +99,12 @@ async def test_a_language_outside_the_list_is_refused(client, session):
     )
     assert response.status_code == 422
     assert (await client.post("/api/v1/sessions", json={"lang": "xx"})).status_code == 422
+
+
+async def test_a_script_none_of_our_languages_uses_is_not_understood(client, session, fake_rasa):
+    """The model would guess some intent for Cyrillic; the gateway asks Rasa for nlu_fallback."""
+    body = await _say(client, session, "Привет, мне нужна помощь")
+    assert body["lang"] == DEFAULT
+    assert fake_rasa.received[-1]["message"] == "/nlu_fallback"
+    await _say(client, session, "Я в опасности, убить меня")
+    assert fake_rasa.received[-1]["message"] == "/nlu_fallback"

@@ -152,12 +152,12 @@ def test_a_listed_language_without_a_marker_file_stops_the_start(tmp_path):
 
 @pytest.mark.parametrize("text", ["Привет, мне нужна помощь", "我需要帮助", "मुझे मदद चाहिए"])
 def test_a_script_none_of_our_languages_uses_is_unreadable(detector, text):
-    assert detector.unreadable(text)
+    assert detector.foreign_script(text)
 
 
 def test_our_scripts_digits_and_symbols_are_not_unreadable(detector):
     readable = [t for code in CODES for t in SHORT_MESSAGES.get(code, [])]
-    assert not any(detector.unreadable(text) for text in readable)
-    assert not detector.unreadable("112 !!")
+    assert not any(detector.foreign_script(text) for text in readable)
+    assert not detector.foreign_script("112 !!")
     # One Cyrillic word inside a Swedish sentence: most letters are Latin.
-    assert not detector.unreadable("jag heter Привет och bor i Borås")
+    assert not detector.foreign_script("jag heter Привет och bor i Borås")

@@ -393,44 +393,12 @@ def test_widget_fits_the_screen_with_the_exit_and_banner_visible(
 RTL_LANG = "ar"
 
 
-def _fixture_rtl_language(config: dict[str, Any]) -> dict[str, Any]:
-    """Until the Arabic files are listed: the real config plus a stand-in Arabic language whose
-    labels are the English keys marked in Arabic letters (layout only, not a translation)."""
-    patched = json.loads(json.dumps(config))
-    patched["languages"].append({"code": RTL_LANG, "name": "العربية", "dir": "rtl"})
-    patched["texts"][RTL_LANG] = {key: f"نص {key}" for key in config["texts"]["en"]}
-    return patched
-
-
 def test_widget_switches_to_arabic_and_renders_right_to_left(
     widget: Widget, widget_config: dict[str, Any]
 ) -> None:
     page = widget.page
     config = widget_config
-    real = any(lang["code"] == RTL_LANG for lang in config["languages"])
-    if not real:
-        config = _fixture_rtl_language(widget_config)
-        body = json.dumps(config)
-        page.route(
-            "**/api/v1/widget/config",
-            lambda route: route.fulfill(status=200, content_type="application/json", body=body),
-        )
-        # The real gateway refuses an unlisted language: answer for the session and message.
-        fake_session = {"session_id": "fixture-session-0001", "token": "fixture-token"}
-        page.route(
-            "**/api/v1/sessions",
-            lambda route: route.fulfill(
-                status=201, content_type="application/json", body=json.dumps(fake_session)
-            ),
-        )
-        answer = {"replies": [{"text": "مرحبا، كيف أساعدك؟"}], "lang": RTL_LANG, "handoff": "none"}
-        page.route(
-            "**/api/v1/sessions/*/messages",
-            lambda route: route.fulfill(
-                status=200, content_type="application/json", body=json.dumps(answer)
-            ),
-        )
-        widget.open()
+    assert RTL_LANG in [lang["code"] for lang in config["languages"]], "ar is not listed"
     # The picker lists every language by its own name.
     names = page.locator("#lang-select option").all_inner_texts()
     assert names == [lang["name"] for lang in config["languages"]]
@@ -456,7 +424,9 @@ def test_widget_switches_to_arabic_and_renders_right_to_left(
 
     # Mirrored: the send button left of the input, the quick exit at the top left.
     assert box("#send-button")["x"] < box("#message-input")["x"]
-    assert box("#quick-exit")["x"] < box(".lang-picker")["x"]
+    # (The topbar may wrap with long labels; then both start at the left edge.)
+    assert box("#quick-exit")["x"] <= box(".lang-picker")["x"]
+    assert box("#quick-exit")["x"] < 20
     # The title's text (not its block) starts at the right edge of the intro box.
     title_text = page.evaluate(
         """() => {
@@ -467,9 +437,12 @@ def test_widget_switches_to_arabic_and_renders_right_to_left(
             return {gapRight: intro.right - text.right, gapLeft: text.left - intro.left};
         }"""
     )
-    assert title_text["gapRight"] < title_text["gapLeft"]
+    assert title_text["gapRight"] <= title_text["gapLeft"] + 1  # equal when the line is full
+    assert page.evaluate("() => getComputedStyle(document.getElementById('title')).direction") == (
+        "rtl"
+    )
 
-    message = "ما هو العنف المرتبط بالشرف؟" if real else "مرحبا"
+    message = "ما هو العنف المرتبط بالشرف؟"
     widget.say(message)
     sent = widget.api_requests("POST", "/messages")[-1].post_data_json
     assert sent["lang"] == RTL_LANG
