@@ -61,16 +61,7 @@ async def _staff(action: str, name: str | None) -> int:
     redis = connect(settings.redis_url)
     keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
     audit = AuditLog(redis, keys, settings.audit_ttl_seconds)
-    auth = StaffAuth(
-        redis,
-        keys,
-        audit,
-        account_ttl_seconds=settings.staff_account_ttl_seconds,
-        idle_seconds=settings.staff_session_idle_seconds,
-        absolute_seconds=settings.staff_session_absolute_seconds,
-        max_failures=settings.staff_login_max_failures,
-        failure_window_seconds=settings.staff_login_window_seconds,
-    )
+    auth = StaffAuth.from_settings(redis, keys, audit, settings)
     try:
         if action == "add" and name:
             token = await auth.add(name)

@@ -105,17 +105,7 @@ def create_app(
         app.state.handoffs = handoffs
         app.state.events = EventReader(redis, keys)
         app.state.audit = audit
-        app.state.staff_auth = StaffAuth(
-            redis,
-            keys,
-            audit,
-            account_ttl_seconds=settings.staff_account_ttl_seconds,
-            idle_seconds=settings.staff_session_idle_seconds,
-            absolute_seconds=settings.staff_session_absolute_seconds,
-            max_failures=settings.staff_login_max_failures,
-            failure_window_seconds=settings.staff_login_window_seconds,
-            clock=clock,
-        )
+        app.state.staff_auth = StaffAuth.from_settings(redis, keys, audit, settings, clock)
         app.state.conversation = Conversation(sessions, rasa, danger, detector, texts, handoffs)
         await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from bot.audit import AuditLog
+from bot.config import Settings
 from bot.errors import BadInput, Conflict, TooManyRequests, Unauthorized
 from bot.store import Keys
 
@@ -88,6 +89,28 @@ class StaffAuth:
         self._window = failure_window_seconds
         self._clock = clock
         self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
+
+    @classmethod
+    def from_settings(
+        cls,
+        redis: Redis,
+        keys: Keys,
+        audit: AuditLog,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+    ) -> StaffAuth:
+        """The one way the gateway and the `hrv-guide staff` command build it."""
+        return cls(
+            redis,
+            keys,
+            audit,
+            account_ttl_seconds=settings.staff_account_ttl_seconds,
+            idle_seconds=settings.staff_session_idle_seconds,
+            absolute_seconds=settings.staff_session_absolute_seconds,
+            max_failures=settings.staff_login_max_failures,
+            failure_window_seconds=settings.staff_login_window_seconds,
+            clock=clock,
+        )
 
     @property
     def idle_seconds(self) -> int:
