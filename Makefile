@@ -65,10 +65,16 @@ format: $(VENV)/.installed ## format the code
 	$(VENV)/bin/ruff format bot actions registry tests scripts
 	$(VENV)/bin/ruff check --fix bot actions registry tests scripts
 
+# The dialogue must be right in every story (intents as annotated: rules are deterministic).
+# The NLU on the stories' own texts is reported, not gated: it is statistical, and its floors
+# per language are gated by `make test-eval` on the held-out split.
 test-rasa: $(MODEL) ## rasa data validate + the test stories in every language
 	$(RASA) data validate --config config.yml --domain $(DOMAIN) --data nlu/data --fail-on-warnings
-	$(RASA) test core --e2e --stories tests/stories --model $(MODEL) \
+	$(RASA) test core --stories tests/stories --model $(MODEL) \
 	  --fail-on-prediction-errors --out results/core --quiet
+	$(RASA) test core --e2e --stories tests/stories --model $(MODEL) --out results/core-e2e --quiet
+	@echo "stories whose texts the NLU read wrongly (see results/core-e2e/failed_test_stories.yml):" \
+	  $$(grep -c '^- story:' results/core-e2e/failed_test_stories.yml || true)
 
 test-unit: setup ## fast tests: gateway (real Redis), actions, registry, danger net; no model needed
 	$(RASA_VENV)/bin/python -m pytest tests/actions -m "not e2e" -q

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -74,9 +75,44 @@ class Settings(BaseSettings):
     staff_on_duty_seconds: int = Field(default=30, ge=5)
     audit_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
 
+    # Telegram (bot/telegram_channel.py). No token: no Telegram, nothing else changes.
+    telegram_token: SecretStr = SecretStr("")
+    # The gateway's public https address; the webhook is <this>/api/v1/telegram/webhook.
+    # Empty in "auto" mode: the gateway polls Telegram instead (development, `hrv-guide run`).
+    telegram_webhook_url: str = ""
+    telegram_mode: Literal["auto", "webhook", "polling"] = "auto"
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token on every webhook call.
+    # 1-256 of A-Z, a-z, 0-9, _ and - (Telegram's rule).
+    telegram_webhook_secret: SecretStr = SecretStr("dev-telegram-webhook-secret")
+    # Keys the hash that turns a chat into an anonymous session id, and the encryption of the
+    # chat id kept so staff replies can be delivered. Changing it starts every chat afresh.
+    telegram_id_secret: SecretStr = SecretStr("dev-telegram-id-secret")
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Telegram retries a webhook call it saw no answer to: an update id is handled once.
+    telegram_dedupe_seconds: int = Field(default=24 * 3600, ge=60)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Whether a bot token is configured."""
+        return bool(self.telegram_token.get_secret_value())
+
+    @property
+    def telegram_uses_webhook(self) -> bool:
+        """Webhook when asked, or in "auto" mode when a public address is set; else polling."""
+        if self.telegram_mode == "auto":
+            return bool(self.telegram_webhook_url)
+        return self.telegram_mode == "webhook"
+
     @model_validator(mode="after")
     def _check_opening_hours(self) -> Settings:
         OpeningHours.parse(self.handoff_hours, self.handoff_timezone)
+        return self
+
+    @model_validator(mode="after")
+    def _check_telegram_secret(self) -> Settings:
+        secret = self.telegram_webhook_secret.get_secret_value()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("HRV_TELEGRAM_WEBHOOK_SECRET: 1-256 of A-Z, a-z, 0-9, _ and -")
         return self
 
     @model_validator(mode="after")
@@ -85,6 +121,10 @@ class Settings(BaseSettings):
             for name in ("rasa_token", "service_token"):
                 if getattr(self, name).get_secret_value().startswith(_PLACEHOLDER_PREFIX):
                     raise ValueError(f"HRV_{name.upper()} must be set to a real secret")
+            if self.telegram_enabled:
+                for name in ("telegram_webhook_secret", "telegram_id_secret"):
+                    if getattr(self, name).get_secret_value().startswith(_PLACEHOLDER_PREFIX):
+                        raise ValueError(f"HRV_{name.upper()} must be set to a real secret")
         return self
 
 

@@ -31,11 +31,41 @@ AUDIT_MAXLEN = 100_000
 # Fields of a stream entry: kind (text | no_staff | wait_long | joined | requeued | released |
 # closed | left), from (person | staff | system), to (person | staff | all), text, flags, at (ms).
 
-_ENQUEUE = """
+# A Lua function that deletes every key of one handoff and its place in the queue, the leases and
+# the staff member's claims. Key names come from `Keys.handoff_key_parts()` (12 values) starting
+# at ARGV[first]: the handoff id is only known inside Redis, so the names are built there (this
+# needs a single Redis, not a cluster, as the rest of the gateway does).
+DROP_HANDOFF_LUA = """
+local function drop_handoff(id, queue, leases, first)
+  local function key(n) return ARGV[first + 2 * n] .. id .. ARGV[first + 2 * n + 1] end
+  local claimed = redis.call('HGET', key(0), 'claimed_by')
+  if claimed and claimed ~= '' then
+    redis.call('SREM', ARGV[first + 10] .. claimed .. ARGV[first + 11], id)
+  end
+  redis.call('DEL', key(0), key(1), key(2), key(3), key(4))
+  redis.call('LREM', queue, 0, id)
+  redis.call('ZREM', leases, id)
+end
+"""
+
+# KEYS: session, queue, handoff, stream, leases. ARGV: session_id, handoff_id, reason, lang,
+# channel, now, ttl, available, then the 12 key parts. A session asks again after its earlier
+# handoff ended: that handoff and its transcript go now, so nothing of it outlives the session's
+# id pointing at it (erasing the session finds only the newest handoff).
+_ENQUEUE = (
+    DROP_HANDOFF_LUA
+    + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
 local state = redis.call('HGET', KEYS[1], 'handoff')
 if state == 'queued' or state == 'active' then
   return {'existing', redis.call('HGET', KEYS[1], 'handoff_id')}
+end
+local old = redis.call('HGET', KEYS[1], 'handoff_id')
+if old and old ~= '' and old ~= ARGV[2] then
+  local old_state = redis.call('HGET', ARGV[9] .. old .. ARGV[10], 'state')
+  if old_state ~= 'queued' and old_state ~= 'active' then
+    drop_handoff(old, KEYS[2], KEYS[5], 9)
+  end
 end
 local ttl = ARGV[7]
 redis.call('HSET', KEYS[3], 'session_id', ARGV[1], 'state', 'queued', 'reason', ARGV[3],
@@ -55,6 +85,7 @@ redis.call('HSET', KEYS[1], 'handoff', 'queued', 'handoff_id', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ttl)
 return {'queued', ARGV[2]}
 """
+)
 
 # KEYS: handoff, session, queue, leases, stream, claims, audit
 # ARGV: handoff_id, session_id, staff, now, lease_ms, ttl, audit_ttl, audit_maxlen
@@ -206,7 +237,7 @@ return 1
 """
 
 # The heartbeat renews a lease the staff member still holds. KEYS: handoff, leases, claims
-# ARGV: handoff_id, staff, now, lease_ms
+# ARGV: handoff_id, staff, now, lease_ms, ttl (ZADD may recreate the leases set: it gets a TTL)
 _RENEW = """
 local h = redis.call('HMGET', KEYS[1], 'state', 'claimed_by')
 if h[1] ~= 'active' or h[2] ~= ARGV[2] then
@@ -216,6 +247,7 @@ end
 local until_ms = tonumber(ARGV[3]) + tonumber(ARGV[4])
 redis.call('HSET', KEYS[1], 'lease_until', until_ms)
 redis.call('ZADD', KEYS[2], until_ms, ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
 return 1
 """
 
@@ -327,6 +359,7 @@ class Handoffs:
                 self._keys.handoff_queue(),
                 self._keys.handoff(handoff_id),
                 self._keys.handoff_stream(handoff_id),
+                self._keys.handoff_leases(),
             ],
             args=[
                 session_id,
@@ -337,6 +370,7 @@ class Handoffs:
                 self.now_ms(),
                 self._ttl,
                 "1" if available else "0",
+                *self._keys.handoff_key_parts(),
             ],
         )
         if status == "missing":
@@ -486,7 +520,7 @@ class Handoffs:
         for handoff_id in held:
             renewed += await self._renew(
                 keys=[self._keys.handoff(handoff_id), self._keys.handoff_leases(), claims],
-                args=[handoff_id, staff, now, self._lease_ms],
+                args=[handoff_id, staff, now, self._lease_ms, self._ttl],
             )
         if held:
             await self._redis.expire(claims, self._ttl)
@@ -496,43 +530,63 @@ class Handoffs:
         """The staff member left (signed out or was removed): off duty, their chats requeued."""
         held = await self._redis.smembers(self._keys.staff_claims(staff))
         await self._redis.zrem(self._keys.staff_on_duty(), staff)
+        leases = self._keys.handoff_leases()
         for handoff_id in held:
             # Expire the lease now; the sweep puts the chat back at the front of the queue.
-            await self._redis.zadd(self._keys.handoff_leases(), {handoff_id: 0}, xx=True)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(leases, {handoff_id: 0}, xx=True)
+                pipe.expire(leases, self._ttl)
+                await pipe.execute()
         await self.sweep()
 
     # ---------- timers (run by every gateway; each step is atomic, so that is safe) ----------
 
     async def sweep(self) -> None:
-        """Requeue chats whose lease lapsed; tell people who waited too long, once."""
+        """Requeue chats whose lease lapsed; tell people who waited too long, once.
+
+        One bad item must not stop the rest: each is tried on its own and a failure is logged by
+        its type only (an error's message could quote data).
+        """
         now = self.now_ms()
         lapsed = await self._redis.zrangebyscore(self._keys.handoff_leases(), "-inf", now)
         for handoff_id in lapsed:
-            session_id = await self._redis.hget(self._keys.handoff(handoff_id), "session_id")
-            if not session_id:  # erased by the person: forget the lease
-                await self._redis.zrem(self._keys.handoff_leases(), handoff_id)
-                continue
-            if await self._requeue(
-                keys=[
-                    self._keys.handoff(handoff_id),
-                    self._keys.session(session_id),
-                    self._keys.handoff_queue(),
-                    self._keys.handoff_leases(),
-                    self._keys.handoff_stream(handoff_id),
-                    self._keys.audit(),
-                ],
-                args=[handoff_id, now, self._ttl, self._audit_ttl, AUDIT_MAXLEN],
-            ):
-                logger.info("handoff_requeued cause=lease_lapsed")
+            try:
+                await self._sweep_lease(handoff_id, now)
+            except Exception as error:
+                logger.warning("handoff_sweep_item_failed kind=%s", type(error).__name__)
         for handoff_id in await self._redis.lrange(self._keys.handoff_queue(), 0, -1):
-            if not await self._redis.exists(self._keys.handoff(handoff_id)):
-                await self._redis.lrem(self._keys.handoff_queue(), 0, handoff_id)
-                continue
-            if await self._wait(
-                keys=[self._keys.handoff(handoff_id), self._keys.handoff_stream(handoff_id)],
-                args=[now, self._wait_ms, self._ttl],
-            ):
-                logger.info("handoff_wait_long")
+            try:
+                await self._sweep_waiting(handoff_id, now)
+            except Exception as error:
+                logger.warning("handoff_sweep_item_failed kind=%s", type(error).__name__)
+
+    async def _sweep_lease(self, handoff_id: str, now: int) -> None:
+        session_id = await self._redis.hget(self._keys.handoff(handoff_id), "session_id")
+        if not session_id:  # erased by the person: forget the lease
+            await self._redis.zrem(self._keys.handoff_leases(), handoff_id)
+            return
+        if await self._requeue(
+            keys=[
+                self._keys.handoff(handoff_id),
+                self._keys.session(session_id),
+                self._keys.handoff_queue(),
+                self._keys.handoff_leases(),
+                self._keys.handoff_stream(handoff_id),
+                self._keys.audit(),
+            ],
+            args=[handoff_id, now, self._ttl, self._audit_ttl, AUDIT_MAXLEN],
+        ):
+            logger.info("handoff_requeued cause=lease_lapsed")
+
+    async def _sweep_waiting(self, handoff_id: str, now: int) -> None:
+        if not await self._redis.exists(self._keys.handoff(handoff_id)):
+            await self._redis.lrem(self._keys.handoff_queue(), 0, handoff_id)
+            return
+        if await self._wait(
+            keys=[self._keys.handoff(handoff_id), self._keys.handoff_stream(handoff_id)],
+            args=[now, self._wait_ms, self._ttl],
+        ):
+            logger.info("handoff_wait_long")
 
     # ---------- helpers ----------
 

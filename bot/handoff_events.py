@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.handoff import PERSON, STAFF
+from bot.handoff import OPEN_STATES, PERSON, STAFF
 from bot.store import Keys
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ _ENDS = {
     STAFF: {"released", "closed", "left", "requeued", "gone"},
 }
 READER_TTL_SECONDS = 30
+# One live connection ends after this long; the client reconnects with its cursor and loses
+# nothing, so a forgotten tab does not hold a connection (and a Redis reader) for hours.
+MAX_LIFE_SECONDS = 600.0
 BATCH = 100
 
 
@@ -44,12 +49,14 @@ def _id_key(stream_id: str) -> tuple[int, int]:
         return 0, 0
 
 
+# A full stream id, ASCII digits only and at most 19 of them per part (below 2**64), so Redis
+# never sees a cursor it would refuse: `str.isdigit()` let '١٢٣' and 30-digit numbers through.
+_CURSOR = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")
+
+
 def valid_cursor(value: str | None) -> str | None:
     """A stream id like '1700000000000-0', or None."""
-    if not value or len(value) > 41:
-        return None
-    ms, dash, seq = value.partition("-")
-    return value if ms.isdigit() and dash and seq.isdigit() else None
+    return value if value and _CURSOR.fullmatch(value) else None
 
 
 @dataclass(frozen=True)
@@ -113,10 +120,17 @@ def gone_event(at: int) -> Event:
 class EventReader:
     """Reads a handoff's stream for one side; see the module docstring for the guarantees."""
 
-    def __init__(self, redis: Redis, keys: Keys, block_ms: int = 2000) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        block_ms: int = 2000,
+        max_life_seconds: float = MAX_LIFE_SECONDS,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._block_ms = block_ms
+        self._max_life = max_life_seconds
 
     async def backlog(
         self, handoff_id: str, side: str, after: str | None, include_own: bool = False
@@ -131,9 +145,11 @@ class EventReader:
     ) -> AsyncIterator[Event | None]:
         """Events for `side` as they come; None now and then so the caller can keep alive.
 
-        Ends after an event that ends the handoff for this side, when the handoff is gone, or
-        when a newer connection took this side over.
+        Ends after an event that ends the handoff for this side, when the handoff is gone or no
+        longer queued or active (a client resuming after the end), when a newer connection took
+        this side over, or after `max_life_seconds`.
         """
+        deadline = time.monotonic() + self._max_life
         stream = self._keys.handoff_stream(handoff_id)
         reader_key = self._keys.handoff_reader(handoff_id, side)
         me = secrets.token_urlsafe(8)
@@ -146,7 +162,7 @@ class EventReader:
             if event.ends(side):
                 return
 
-        while True:
+        while time.monotonic() < deadline:
             if await self._redis.get(reader_key) != me:
                 return  # a newer connection reads this side now; leave what we read unacked
             if not await self._redis.exists(self._keys.handoff(handoff_id)):
@@ -161,6 +177,10 @@ class EventReader:
                 yield gone_event(0)
                 return
             if not entries:
+                # Nothing new: if the handoff has ended, its last event was delivered already.
+                state = await self._redis.hget(self._keys.handoff(handoff_id), "state")
+                if state not in OPEN_STATES:
+                    return
                 yield None
                 continue
             if await self._redis.get(reader_key) != me:

@@ -13,7 +13,6 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from redis.exceptions import RedisError
 
 from bot.audit import AuditLog
 from bot.config import PACKAGE_DIR, Settings, get_settings
@@ -26,11 +25,13 @@ from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.languages import load_codes
 from bot.rasa_client import RasaClient
-from bot.routes import internal, municipalities, pages, staff, widget
+from bot.routes import internal, municipalities, pages, staff, telegram, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
 from bot.staff_auth import StaffAuth
 from bot.store import Keys, connect
+from bot.telegram_channel import TelegramChannel
+from bot.telegram_delivery import TelegramDelivery
 from bot.texts import Texts
 from registry import Resolver, load_registry
 
@@ -42,7 +43,7 @@ async def _sweep_forever(handoffs: Handoffs, every_seconds: float, stop: asyncio
     while not stop.is_set():
         try:
             await handoffs.sweep()
-        except RedisError as error:
+        except Exception as error:  # never let the timers die; the type only, no message text
             logger.warning("handoff_sweep_failed kind=%s", type(error).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_seconds)
@@ -118,16 +119,27 @@ def create_app(
         app.state.conversation = Conversation(sessions, rasa, danger, detector, texts, handoffs)
         await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()
-        sweeper = asyncio.create_task(
-            _sweep_forever(handoffs, settings.handoff_sweep_seconds, stop)
-        )
+        tasks = {
+            asyncio.create_task(_sweep_forever(handoffs, settings.handoff_sweep_seconds, stop))
+        }
+        channel = None
+        if settings.telegram_enabled:  # no token: no Telegram, nothing else changes
+            channel = TelegramChannel(
+                settings, app.state.conversation, sessions, handoffs, texts, redis, keys
+            )
+            channel.start()
+            tasks.add(asyncio.create_task(TelegramDelivery(channel, redis, keys, texts).run(stop)))
+        app.state.telegram = channel
         try:
             yield
         finally:
             # A flag, not only cancel(): redis-py can swallow a cancellation mid-command.
             stop.set()
-            await asyncio.wait({sweeper}, timeout=5)
-            sweeper.cancel()
+            if channel is not None:
+                await channel.stop()
+            await asyncio.wait(tasks, timeout=5)
+            for task in tasks:
+                task.cancel()
             await http.aclose()
             await redis.aclose()
 
@@ -157,6 +169,7 @@ def create_app(
     app.include_router(internal.router)
     app.include_router(staff.router)
     app.include_router(municipalities.router)
+    app.include_router(telegram.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app

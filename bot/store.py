@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+_ID = "\x00"  # stands for a handoff id in key templates; never part of a real id
+
 
 def connect(url: str) -> Redis:
     """A client with short timeouts, so a Redis outage becomes an error in seconds, not a hang."""
@@ -78,9 +80,35 @@ class Keys:
         """Counter of failed sign-ins for a name in the current window."""
         return f"{self.prefix}:staff:login_failures:{name}"
 
+    def telegram_handoffs(self) -> str:
+        """Set: Telegram handoffs whose events still need delivering to their chat."""
+        return f"{self.prefix}:telegram:handoffs"
+
+    def telegram_update(self, update_key: str) -> str:
+        """String: a Telegram update already handled (its id keyed-hashed), for deduplication."""
+        return f"{self.prefix}:telegram:update:{update_key}"
+
     def audit(self) -> str:
         """Stream: who claimed, released, closed, signed in, and when; never message content."""
         return f"{self.prefix}:audit"
+
+    def handoff_key_parts(self) -> list[str]:
+        """Every per-handoff key and the staff claims set as (before id, after id) pairs,
+        flattened: for Lua scripts that learn a handoff id only inside Redis (erasing a session,
+        replacing an ended handoff), so key names stay defined here alone."""
+        templates = (
+            self.handoff(_ID),
+            self.handoff_stream(_ID),
+            self.handoff_sent(_ID),
+            self.handoff_reader(_ID, "person"),
+            self.handoff_reader(_ID, "staff"),
+            self.staff_claims(_ID),
+        )
+        parts: list[str] = []
+        for template in templates:
+            before, _, after = template.partition(_ID)
+            parts += [before, after]
+        return parts
 
     def rasa_tracker(self, session_id: str) -> str:
         """Rasa's RedisTrackerStore key for this conversation."""

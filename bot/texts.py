@@ -6,7 +6,7 @@ widget labels and replies as the default language, and 112 in both safe replies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ class Language:
     review: str
     widget: dict[str, str]
     replies: dict[str, str]
+    # Telegram's own texts (welcome, privacy, commands); a missing one falls back to default.
+    telegram: dict[str, str] = field(default_factory=dict)
 
 
 def _strings(raw: dict[str, Any], key: str, path: Path) -> dict[str, str]:
@@ -60,6 +62,7 @@ def load_language(path: Path, code: str) -> Language:
         review=raw["review"],
         widget=_strings(raw, "widget", path),
         replies=replies,
+        telegram=_strings(raw, "telegram", path) if "telegram" in raw else {},
     )
 
 
@@ -97,6 +100,16 @@ class Texts:
         """A fixed reply in `lang`, or in the default language when `lang` is unknown."""
         language = self.languages.get(lang or "") or self.languages[self.default]
         return language.replies.get(key) or self.languages[self.default].replies[key]
+
+    def widget_text(self, key: str, lang: str) -> str:
+        """A widget label or handoff notice in `lang` (default language when it lacks it)."""
+        language = self.languages.get(lang) or self.languages[self.default]
+        return language.widget.get(key) or self.languages[self.default].widget.get(key, "")
+
+    def telegram_text(self, key: str, lang: str) -> str:
+        """A Telegram text in `lang` (default language when it lacks it)."""
+        language = self.languages.get(lang) or self.languages[self.default]
+        return language.telegram.get(key) or self.languages[self.default].telegram[key]
 
     def safe_replies_all(self) -> list[dict[str, str]]:
         """The safe fallback in every language, for errors before the language is known."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from bot.deps import HandoffsDep, ServiceDep, TextsDep
+from bot.deps import HandoffsDep, ServiceDep, SessionsDep, SettingsDep, TextsDep
 from bot.errors import BadInput
+from bot.store import Keys
+from bot.telegram_channel import watch_telegram_handoff
 
 router = APIRouter(prefix="/api/v1/internal", tags=["internal"])
 
@@ -32,12 +34,27 @@ class HandoffOut(BaseModel):
 
 @router.post("/handoffs", status_code=201, response_model=HandoffOut, responses={401: {}, 404: {}})
 async def request_handoff(
-    body: HandoffIn, _: ServiceDep, handoffs: HandoffsDep, texts: TextsDep
+    body: HandoffIn,
+    _: ServiceDep,
+    handoffs: HandoffsDep,
+    texts: TextsDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    request: Request,
 ) -> HandoffOut:
-    """Queue the conversation for a human (idempotent while it is queued or active)."""
+    """Queue the conversation for a human (idempotent while it is queued or active).
+
+    The channel is the session's own (a Telegram chat's session says so), so the action server
+    need not know which channel a conversation came through.
+    """
     if not texts.supports(body.lang):
         raise BadInput("Unknown language.")
-    result = await handoffs.enqueue(body.session_id, body.reason, body.lang, body.channel)
+    channel = await sessions.field(body.session_id, "channel") or body.channel
+    keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
+    ttl = settings.session_ttl_seconds
+    result = await handoffs.enqueue(body.session_id, body.reason, body.lang, channel)
+    if channel == "telegram":  # from now on the delivery loops bring its events to the chat
+        await watch_telegram_handoff(request.app.state.redis, keys, result.handoff_id, ttl)
     return HandoffOut(
         handoff_id=result.handoff_id, state="queued", already_queued=result.already_queued
     )

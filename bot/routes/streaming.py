@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from redis.exceptions import RedisError
 
+from bot.errors import BadInput
 from bot.handoff_events import EventReader, valid_cursor
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,15 @@ def wants_stream(request: Request) -> bool:
 
 
 def cursor_of(request: Request, after: str | None) -> str | None:
-    """The client's cursor: the SSE `Last-Event-ID` header, else the `after` query value."""
-    return valid_cursor(request.headers.get("last-event-id")) or valid_cursor(after)
+    """The client's cursor: the SSE `Last-Event-ID` header, else the `after` query value;
+    422 when the one given is not a stream id (ids come from us, so it was altered)."""
+    given = request.headers.get("last-event-id") or after
+    if not given:
+        return None
+    cursor = valid_cursor(given)
+    if cursor is None:
+        raise BadInput("The cursor is not an event id like '1700000000000-0'.")
+    return cursor
 
 
 def event_stream(

@@ -365,6 +365,19 @@ async def test_the_heartbeat_keeps_the_lease(
     assert handoff.json()["handoff"]["state"] == "active"
 
 
+async def test_a_renewed_lease_never_leaves_the_leases_set_without_a_ttl(
+    client, session, queue_session, sign_in, redis_client
+):
+    handoff_id = await queue_session(session)
+    alice = await sign_in("alice")
+    await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=alice.headers)
+    redis_client.delete("hrv:handoff:leases")  # as if it had expired while the chat went on
+    beat = await client.post("/api/v1/staff/heartbeat", headers=alice.headers)
+    assert beat.json()["leases_renewed"] == 1
+    assert redis_client.zscore("hrv:handoff:leases", handoff_id) is not None
+    assert redis_client.ttl("hrv:handoff:leases") > 0
+
+
 async def test_waiting_too_long_tells_the_person_once(
     app, client, session, queue_session, sign_in, clock, settings
 ):
@@ -456,3 +469,49 @@ async def test_quick_exit_erases_the_handoff_and_its_transcript(
     )
     gone = await client.get(f"/api/v1/handoffs/{handoff_id}/messages", headers=alice.headers)
     assert gone.status_code == 404
+
+
+async def test_quick_exit_erases_every_earlier_handoff_of_the_session_too(
+    client, session, queue_session, sign_in, redis_client
+):
+    alice = await sign_in("alice")
+    first = await queue_session(session)
+    await client.post(f"/api/v1/handoffs/{first}/claim", headers=alice.headers)
+    await _say(client, session, "något privat", msg_id="person-msg-0001")
+    await _poll(client, session)
+    released = await client.post(f"/api/v1/handoffs/{first}/release", headers=alice.headers)
+    assert released.status_code == 200
+    second = await queue_session(session)
+    assert second != first
+    assert [k for k in redis_client.scan_iter("*") if first in k] == []  # gone when replaced
+    await _say(client, session, "igen", msg_id="person-msg-0002")
+    erased = await client.delete(f"/api/v1/sessions/{session.id}", headers=session.headers)
+    assert erased.status_code == 204
+    left = [
+        key
+        for key in redis_client.scan_iter("*")
+        if first in key or second in key or session.id in key
+    ]
+    assert left == []
+    assert first not in redis_client.lrange("hrv:handoff:queue", 0, -1)
+    assert second not in redis_client.lrange("hrv:handoff:queue", 0, -1)
+    assert redis_client.zscore("hrv:handoff:leases", first) is None
+
+
+async def test_the_sweeper_survives_any_error_and_logs_only_its_kind(caplog):
+    from bot.main import _sweep_forever
+
+    class Flaky:
+        calls = 0
+
+        async def sweep(self) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise ValueError("secret message text")
+            stop.set()
+
+    stop = asyncio.Event()
+    flaky = Flaky()
+    await asyncio.wait_for(_sweep_forever(flaky, 0.01, stop), timeout=5)  # type: ignore[arg-type]
+    assert flaky.calls == 2
+    assert "ValueError" in caplog.text and "secret message text" not in caplog.text

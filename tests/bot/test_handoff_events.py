@@ -3,6 +3,7 @@ nothing lost when a reader dies before it acknowledges, and live streams over SS
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -166,3 +167,67 @@ async def test_the_events_need_the_session_token_in_the_header(client, session, 
     assert (await client.get(url, headers={"Authorization": "Bearer wrong"})).status_code == 401
     bad_cursor = await client.get(url, params={"after": "x" * 50}, headers=session.headers)
     assert bad_cursor.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "cursor", ["١٢٣-٠", "1" * 30 + "-0", "1-" + "9" * 25, "²-1", "abc", "1-", "-1", "1-2-3"]
+)
+async def test_a_malformed_cursor_is_a_422_for_both_sides(client, session, active_handoff, cursor):
+    handoff_id, staff = active_handoff
+    for url, headers in (
+        (f"/api/v1/sessions/{session.id}/events", session.headers),
+        (f"/api/v1/handoffs/{handoff_id}/events", staff.headers),
+    ):
+        polled = await client.get(url, params={"after": cursor}, headers=headers)
+        assert polled.status_code == 422, (url, cursor, polled.text)
+        streamed = await client.get(
+            url,
+            headers={**headers, "Accept": "text/event-stream", "Last-Event-ID": cursor.encode()},
+        )
+        assert streamed.status_code == 422, (url, cursor, streamed.text)
+
+
+async def test_a_well_formed_cursor_still_works(client, session, active_handoff):
+    handoff_id, staff = active_handoff
+    message_id = await _staff_says(client, staff, handoff_id, "hej")
+    polled = await client.get(
+        f"/api/v1/sessions/{session.id}/events",
+        params={"after": "0-0"},
+        headers=session.headers,
+    )
+    assert [e["id"] for e in polled.json()["events"]][-1] == message_id
+    after = await client.get(
+        f"/api/v1/sessions/{session.id}/events",
+        params={"after": message_id},
+        headers=session.headers,
+    )
+    assert after.json()["events"] == []
+
+
+async def _drain(stream) -> list:
+    return [event async for event in stream]
+
+
+async def test_a_stream_resumed_after_the_end_stops_instead_of_keeping_alive(
+    app, client, active_handoff
+):
+    handoff_id, staff = active_handoff
+    first = _reader(app).live(handoff_id, PERSON, None)
+    assert (await _next_event(first)).kind == "joined"  # the backlog
+    await client.post(f"/api/v1/handoffs/{handoff_id}/release", headers=staff.headers)
+    released = await _next_event(first)  # read and acknowledged through the person's group
+    assert released.kind == "released"
+    with pytest.raises(StopAsyncIteration):
+        await anext(first)  # the connection took it: acknowledged, the stream ends
+    resumed = _reader(app).live(handoff_id, PERSON, released.id)
+    events = await asyncio.wait_for(_drain(resumed), timeout=5)
+    assert [e for e in events if e is not None] == []
+
+
+async def test_one_live_stream_has_a_limited_life_and_the_client_reconnects(app, active_handoff):
+    handoff_id, _ = active_handoff
+    reader = EventReader(
+        app.state.redis, app.state.handoffs._keys, block_ms=100, max_life_seconds=0.5
+    )
+    events = await asyncio.wait_for(_drain(reader.live(handoff_id, PERSON, None)), timeout=5)
+    assert [e.kind for e in events if e is not None] == ["joined"]

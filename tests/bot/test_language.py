@@ -148,3 +148,16 @@ def test_a_malformed_marker_file_is_refused_with_its_name(tmp_path, body, proble
 def test_a_listed_language_without_a_marker_file_stops_the_start(tmp_path):
     with pytest.raises(LanguageDataError, match=r"xx\.yml: missing"):
         LanguageDetector.load(tmp_path, ["xx"])
+
+
+@pytest.mark.parametrize("text", ["Привет, мне нужна помощь", "我需要帮助", "मुझे मदद चाहिए"])
+def test_a_script_none_of_our_languages_uses_is_unreadable(detector, text):
+    assert detector.foreign_script(text)
+
+
+def test_our_scripts_digits_and_symbols_are_not_unreadable(detector):
+    readable = [t for code in CODES for t in SHORT_MESSAGES.get(code, [])]
+    assert not any(detector.foreign_script(text) for text in readable)
+    assert not detector.foreign_script("112 !!")
+    # One Cyrillic word inside a Swedish sentence: most letters are Latin.
+    assert not detector.foreign_script("jag heter Привет och bor i Borås")

