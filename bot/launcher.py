@@ -234,8 +234,20 @@ class Stack:
                 process.wait()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_termination_signals() -> None:
+    """Treat SIGTERM and SIGHUP like Ctrl-C, so `kill` or a closed terminal also stops the
+    children instead of leaving Rasa and the action server running without their parent."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+
+
 def run_forever(settings: Settings) -> int:
     """Start the stack, print the widget's address, and stop everything on Ctrl-C."""
+    stop_on_termination_signals()
     stack = Stack(settings)
     print(
         "Starting Redis (or using REDIS_URL), the action server, Rasa and the gateway …", flush=True
@@ -257,4 +269,8 @@ def run_forever(settings: Settings) -> int:
         print("\nStopping …", flush=True)
         return 0
     finally:
+        # A second signal (a repeated Ctrl-C, `timeout` forwarding SIGTERM) must not cut the
+        # stopping short and leave children behind.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         stack.stop()
