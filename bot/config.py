@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # A staff member counts as on duty while their console's heartbeat is this recent.
     staff_on_duty_seconds: int = Field(default=30, ge=5)
     audit_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    # Rate limits key clients by a keyed hash of their address (bot/ratelimit.py). Behind this
+    # many trusted reverse proxies the address comes from X-Forwarded-For; 0 = the socket peer.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
     # Telegram (bot/telegram_channel.py). No token: no Telegram, nothing else changes.
     telegram_token: SecretStr = SecretStr("")
