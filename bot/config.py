@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # Telegram retries a webhook call it saw no answer to: an update id is handled once.
     telegram_dedupe_seconds: int = Field(default=24 * 3600, ge=60)
 
+    # Privacy (bot/redact.py, bot/privacy_audit.py): what is hidden before anything is stored.
+    redaction_rules_file: Path = PACKAGE_DIR / "data" / "redaction" / "rules.yml"
+
     @property
     def telegram_enabled(self) -> bool:
         """Whether a bot token is configured."""

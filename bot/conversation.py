@@ -1,4 +1,8 @@
-"""One turn of a conversation: language -> danger net -> handoff? -> Rasa -> replies.
+"""One turn of a conversation: language -> danger net -> redaction -> handoff? -> Rasa -> replies.
+
+The danger net and language detection read the message as written, in memory; whatever is stored
+(Rasa's tracker, a handoff transcript) gets the redacted text (bot/redact.py), and the person is
+told once in that turn what was hidden and why.
 
 While a human handoff is queued or active the bot is silent: the person's text goes to the
 handoff's transcript for the staff member, never to Rasa, and Rasa's tracker holds a `pause`
@@ -16,6 +20,7 @@ from bot.danger import DangerNet
 from bot.handoff import OPEN_STATES, Handoffs
 from bot.language import LanguageDetector
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.redact import Redaction, Redactor
 from bot.sessions import Session, SessionStore
 from bot.texts import Texts
 
@@ -27,6 +32,15 @@ _PAYLOAD = re.compile(r'^/[a-z_]{1,64}$|^/inform_municipality\{"municipality":"\
 DANGER_INTENT = "/immediate_danger"
 NOT_UNDERSTOOD_INTENT = "/nlu_fallback"
 EMERGENCY_NUMBER = "112"
+# Which reply tells the person what was hidden (bot/texts/<code>.yml); several kinds: a general one.
+_REDACTED_REPLY = {
+    "personnummer": "redacted_id_number",
+    "samordningsnummer": "redacted_id_number",
+    "telefonnummer": "redacted_phone",
+    "e-post": "redacted_email",
+    "adress": "redacted_address",
+    "postnummer": "redacted_address",
+}
 
 
 @dataclass
@@ -50,8 +64,10 @@ class Conversation:
         detector: LanguageDetector,
         texts: Texts,
         handoffs: Handoffs,
+        redactor: Redactor | None = None,
     ) -> None:
         self._handoffs = handoffs
+        self._redactor = redactor or Redactor.load()
         self._sessions = sessions
         self._rasa = rasa
         self._danger = danger
@@ -74,10 +90,15 @@ class Conversation:
             await self._sessions.update(session.id, lang=lang, lang_settled="1" if settled else "")
         else:
             await self._sessions.touch(session.id)
+        # From here on only the redacted text may leave this function towards a store.
+        redaction = Redaction(text, ()) if is_payload else self._redactor.redact(text)
+        notice = self._redacted_notice(redaction, lang)
 
         if session.handoff in OPEN_STATES:
             danger = bool(danger_langs)
-            to_staff = await self._to_staff(session, text, lang, danger, is_payload, msg_id)
+            to_staff = await self._to_staff(
+                session, redaction.text, lang, danger, is_payload, msg_id, notice
+            )
             if to_staff is not None:
                 return to_staff
             # The handoff ended a moment ago: the bot answers this message.
@@ -97,7 +118,7 @@ class Conversation:
                 message = NOT_UNDERSTOOD_INTENT
                 flags.append("foreign_script")
             else:
-                message = self._detector.for_nlu(text, lang)
+                message = self._detector.for_nlu(redaction.text, lang)
             bot_replies = await self._rasa.send(session.id, message, {"lang": lang})
         except RasaUnavailable:
             flags.append("safe_fallback")
@@ -110,6 +131,9 @@ class Conversation:
         replies.extend(bot_replies)
         if "safe_fallback" in flags or not replies:
             replies.append({"text": self._texts.reply("safe_fallback", lang)})
+        if notice:
+            flags.append("redacted")
+            replies.append(notice)
         logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
         handoff = await self._sessions.handoff_state(session.id)
         if handoff in OPEN_STATES:  # Rasa's action queued the conversation during this turn
@@ -124,8 +148,10 @@ class Conversation:
         danger: bool,
         is_payload: bool,
         msg_id: str | None,
+        notice: dict[str, Any] | None = None,
     ) -> TurnResult | None:
-        """The person's message goes to the staff member; None when the handoff has ended."""
+        """The person's (redacted) message goes to the staff member; None when the handoff
+        has ended."""
         flags = ["handoff"]
         replies: list[dict[str, Any]] = []
         if danger:  # a person in a handoff still gets 112 at once, from the gateway
@@ -141,8 +167,19 @@ class Conversation:
             return None
         if not session.rasa_paused:
             await self.pause_bot(session.id)
+        if notice:
+            flags.append("redacted")
+            replies.append(notice)
         logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
         return TurnResult(replies=replies, lang=lang, handoff=state, flags=flags)
+
+    def _redacted_notice(self, redaction: Redaction, lang: str) -> dict[str, Any] | None:
+        """What was hidden and why, in the person's language; None when nothing was."""
+        keys = {_REDACTED_REPLY[kind] for kind in redaction.types}
+        if not keys:
+            return None
+        key = keys.pop() if len(keys) == 1 else "redacted_several"
+        return {"text": self._texts.reply(key, lang)}
 
     async def pause_bot(self, session_id: str) -> None:
         """Append `pause` to Rasa's tracker; a failure is retried at the next turn."""

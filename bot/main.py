@@ -25,6 +25,7 @@ from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.languages import load_codes
 from bot.rasa_client import RasaClient
+from bot.redact import Redactor
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
@@ -70,6 +71,13 @@ def create_app(
     # Files only, no connection: a broken data file stops the gateway here, not mid-request.
     registry = load_registry(settings.data_dir)
     resolver = Resolver(registry)
+    # Privacy: identifiers are hidden before storage; public numbers (helplines, centres) stay.
+    redactor = Redactor.load(
+        settings.redaction_rules_file,
+        [line.phone for line in registry.lines]
+        + [str(c.phone.value) for c in registry.centres.values() if c.phone],
+        settings.place_names_file,
+    )
     hours = OpeningHours.parse(settings.handoff_hours, settings.handoff_timezone)
 
     @asynccontextmanager
@@ -106,7 +114,9 @@ def create_app(
         app.state.events = EventReader(redis, keys)
         app.state.audit = audit
         app.state.staff_auth = StaffAuth.from_settings(redis, keys, audit, settings, clock)
-        app.state.conversation = Conversation(sessions, rasa, danger, detector, texts, handoffs)
+        app.state.conversation = Conversation(
+            sessions, rasa, danger, detector, texts, handoffs, redactor
+        )
         await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()
         tasks = {
