@@ -259,12 +259,17 @@ class Redactor:
     def _phones(self, text: str, _: list[Hit]) -> list[Hit]:
         hits = []
         matcher = phonenumbers.PhoneNumberMatcher(
-            text, self.rules.phone_region, leniency=phonenumbers.Leniency.VALID
+            text, self.rules.phone_region, leniency=phonenumbers.Leniency.POSSIBLE
         )
         for match in matcher:
             raw = match.raw_string.lstrip("(")
             if not raw.startswith(self.rules.phone_prefixes):
                 continue  # an order or case number, not written as a phone number
+            international = raw.startswith(("+", "00"))
+            if not international and not phonenumbers.is_valid_number(match.number):
+                continue  # 0 and digits: only a number the region's plan holds (not 01.02.2024)
+            # Written with + or 00 it is a phone number even where the metadata lags behind
+            # (new mobile ranges abroad): the right length for its country is enough.
             national = str(match.number.national_number)
             if {_digits(raw), national, "0" + national} & self._public:
                 continue  # a helpline or centre anyone may quote
