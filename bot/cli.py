@@ -1,6 +1,7 @@
 """The `hrv-guide` command: `run` (the whole stack), `serve` (the gateway alone) and
-`staff add|remove|audit` (staff accounts and the audit log, in the Redis at REDIS_URL) and
-`registry check` (validate data/ and summarise coverage; CI runs it)."""
+`staff add|remove|audit` (staff accounts and the audit log, in the Redis at REDIS_URL),
+`registry check` (validate data/ and summarise coverage; CI runs it) and `privacy audit`
+(keys without expiry and stored identifiers in Redis)."""
 
 from __future__ import annotations
 
@@ -106,6 +107,22 @@ def registry_check(data_dir: Path | None, today: date | None) -> int:
     return 0 if report.ok else 1
 
 
+def privacy_audit(redis_url: str | None, match: str) -> int:
+    """Report keys without expiry and stored identifiers (names and types, never values);
+    exit 1 when anything is found, 2 when Redis cannot be read."""
+    from redis.exceptions import RedisError
+
+    from bot.privacy_audit import audit
+
+    try:
+        report = asyncio.run(audit(get_settings(), redis_url, match))
+    except RedisError as error:
+        print(f"Redis could not be read: {type(error).__name__}", file=sys.stderr)
+        return 2
+    print(report.render())
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hrv-guide` command."""
     parser = argparse.ArgumentParser(prog="hrv-guide", description=__doc__)
@@ -134,7 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     checker.add_argument(
         "--today", type=date.fromisoformat, help="the day to summarise (YYYY-MM-DD)"
     )
+    privacy = commands.add_parser("privacy", help="what is stored about people")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    auditor = privacy_commands.add_parser(
+        "audit", help="report Redis keys without expiry and stored identifiers (exit 1 if any)"
+    )
+    auditor.add_argument("--redis-url", help="default: HRV_REDIS_URL / REDIS_URL")
+    auditor.add_argument("--match", default="*", help="SCAN pattern of the keys to check")
     args = parser.parse_args(argv)
+    if args.command == "privacy":
+        return privacy_audit(args.redis_url, args.match)
     if args.command == "staff":
         return asyncio.run(_staff(args.action, getattr(args, "name", None)))
     if args.command == "texts":

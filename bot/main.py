@@ -25,7 +25,7 @@ from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.languages import load_codes
 from bot.rasa_client import RasaClient
-from bot.redact import Redactor
+from bot.redact import Redactor, registry_public_numbers
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
@@ -73,10 +73,7 @@ def create_app(
     resolver = Resolver(registry)
     # Privacy: identifiers are hidden before storage; public numbers (helplines, centres) stay.
     redactor = Redactor.load(
-        settings.redaction_rules_file,
-        [line.phone for line in registry.lines]
-        + [str(c.phone.value) for c in registry.centres.values() if c.phone],
-        settings.place_names_file,
+        settings.redaction_rules_file, registry_public_numbers(registry), settings.place_names_file
     )
     hours = OpeningHours.parse(settings.handoff_hours, settings.handoff_timezone)
 

@@ -28,6 +28,9 @@ RULES_FILE = Path(__file__).resolve().parent / "data" / "redaction" / "rules.yml
 TYPES = ("personnummer", "samordningsnummer", "telefonnummer", "e-post", "adress", "postnummer")
 _TOP_KEYS = {"placeholders", "identity_number", "phone", "email", "address", "postcode"}
 _MASK = "_"  # stands for an identifier already found, so later finders do not see its digits
+# Digits, spaces, dashes and brackets starting like a phone number (no dots or slashes: dates).
+_NUMBER_RUN = re.compile(r"(?<![\w+])(?:\+|0)[\d \t()-]{5,}\d")
+_TOKEN = re.compile(r"\S+")
 
 
 class RedactionRulesError(ValueError):
@@ -122,9 +125,9 @@ class RedactionRules:
         _regex(house, f"{path}: address.house_number")
         letter = r"[^\W\d_]"
         street = (
-            rf"\b(?P<name>{letter}{{2,}}(?i:{suffixes})"  # storgatan, Kungsvägen
-            rf"|[A-ZÅÄÖÉ]{letter}+(?:{capital})"  # Stureplan, Lövhagen
-            rf"|[A-ZÅÄÖÉ]{letter}+s?\s(?i:{words}))"  # Drottning Kristinas väg
+            rf"\b(?P<name>{letter}{{2,60}}(?i:{suffixes})"  # storgatan, Kungsvägen
+            rf"|[A-ZÅÄÖÉ]{letter}{{1,60}}(?:{capital})"  # Stureplan, Lövhagen
+            rf"|[A-ZÅÄÖÉ]{letter}{{1,60}}\s(?i:{words}))"  # Drottning Kristinas väg
             rf"\s?(?:{house})(?!\d)"
         )
         keywords = _alternation(_strings(postcode.get("keywords"), f"{path}: postcode.keywords"))
@@ -146,8 +149,22 @@ class RedactionRules:
         )
 
 
+def _masked(text: str, hits: Iterable[Hit]) -> str:
+    for hit in hits:
+        text = text[: hit.start] + _MASK * (hit.end - hit.start) + text[hit.end :]
+    return text
+
+
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", ascii_digits(text))
+
+
+def registry_public_numbers(registry: Any) -> list[str]:
+    """The phone numbers of the registry's national lines and centres: public, so a person may
+    quote them and they stay as written (a `registry.Registry`)."""
+    return [line.phone for line in registry.lines] + [
+        str(centre.phone.value) for centre in registry.centres.values() if centre.phone
+    ]
 
 
 def read_lookup_names(path: Path) -> list[str]:
@@ -232,9 +249,9 @@ class Redactor:
             self._addresses,
             self._postcodes,
         ):
-            for hit in finder(work, hits):
-                hits.append(hit)
-                work = work[: hit.start] + _MASK * (hit.end - hit.start) + work[hit.end :]
+            found = finder(work, hits)
+            hits += found
+            work = _masked(work, found)
         return sorted(hits, key=lambda hit: hit.start)
 
     def _emails(self, text: str, _: list[Hit]) -> list[Hit]:
@@ -257,24 +274,56 @@ class Redactor:
         return phonenumbers.is_valid_number(number)
 
     def _phones(self, text: str, _: list[Hit]) -> list[Hit]:
-        hits = []
         matcher = phonenumbers.PhoneNumberMatcher(
             text, self.rules.phone_region, leniency=phonenumbers.Leniency.POSSIBLE
         )
-        for match in matcher:
-            raw = match.raw_string.lstrip("(")
-            if not raw.startswith(self.rules.phone_prefixes):
-                continue  # an order or case number, not written as a phone number
-            international = raw.startswith(("+", "00"))
-            if not international and not phonenumbers.is_valid_number(match.number):
-                continue  # 0 and digits: only a number the region's plan holds (not 01.02.2024)
-            # Written with + or 00 it is a phone number even where the metadata lags behind
-            # (new mobile ranges abroad): the right length for its country is enough.
-            national = str(match.number.national_number)
-            if {_digits(raw), national, "0" + national} & self._public:
-                continue  # a helpline or centre anyone may quote
-            hits.append(Hit(match.start, match.end, "telefonnummer"))
+        hits = [
+            Hit(m.start, m.end, "telefonnummer")
+            for m in matcher
+            if self._phone(m.raw_string, m.number) == "private"
+        ]
+        # The matcher reads numbers written side by side ("070-123 45 67 073-987 65 43") as one
+        # invalid number and gives up: split such runs at spaces, longest valid number first.
+        masked = _masked(text, hits)
+        for run in _NUMBER_RUN.finditer(masked):
+            hits += self._split_run(masked, run.start(), run.end())
         return hits
+
+    def _split_run(self, text: str, start: int, end: int) -> list[Hit]:
+        tokens = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
+        hits, i = [], 0
+        while i < len(tokens):
+            best, kind = None, None
+            for j in range(i, min(i + 6, len(tokens))):
+                candidate = text[tokens[i][0] : tokens[j][1]]
+                try:
+                    number = phonenumbers.parse(candidate, self.rules.phone_region)
+                except phonenumbers.NumberParseException:
+                    continue
+                if found := self._phone(candidate, number):
+                    best, kind = j, found
+            if best is None:
+                i += 1
+                continue
+            if kind == "private":
+                hits.append(Hit(tokens[i][0], tokens[best][1], "telefonnummer"))
+            i = best + 1
+        return hits
+
+    def _phone(self, raw: str, number: phonenumbers.PhoneNumber) -> str | None:
+        """ "private", "public" (a helpline or centre anyone may quote) or None (not a phone
+        number written as one). Valid, or written with + or 00 of a possible length: metadata
+        of new ranges abroad lags behind."""
+        raw = raw.lstrip("(")
+        if not raw.startswith(self.rules.phone_prefixes):
+            return None  # an order or case number, not written as a phone number
+        international = raw.startswith(("+", "00"))
+        if international and not phonenumbers.is_possible_number(number):
+            return None
+        if not international and not phonenumbers.is_valid_number(number):
+            return None  # 0 and digits: only a number the region's plan holds
+        national = str(number.national_number)
+        return "public" if {_digits(raw), national, "0" + national} & self._public else "private"
 
     def _addresses(self, text: str, _: list[Hit]) -> list[Hit]:
         return [

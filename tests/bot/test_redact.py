@@ -16,6 +16,7 @@ from bot.redact import (
     Redactor,
     ascii_digits,
     identity_type,
+    registry_public_numbers,
 )
 from registry import load_registry
 
@@ -61,6 +62,10 @@ TRUE_POSITIVES: list[tuple[str, str, str]] = [
     ("031-12 34 56", "031-12 34 56", "telefonnummer"),
     ("(033) 12 34 56", "033) 12 34 56", "telefonnummer"),
     ("mammas nr 073 987 65 43", "073 987 65 43", "telefonnummer"),
+    # two numbers side by side: libphonenumber alone reads them as one invalid number
+    ("070-123 45 67 073-987 65 43", "070-123 45 67", "telefonnummer"),
+    ("070-123 45 67 073-987 65 43", "073-987 65 43", "telefonnummer"),
+    ("08-123 456 78 +44 20 7946 0958", "08-123 456 78", "telefonnummer"),
     # foreign numbers
     ("+44 20 7946 0958", "+44 20 7946 0958", "telefonnummer"),
     ("+447700900123", "+447700900123", "telefonnummer"),
@@ -172,10 +177,7 @@ FALSE_POSITIVES: list[str] = [
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     """As the gateway builds it: rules, the registry's public numbers, the place names."""
-    registry = load_registry(SETTINGS.data_dir)
-    public = [line.phone for line in registry.lines] + [
-        str(c.phone.value) for c in registry.centres.values() if c.phone
-    ]
+    public = registry_public_numbers(load_registry(SETTINGS.data_dir))
     return Redactor.load(RULES_FILE, public, SETTINGS.place_names_file)
 
 
@@ -211,6 +213,11 @@ def test_a_whole_message_keeps_its_words_and_reports_each_type_once(redactor):
         "mejla [e-post]. Jag bor på [adress], [postnummer] Borås. Det kostar 199 kr."
     )
     assert result.types == ("personnummer", "telefonnummer", "e-post", "adress", "postnummer")
+
+
+def test_a_public_line_next_to_a_private_number_stays(redactor):
+    result = redactor.redact("ring 020-50 50 50 070 123 45 67")
+    assert result.text == "ring 020-50 50 50 [telefonnummer]"
 
 
 def test_find_reports_positions_and_types_never_values(redactor):
