@@ -31,6 +31,8 @@ _MASK = "_"  # stands for an identifier already found, so later finders do not s
 # Digits, spaces, dashes and brackets starting like a phone number (no dots or slashes: dates).
 _NUMBER_RUN = re.compile(r"(?<![\w+])(?:\+|0)[\d \t()-]{5,}\d")
 _TOKEN = re.compile(r"\S+")
+# A UUID's groups ("-0602-4585-") look like a phone number; ids are never personal data.
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
 
 
 class RedactionRulesError(ValueError):
@@ -128,7 +130,7 @@ class RedactionRules:
             rf"\b(?P<name>{letter}{{2,60}}(?i:{suffixes})"  # storgatan, Kungsvägen
             rf"|[A-ZÅÄÖÉ]{letter}{{1,60}}(?:{capital})"  # Stureplan, Lövhagen
             rf"|[A-ZÅÄÖÉ]{letter}{{1,60}}\s(?i:{words}))"  # Drottning Kristinas väg
-            rf"\s?(?:{house})(?!\d)"
+            rf"\s?(?:{house})(?![^\W_])"
         )
         keywords = _alternation(_strings(postcode.get("keywords"), f"{path}: postcode.keywords"))
         return cls(
@@ -147,6 +149,20 @@ class RedactionRules:
                 w.casefold() for w in _strings(postcode.get("not_places"), f"{path}: postcode")
             ),
         )
+
+
+def _written(name: str) -> bool:
+    """Words as people write them (storgatan, Storgatan, STORGATAN), not a token's mixed case
+    ("fTSTiG" in base64)."""
+    return all(w.islower() or w.isupper() or w[1:].islower() for w in name.split())
+
+
+def _isolated(text: str, start: int, end: int) -> bool:
+    """Not glued to letters or digits: "b0470123456e" inside a hex or base64 token is no
+    phone number."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or after.isalnum())
 
 
 def _masked(text: str, hits: Iterable[Hit]) -> str:
@@ -240,7 +256,7 @@ class Redactor:
         E-mail first (its digits are not a phone number), then identity numbers, phone numbers,
         addresses and postcodes; each finder sees the earlier ones' finds masked out.
         """
-        work = ascii_digits(text)
+        work = _UUID.sub(lambda m: _MASK * len(m.group()), ascii_digits(text))
         hits: list[Hit] = []
         for finder in (
             self._emails,
@@ -280,7 +296,7 @@ class Redactor:
         hits = [
             Hit(m.start, m.end, "telefonnummer")
             for m in matcher
-            if self._phone(m.raw_string, m.number) == "private"
+            if _isolated(text, m.start, m.end) and self._phone(m.raw_string, m.number) == "private"
         ]
         # The matcher reads numbers written side by side ("070-123 45 67 073-987 65 43") as one
         # invalid number and gives up: split such runs at spaces, longest valid number first.
@@ -305,7 +321,7 @@ class Redactor:
             if best is None:
                 i += 1
                 continue
-            if kind == "private":
+            if kind == "private" and _isolated(text, tokens[i][0], tokens[best][1]):
                 hits.append(Hit(tokens[i][0], tokens[best][1], "telefonnummer"))
             i = best + 1
         return hits
@@ -329,7 +345,7 @@ class Redactor:
         return [
             Hit(m.start(), m.end(), "adress")
             for m in self.rules.address.finditer(text)
-            if m.group("name").casefold() not in self._places
+            if m.group("name").casefold() not in self._places and _written(m.group("name"))
         ]
 
     def _postcodes(self, text: str, found: list[Hit]) -> list[Hit]:
