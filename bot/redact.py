@@ -195,10 +195,13 @@ def read_lookup_names(path: Path) -> list[str]:
 
 
 def identity_type(candidate: str) -> str | None:
-    """`personnummer`, `samordningsnummer` or None: Luhn digit and birth date both right."""
+    """`personnummer`, `samordningsnummer` or None: Luhn digit and birth date both right
+    (12 digits: born 1800-2099)."""
+    digits = _digits(candidate)
+    if len(digits) == 12 and digits[:2] not in ("18", "19", "20"):
+        return None
     if personnummer.is_valid(candidate):
         return "personnummer"
-    digits = _digits(candidate)
     date_at = 4 if len(digits) == 10 else 6
     day = int(digits[date_at : date_at + 2]) if len(digits) in (10, 12) else 0
     if not 61 <= day <= 91 or not luhn.is_valid(digits[-10:]):
