@@ -31,6 +31,11 @@ _MASK = "_"  # stands for an identifier already found, so later finders do not s
 # Digits, spaces, dashes and brackets starting like a phone number (no dots or slashes: dates).
 _NUMBER_RUN = re.compile(r"(?<![\w+])(?:\+|0)[\d \t()-]{5,}\d")
 _TOKEN = re.compile(r"\S+")
+_ANY_CLUE = re.compile(r"[\d@]")
+_INTERNATIONAL = (
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN,
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD,
+)
 # A UUID's groups ("-0602-4585-") look like a phone number; ids are never personal data.
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
 
@@ -259,6 +264,8 @@ class Redactor:
         E-mail first (its digits are not a phone number), then identity numbers, phone numbers,
         addresses and postcodes; each finder sees the earlier ones' finds masked out.
         """
+        if not _ANY_CLUE.search(text):
+            return []  # every identifier has a digit or an @: most texts need no more look
         work = _UUID.sub(lambda m: _MASK * len(m.group()), ascii_digits(text))
         hits: list[Hit] = []
         for finder in (
@@ -336,7 +343,11 @@ class Redactor:
         raw = raw.lstrip("(")
         if not raw.startswith(self.rules.phone_prefixes):
             return None  # an order or case number, not written as a phone number
-        international = raw.startswith(("+", "00"))
+        try:  # how it was written: with + or an international prefix, or nationally
+            source = phonenumbers.parse(raw, self.rules.phone_region, keep_raw_input=True)
+        except phonenumbers.NumberParseException:
+            return None
+        international = source.country_code_source in _INTERNATIONAL
         if international and not phonenumbers.is_possible_number(number):
             return None
         if not international and not phonenumbers.is_valid_number(number):
