@@ -23,7 +23,7 @@ pytestmark = pytest.mark.unit
 PNR = "19900101-2385"
 PHONE = "070-123 45 67"
 SETTINGS = Settings()
-TEXTS = Texts.load(SETTINGS.texts_dir, ["sv", "en"], "sv")
+TEXTS = Texts.load(SETTINGS.texts_dir, ["sv", "en", "ar", "fa"], "sv")
 
 
 async def _say(client, session, text: str, lang: str | None = None) -> dict:
@@ -79,6 +79,18 @@ async def test_several_kinds_get_one_general_notice_in_the_persons_language(
     )
     notices = [r for r in body["replies"] if r["text"].startswith("I hid")]
     assert notices == [{"text": TEXTS.reply("redacted_several", "en")}]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("ar", "رقمي ٠٧٠١٢٣٤٥٦٧ ساعدني"), ("fa", "شماره من ۰۷۰-۱۲۳ ۴۵ ۶۷ است")],
+)
+async def test_digits_of_other_scripts_are_hidden_and_the_notice_is_in_that_language(
+    client, session, fake_rasa, lang, text
+):
+    body = await _say(client, session, text, lang=lang)
+    assert "[telefonnummer]" in fake_rasa.received[0]["message"]
+    assert body["replies"][-1] == {"text": TEXTS.reply("redacted_phone", lang)}
 
 
 async def test_danger_with_an_identifier_still_gives_112_first(client, session, fake_rasa):
