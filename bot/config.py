@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     # Telegram retries a webhook call it saw no answer to: an update id is handled once.
     telegram_dedupe_seconds: int = Field(default=24 * 3600, ge=60)
 
+    # Faults (bot/health.py, bot/rasa_client.py). The action server's base address, for /readyz.
+    actions_url: str = "http://127.0.0.1:5055"
+    # Each part /readyz asks must answer within this, so an orchestrator's probe never hangs.
+    readyz_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    # After each call to Rasa the gateway checks that Rasa refreshed the conversation's tracker
+    # in Redis (Rasa 3.6 can fall back to memory silently); off only where no real Rasa writes.
+    rasa_tracker_check: bool = True
+
     @property
     def telegram_enabled(self) -> bool:
         """Whether a bot token is configured."""

@@ -21,10 +21,11 @@ from bot.danger import DangerNet
 from bot.errors import error_body, install_error_handlers
 from bot.handoff import Handoffs
 from bot.handoff_events import EventReader
+from bot.health import Readiness
 from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.languages import load_codes
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, TrackerCheck
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
 from bot.security import SecurityHeaders
 from bot.sessions import SessionStore
@@ -78,13 +79,26 @@ def create_app(
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100), transport=rasa_transport)
         keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
         sessions = SessionStore(redis, keys, settings.session_ttl_seconds)
+        # A test double for Rasa writes no tracker, so there is nothing to check then.
+        check = settings.rasa_tracker_check and rasa_transport is None
         rasa = RasaClient(
             http,
             settings.rasa_url,
             settings.rasa_token.get_secret_value(),
             settings.rasa_timeout_seconds,
+            TrackerCheck(redis, keys, settings.session_ttl_seconds) if check else None,
         )
         app.state.settings = settings
+        app.state.readiness = Readiness(
+            redis,
+            http,
+            keys,
+            settings.rasa_url,
+            settings.rasa_token.get_secret_value(),
+            settings.actions_url,
+            settings.session_ttl_seconds,
+            settings.readyz_timeout_seconds,
+        )
         app.state.texts = texts
         app.state.registry = registry
         app.state.resolver = resolver
