@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis import exceptions as redis_errors
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 
 _ID = "\x00"  # stands for a handoff id in key templates; never part of a real id
 
 
 def connect(url: str) -> Redis:
-    """A client with short timeouts, so a Redis outage becomes an error in seconds, not a hang.
-
-    After a Redis restart every pooled connection is broken; a command on one fails once and
-    is retried on a new connection, so the restart costs no request. While Redis is down each
-    command gives up after the retries (well under a second) and the request gets a 503.
-    """
+    """A client with short timeouts, so a Redis outage becomes an error in seconds, not a hang."""
     return Redis.from_url(
         url,
         decode_responses=True,
         socket_timeout=3,
         socket_connect_timeout=3,
         health_check_interval=15,
-        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), 2),
-        retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
+        retry_on_timeout=True,
     )
 
 

@@ -203,5 +203,9 @@ async def test_the_gateway_client_survives_a_redis_restart(own_redis: OwnRedis) 
             await asyncio.wait_for(client.get("k"), 5)
         own_redis.start()
         assert await client.get("k") == "v"  # same client, reconnected; AOF kept the key
+        # Restarted between two commands: the pooled connection is stale, yet no error.
+        own_redis.stop()
+        own_redis.start()
+        assert await client.get("k") == "v"
     finally:
         await client.aclose()
