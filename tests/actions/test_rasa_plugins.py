@@ -60,7 +60,15 @@ async def test_a_saved_tracker_expires(red: redis.Redis) -> None:
 async def test_rasas_own_store_falls_back_to_an_empty_tracker_when_redis_is_down() -> None:
     """What this plugin exists for: FailSafeTrackerStore hides the error and returns None."""
     stock = RedisTrackerStore(Domain.empty(), host=HOST, port=_closed_port(), key_prefix="x")
-    assert await FailSafeTrackerStore(stock).retrieve(SENDER) is None
+    failsafe = FailSafeTrackerStore(stock)
+    assert await failsafe.retrieve(SENDER) is None
+    tracker = failsafe.init_tracker(SENDER)
+    tracker.update(UserUttered("hej"))
+    await failsafe.save(tracker)
+    assert await failsafe.fallback_tracker_store.retrieve(SENDER) is not None  # text in memory
+    # Not sticky: the next call tries Redis again, and never reads what went to memory.
+    stock.red = redis.Redis(host=HOST, port=PORT, db=DB, decode_responses=True)
+    assert await failsafe.retrieve(SENDER) is None
 
 
 async def test_an_unreadable_tracker_is_a_paused_stand_in_that_is_never_saved(
@@ -111,3 +119,16 @@ def test_message_text_is_hidden_in_rasa_logs() -> None:
     event = {"event": "rest.message.received.failure", "text": "mitt namn är Ayla"}
     assert logs.hide_content(None, "error", event)["text"] == logs.HIDDEN
     assert event["event"] == "rest.message.received.failure"
+
+
+def test_a_logged_traceback_carries_no_local_variables() -> None:
+    def handle(text: str) -> None:
+        raise RuntimeError("lock")
+
+    text = "mitt namn är " + "Ayla"  # the source line shown in the traceback is not the value
+    try:
+        handle(text)
+    except RuntimeError:
+        event = logs.hide_content(None, "error", {"event": "x", "exc_info": True})
+    assert "exc_info" not in event
+    assert "RuntimeError: lock" in event["exception"] and "är Ayla" not in event["exception"]
