@@ -45,6 +45,15 @@ class NotFound(ApiError):
     code = "not_found"
 
 
+class SessionExpired(NotFound):
+    """A widget session id that is unknown: expired by TTL, erased, lost in a Redis restart
+    without persistence, or never issued. They cannot be told apart without keeping ended ids,
+    which would be a record that a conversation happened, so every such id gets this one code;
+    the widget tells the person kindly (texts `widget.session_expired`) and starts afresh."""
+
+    code = "session_expired"
+
+
 class Forbidden(ApiError):
     """Authenticated, but this object belongs to someone else."""
 

@@ -1,7 +1,7 @@
 """Keep what people write out of Rasa's logs.
 
 Rasa 3.6 logs the message text with some events, e.g. `rest.message.received.failure`
-(rasa/core/channels/rest.py:176) when a turn raises, at ERROR level. Its own anonymiser
+(rasa/core/channels/rest.py:175-178) when a turn raises, at ERROR level. Its own anonymiser
 (rasa/utils/log_utils.py `_anonymizer`) needs Rasa Pro; this processor blanks the same keys.
 The traceback of such an event is rendered by structlog's `dict_tracebacks` *with every
 frame's local variables* (the message text among them): it becomes a plain traceback here.
