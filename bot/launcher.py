@@ -144,6 +144,9 @@ class Stack:
                 # No access log from Rasa's and the action server's Sanic: it would write client
                 # addresses and request paths (conversation ids, the token in a query string).
                 "SANIC_ACCESS_LOG": "false",
+                # Rasa logs message texts at DEBUG: pin its levels, whatever the shell exports.
+                "LOG_LEVEL": "INFO",
+                "LOG_LEVEL_LIBRARIES": "ERROR",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "HRV_REDIS_URL": self.redis_url,
                 "HRV_RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
