@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     actions_url: str = "http://127.0.0.1:5055"
     # Each part /readyz asks must answer within this, so an orchestrator's probe never hangs.
     readyz_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    # /readyz is public and unthrottled: one result serves all calls for this long (0 = none).
+    readyz_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     # After each call to Rasa the gateway checks that Rasa refreshed the conversation's tracker
     # in Redis (Rasa 3.6 can fall back to memory silently); off only where no real Rasa writes.
     rasa_tracker_check: bool = True

@@ -6,6 +6,9 @@ each within a short timeout: Redis (PING), Rasa (`/status`, with its token), the
 memory silently; see rasa_plugins/stores.py): a probe conversation gets one event through Rasa's
 API, its tracker key must then be fresh in Redis, and the probe is deleted again.
 The answer names the parts and says ok or failed; never an address, error text or secret.
+/readyz needs no token and is exempt from rate limits, so one result serves every call for
+`cache_seconds` and concurrent calls share one check: hammering it costs Rasa at most one probe
+per second per gateway process.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from redis.asyncio import Redis
@@ -42,8 +45,18 @@ class Readiness:
     actions_url: str
     session_ttl_seconds: int
     timeout: float
+    cache_seconds: float = 1.0
+    _last: tuple[float, dict[str, bool]] | None = field(default=None, init=False, repr=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def check(self) -> dict[str, bool]:
+        """Each part's readiness, at most `cache_seconds` old."""
+        async with self._lock:
+            if self._last is None or time.monotonic() - self._last[0] >= self.cache_seconds:
+                self._last = (time.monotonic(), await self._check_all())
+            return dict(self._last[1])
+
+    async def _check_all(self) -> dict[str, bool]:
         """Every part at once; a part that does not answer within the timeout is not ready."""
         redis_ok, rasa_ok, actions_ok = await asyncio.gather(
             self._bounded(self._redis()),

@@ -98,6 +98,7 @@ def create_app(
             settings.actions_url,
             settings.session_ttl_seconds,
             settings.readyz_timeout_seconds,
+            settings.readyz_cache_seconds,
         )
         app.state.texts = texts
         app.state.registry = registry

@@ -32,12 +32,14 @@ class FakeRasaStore:
         self.stores = True
         self.replies: list[dict[str, str]] = [{"text": "Hej"}]
         self.status = 200
+        self.probes = 0
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path in ("/status", "/health"):
             return httpx.Response(self.status, json={})
         sender = request.url.path.split("/")[2] if "/conversations/" in path else None
+        self.probes += bool(sender and sender.startswith("readyz"))
         if path == "/webhooks/rest/webhook":
             sender = httpx.Response(200, content=request.content).json()["sender"]
         if self.stores and sender:
@@ -95,9 +97,20 @@ async def test_no_reply_from_rasa_is_unavailable(clients, fake: FakeRasaStore) -
         await _client(clients).send(SENDER, "hej", {})
 
 
-def _readiness(clients, timeout: float = 1.0) -> Readiness:
+def _readiness(clients, timeout: float = 1.0, cache: float = 0.0) -> Readiness:
     http, aredis = clients
-    return Readiness(aredis, http, KEYS, "http://rasa", TOKEN, "http://actions", TTL, timeout)
+    return Readiness(
+        aredis, http, KEYS, "http://rasa", TOKEN, "http://actions", TTL, timeout, cache
+    )
+
+
+async def test_readiness_is_checked_at_most_once_per_cache_period(
+    clients, fake: FakeRasaStore
+) -> None:
+    ready = _readiness(clients, cache=30)
+    results = await asyncio.gather(*(ready.check() for _ in range(20)))
+    assert all(all(result.values()) for result in results)
+    assert fake.probes == 1
 
 
 async def test_readiness_names_the_part_that_failed(

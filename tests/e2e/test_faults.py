@@ -72,6 +72,7 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Ow
     overrides = {
         "HRV_RASA_TIMEOUT_SECONDS": str(RASA_TIMEOUT),
         "HRV_READYZ_TIMEOUT_SECONDS": "1",
+        "HRV_READYZ_CACHE_SECONDS": "0",
         "HRV_RATE_SESSION_MESSAGES_PER_MINUTE": HIGH,
         "HRV_RATE_CLIENT_MESSAGES_PER_MINUTE": HIGH,
         "HRV_RATE_CLIENT_SESSIONS_PER_HOUR": HIGH,
