@@ -7,6 +7,7 @@ module, and each test leaves every part running again.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -237,6 +238,38 @@ class Sender(threading.Thread):
             time.sleep(0.05)
 
 
+class Stream(threading.Thread):
+    """The widget's live stream of staff messages (SSE), from `cursor` on, until stopped or
+    ended by the server; remembers texts, the last event id and when it ended."""
+
+    def __init__(self, person: Person, cursor: str | None = None) -> None:
+        super().__init__(daemon=True)
+        self.person, self.cursor = person, cursor
+        self.texts: list[str] = []
+        self.status = 0
+        self.ended_at: float | None = None
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        headers = {**self.person.headers, "Accept": "text/event-stream"}
+        if self.cursor:
+            headers["Last-Event-ID"] = self.cursor
+        url = f"/api/v1/sessions/{self.person.id}/events"
+        try:
+            with self.person.api.stream("GET", url, headers=headers) as response:
+                self.status = response.status_code
+                for line in response.iter_lines():
+                    if line.startswith("id: "):
+                        self.cursor = line[4:]
+                    elif line.startswith("data: ") and '"kind": "text"' in line:
+                        self.texts.append(json.loads(line[6:])["text"])
+                    if self.stop.is_set():
+                        break
+        except httpx.HTTPError:
+            pass
+        self.ended_at = time.monotonic()
+
+
 def test_redis_restarted_mid_handoff_loses_no_accepted_message(faults, api):
     stack, own = faults
     person = Person(api)
@@ -254,10 +287,13 @@ def test_redis_restarted_mid_handoff_loses_no_accepted_message(faults, api):
     from_staff = Sender(
         lambda text: staff.http.post(f"/api/v1/handoffs/{handoff}/messages", json={"text": text})
     )
+    live = Stream(person)
+    live.start()
     from_person.start()
     from_staff.start()
     time.sleep(1)
     own.crash()
+    crashed = time.monotonic()
     time.sleep(1.5)
     started = time.monotonic()
     down = person.send("medan redis är nere")
@@ -267,6 +303,8 @@ def test_redis_restarted_mid_handoff_loses_no_accepted_message(faults, api):
     assert down.status_code == 503, down.text  # clear, not a 500, not a hang
     assert "112" in " ".join(r["text"] for r in down.json()["replies"])
     assert readyz(api)[1]["redis"] == "failed"
+    live.join(timeout=10)  # the live stream ends (the widget reconnects), it does not hang
+    assert live.status == 200 and live.ended_at is not None and live.ended_at - crashed < 5
     own.start()  # same directory: the AOF is replayed
     time.sleep(1.5)
     for sender in (from_person, from_staff):
@@ -290,6 +328,18 @@ def test_redis_restarted_mid_handoff_loses_no_accepted_message(faults, api):
     assert seen.status_code == 200
     delivered = [e["text"] for e in seen.json()["events"] if e["kind"] == "text"]
     assert set(from_staff.accepted) <= set(delivered)
+    # Reconnecting the live stream with its last id brings every accepted message it missed.
+    resumed = Stream(person, live.cursor)
+    resumed.start()
+    deadline = time.monotonic() + 10
+    while not set(from_staff.accepted) <= set(live.texts + resumed.texts):
+        assert time.monotonic() < deadline, "the resumed stream missed accepted messages"
+        time.sleep(0.1)
+    resumed.stop.set()
+    print(
+        f"live stream ended {max(0.0, live.ended_at - crashed):.2f} s after the crash;"
+        f" {len(live.texts)} messages before, {len(resumed.texts)} after reconnecting"
+    )
 
     # Back to the bot, without restarting the gateway or Rasa: turns are stored in Redis again.
     assert staff.http.post(f"/api/v1/handoffs/{handoff}/release").status_code == 200
