@@ -78,6 +78,24 @@ class Settings(BaseSettings):
     # many trusted reverse proxies the address comes from X-Forwarded-For; 0 = the socket peer.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
+    # ---- Issue 7, part "staff": sign-in throttling and the audit of views (bot/staff_throttle.py,
+    # bot/staff_auth.py, bot/audit.py). HRV_STAFF_LOGIN_MAX_FAILURES per HRV_STAFF_LOGIN_WINDOW_
+    # SECONDS above now counts only wrong second-factor codes after a right account token, so no
+    # one who merely knows a staff name can lock that person out. Sign-in attempts per client
+    # (keyed hash of its address, memory only) per window: an office behind one address still
+    # gets in; a guesser is slowed.
+    staff_login_client_attempts: int = Field(default=20, ge=1)
+    staff_login_client_window_seconds: int = Field(default=15 * 60, ge=10)
+    # All clients together, per gateway process and minute: bounds the CPU and memory that
+    # sign-in (scrypt, ~16 MiB each) can be made to use; consoles already signed in are unaffected.
+    staff_login_global_per_minute: int = Field(default=30, ge=1)
+    # Password checks running at once per process; more wait their turn.
+    staff_login_concurrent_checks: int = Field(default=2, ge=1, le=16)
+    # A refused call without a valid session (someone probing) is audited at most this often per
+    # process, so a flood of bad tokens cannot push real entries out of the capped audit log;
+    # listing the queue (polled by every console) likewise.
+    audit_repeat_seconds: int = Field(default=300, ge=1)
+
     # Telegram (bot/telegram_channel.py). No token: no Telegram, nothing else changes.
     telegram_token: SecretStr = SecretStr("")
     # The gateway's public https address; the webhook is <this>/api/v1/telegram/webhook.

@@ -341,10 +341,12 @@ def queue(tg: httpx.AsyncClient):
 
 
 @pytest.fixture
-async def staff_console(tg_app: FastAPI, tg: httpx.AsyncClient):
+async def staff_console(tg_app: FastAPI, tg: httpx.AsyncClient, clock: FakeClock):
     """A signed-in staff member on the Telegram-enabled gateway."""
-    account_token = await tg_app.state.staff_auth.add("sara")
-    response = await tg.post("/api/v1/staff/login", json={"token": account_token})
+    account = await tg_app.state.staff_auth.add("sara")
+    response = await tg.post(
+        "/api/v1/staff/login", json={"token": account.token, "code": account.code(clock())}
+    )
     assert response.status_code == 200
 
     class Console:
