@@ -527,7 +527,9 @@ class Handoffs:
         return renewed
 
     async def sign_off(self, staff: str) -> None:
-        """The staff member left (signed out or was removed): off duty, their chats requeued."""
+        """The account left (its last console signed out, or it was removed): off duty, its
+        chats requeued. Not called when another console of the account is still signed in: claims
+        belong to the account, and that console's heartbeat keeps them."""
         held = await self._redis.smembers(self._keys.staff_claims(staff))
         await self._redis.zrem(self._keys.staff_on_duty(), staff)
         leases = self._keys.handoff_leases()

@@ -306,6 +306,14 @@ class StaffAuth:
                 await pipe.execute()
         return StaffMember(name=data["name"], session_hash=session_hash, idle_until=idle_until)
 
+    async def still_signed_in(self, token: str) -> bool:
+        """Whether the session is still valid, without renewing it (for long-lived streams)."""
+        try:
+            await self.authenticate(token, renew=False)
+        except Unauthorized:
+            return False
+        return True
+
     async def sign_out(self, member: StaffMember) -> int:
         """End this console session; returns how many other sessions the account still has."""
         await self._redis.delete(self._keys.staff_session(member.session_hash))

@@ -12,7 +12,8 @@ refused calls (401, 403) are audited; staff never see a person's session id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -35,7 +36,11 @@ from bot.errors import Forbidden
 from bot.handoff import CLOSED, QUEUED, RELEASED, STAFF, Handoff, Handoffs
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
 from bot.routes.widget import EventOut, MessageId, readable_text
-from bot.staff_auth import StaffMember
+from bot.staff_auth import StaffAuth, StaffMember
+
+# A live event stream re-checks its session this often (at its next event or keepalive), so a
+# signed-out, removed or idle session stops receiving within about this time plus 15 s.
+SESSION_CHECK_SECONDS = 10.0
 
 
 class _AuditRefusals(APIRoute):
@@ -328,14 +333,36 @@ async def handoff_events(
     staff: PollingStaffDep,
     handoffs: HandoffsDep,
     reader: EventsDep,
+    auth: StaffAuthDep,
+    token: TokenDep,
     after: Annotated[str | None, Query(max_length=41)] = None,
 ):  # type: ignore[no-untyped-def]
     """The person's new messages and changes of state, live (SSE, resume with `Last-Event-ID`)
     or, without `Accept: text/event-stream`, as JSON after `after` (polling). Part of holding
     the conversation (the claim and the transcript read are audited), so not audited per call;
-    the console reconnects and polls on timers, so it does not renew the idle timeout."""
+    the console reconnects and polls on timers, so it does not renew the idle timeout. A live
+    stream ends once its session was signed out, revoked or timed out."""
     await handoffs.held_by(handoff_id, staff.name)
     cursor = cursor_of(request, after)
     if wants_stream(request):
-        return event_stream(reader, handoff_id, STAFF, cursor)
+        response = event_stream(reader, handoff_id, STAFF, cursor)
+        response.body_iterator = _while_signed_in(response.body_iterator, auth, token or "")
+        return response
     return [EventOut(**e.as_dict()) for e in await reader.backlog(handoff_id, STAFF, cursor)]
+
+
+async def _while_signed_in(
+    chunks: AsyncIterator[Any], auth: StaffAuth, token: str
+) -> AsyncIterator[Any]:
+    """Pass the stream on while the console session lasts; end it (sending nothing more) once
+    the session was signed out, revoked or timed out."""
+    checked = time.monotonic()
+    try:
+        async for chunk in chunks:
+            if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
+                if not await auth.still_signed_in(token):
+                    return
+                checked = time.monotonic()
+            yield chunk
+    finally:
+        await chunks.aclose()  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from bot import cli, staff_auth, totp
 from bot.config import Settings, get_settings
 from bot.launcher import start_embedded_redis
 from bot.main import create_app
+from bot.routes import staff as staff_routes
 from tests.bot.conftest import FakeClock, FakeRasa
 
 pytestmark = pytest.mark.unit
@@ -417,6 +418,35 @@ async def test_signing_out_one_console_keeps_the_claims_of_the_accounts_other_co
     ] == 1
     assert (await client.post("/api/v1/staff/logout", headers=desk)).status_code == 204
     assert redis_client.hget(f"hrv:handoff:{handoff_id}", "state") == "queued"
+
+
+async def test_a_live_event_stream_ends_when_its_session_is_signed_out(
+    app, client, clock, session, queue_session, monkeypatch
+):
+    monkeypatch.setattr(staff_routes, "SESSION_CHECK_SECONDS", 0)
+    handoff_id = await queue_session(session)
+    account = await app.state.staff_auth.add("alice")
+    consoles = []
+    for at in (clock(), clock() + 30):  # two codes: each is accepted once
+        signed_in = await client.post(LOGIN, json=_login(account, at))
+        consoles.append({"Authorization": f"Bearer {signed_in.json()['token']}"})
+    desk, laptop = consoles
+    await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=desk)
+    stream = asyncio.create_task(
+        client.get(
+            f"/api/v1/handoffs/{handoff_id}/events",
+            headers={**laptop, "Accept": "text/event-stream"},
+        )
+    )
+    await asyncio.sleep(0.5)
+    assert (await client.post("/api/v1/staff/logout", headers=laptop)).status_code == 204
+    await client.post(
+        f"/api/v1/sessions/{session.id}/messages",
+        json={"text": "efter utloggningen"},
+        headers=session.headers,
+    )
+    ended = await asyncio.wait_for(stream, timeout=20)
+    assert "efter utloggningen" not in ended.text
 
 
 async def test_an_idle_other_console_does_not_keep_the_claims_at_sign_out(
