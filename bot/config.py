@@ -86,8 +86,9 @@ class Settings(BaseSettings):
     rate_session_messages_per_minute: int = Field(default=20, ge=1)
     # Per client address: generous, because a school or a shelter may share one address.
     rate_client_messages_per_minute: int = Field(default=120, ge=1)
-    # New sessions per client address and hour (a reload or a quick exit starts a new one).
-    rate_client_sessions_per_hour: int = Field(default=30, ge=1)
+    # New sessions per client address and hour (a reload or a quick exit starts a new one; a
+    # class trying the chat together shares one address): 60 stops a script, not a class.
+    rate_client_sessions_per_hour: int = Field(default=60, ge=1)
     # Open sessions in all (widget and Telegram); a new widget session beyond it gets 503 with
     # the safe reply, so a flood of sessions cannot fill Redis.
     max_open_sessions: int = Field(default=5000, ge=1)

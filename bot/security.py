@@ -76,7 +76,7 @@ def parse_frame_ancestors(value: str) -> tuple[str, ...]:
     needed, or `https://*.example.se` for every subdomain). Refused: http, bare `*`, schemes
     alone, paths, and `'none'` mixed with origins.
     """
-    items = [item for item in re.split(r"[\s,]+", value.strip()) if item]
+    items = [item for item in re.split(r"[\s,]+", value.strip().lower()) if item]
     if not items or items == ["'none'"]:
         return ()
     for item in items:
