@@ -84,6 +84,7 @@ class AbuseLimits:
         self._session_messages = RateLimiter(clock)
         self._client_messages = RateLimiter(clock)
         self._client_sessions = RateLimiter(clock)
+        self._told = RateLimiter(clock)
 
     def new_session(self, request: Request, lang: str | None) -> None:
         """Count a new session for the client; RateLimited when it started too many."""
@@ -113,6 +114,11 @@ class AbuseLimits:
         if retry is not None:
             logger.info("rate_limited kind=session_messages")
         return retry
+
+    def tell_once(self, session_id: str) -> bool:
+        """Whether to tell a chat it writes too fast: once a minute, so a flood of messages does
+        not become a flood of answers (a channel that pushes messages, e.g. Telegram)."""
+        return self._told.hit(session_id, 1, MINUTE) is None
 
     def over_limit(self, text: str, lang: str, retry_after: int) -> list[dict[str, str]]:
         """The answer to a message over a limit: RateLimited, unless the text trips the danger

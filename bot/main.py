@@ -130,7 +130,14 @@ def create_app(
         channel = None
         if settings.telegram_enabled:  # no token: no Telegram, nothing else changes
             channel = TelegramChannel(
-                settings, app.state.conversation, sessions, handoffs, texts, redis, keys
+                settings,
+                app.state.conversation,
+                sessions,
+                handoffs,
+                texts,
+                redis,
+                keys,
+                limits=app.state.limits,
             )
             channel.start()
             tasks.add(asyncio.create_task(TelegramDelivery(channel, redis, keys, texts).run(stop)))
