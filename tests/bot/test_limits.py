@@ -5,6 +5,7 @@ writes nothing, and nothing that identifies a client reaches Redis or a log."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -57,9 +58,11 @@ async def make_client(
             )
             await stack.enter_async_context(application.router.lifespan_context(application))
             transport = httpx.ASGITransport(app=application)
-            return await stack.enter_async_context(
+            http = await stack.enter_async_context(
                 httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
             )
+            http.app = application  # type: ignore[attr-defined]  # for tests that look inside
+            return http
 
         yield make
 
@@ -321,6 +324,14 @@ async def test_no_address_user_agent_or_referrer_in_redis_or_logs(
         f"{record.name} {record.getMessage()} {record.__dict__}" for record in caplog.records
     )
     assert caplog.records  # the gateway did log something
+    limits = client.app.state.limits
+    in_memory = [
+        key
+        for limiter in (limits._client_messages, limits._client_sessions)
+        for key in limiter._hits
+    ]
+    assert in_memory and all(re.fullmatch(r"[0-9a-f]{32}", key) for key in in_memory)
     for marker in (MARKER_IP, "203.0.113", MARKER_AGENT, "canary-ua", "canary-referrer"):
         assert marker not in stored
         assert marker not in logged
+        assert marker not in repr(in_memory)
