@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bot.errors import NotFound, Unauthorized
 from bot.handoff import DROP_HANDOFF_LUA
@@ -116,20 +117,12 @@ class SessionStore:
         now = int(self._clock() * 1000)
         return now, now + self._ttl * 1000
 
-    def _count_open(self, pipe, session_id: str, new: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def _count_open(self, pipe: Pipeline, session_id: str, new: bool = False) -> None:
         """Move the session's expiry in the open set (add it when `new`), in `pipe`."""
         _, expires = self._expires_ms()
         opened = self._keys.open_sessions()
-        if new:
-            pipe.zadd(opened, {session_id: expires})
-        else:
-            pipe.zadd(opened, {session_id: expires}, xx=True)
+        pipe.zadd(opened, {session_id: expires}, xx=not new)
         pipe.expire(opened, self._ttl)
-
-    async def open_count(self) -> int:
-        """How many sessions are open now (expired ones not counted)."""
-        now, _ = self._expires_ms()
-        return int(await self._redis.zcount(self._keys.open_sessions(), f"({now}", "+inf"))
 
     async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
         """A new session; returns (session_id, token). Only the token's hash is stored.
