@@ -75,7 +75,7 @@ async def test_queue_is_first_in_first_out(client, redis_client):
 async def test_every_handoff_key_expires(client, session, redis_client):
     await client.post("/api/v1/internal/handoffs", json={"session_id": session.id}, headers=SERVICE)
     keys = redis_client.keys("*")
-    assert len(keys) == 4  # session, handoff, queue, transcript stream
+    assert len(keys) == 5  # session, open sessions, handoff, queue, transcript stream
     assert all(0 < redis_client.ttl(key) <= 600 for key in keys)
 
 

@@ -35,7 +35,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     else:  # no Redis on this machine: the launcher starts the embedded one
         settings = Settings(environment="test", **ports)
     running = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
-    running.start()
+    # The whole run is one client (127.0.0.1) of one gateway: the per-client limits of
+    # bot/limits.py would count every test together (they have their own tests in tests/bot).
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("HRV_RATE_CLIENT_MESSAGES_PER_MINUTE", "HRV_RATE_CLIENT_SESSIONS_PER_HOUR"):
+            env.setenv(name, os.environ.get(name, "100000"))
+        running.start()
     yield running
     running.stop()
 
