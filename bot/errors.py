@@ -69,10 +69,14 @@ class Conflict(ApiError):
 
 
 class TooManyRequests(ApiError):
-    """Too many attempts; try again later."""
+    """Too many attempts; try again later (`Retry-After` when the wait is known)."""
 
     status_code = 429
     code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Ambiguous(ApiError):
@@ -112,7 +116,10 @@ def install_error_handlers(app: FastAPI, safe_replies: list[dict[str, str]]) -> 
         body: dict[str, object] = error_body(error.code, error.message)
         if isinstance(error, Ambiguous):
             body["choices"] = error.choices
-        return JSONResponse(body, status_code=error.status_code)
+        headers = None
+        if isinstance(error, TooManyRequests) and error.retry_after_seconds:
+            headers = {"Retry-After": str(error.retry_after_seconds)}
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -26,6 +26,7 @@ import yaml
 
 from bot.config import Settings
 from bot.launcher import REPO_ROOT, Stack, free_port, redis_reachable
+from tests.e2e.conftest import StaffAccount, parse_staff_add
 
 pytestmark = pytest.mark.e2e
 
@@ -192,6 +193,8 @@ def test_action_server_down_gives_the_safe_reply(faults, api):
 
 
 class Staff:
+    """A staff member of the private stack, signed in with token and TOTP code."""
+
     def __init__(self, stack: Stack) -> None:
         name = f"staff-{secrets.token_hex(3)}"
         done = subprocess.run(
@@ -202,9 +205,10 @@ class Staff:
             timeout=60,
             check=True,
         )
-        token = done.stdout.rstrip("\n").split("\n")[-1]
+        printed = parse_staff_add(done.stdout)
+        account = StaffAccount(name, printed["token"], printed["totp_secret"])
         self.http = httpx.Client(base_url=stack.gateway_url, timeout=30)
-        signed_in = self.http.post("/api/v1/staff/login", json={"token": token})
+        signed_in = self.http.post("/api/v1/staff/login", json=account.login())
         assert signed_in.status_code == 200, signed_in.text
         self.http.headers["Authorization"] = f"Bearer {signed_in.json()['token']}"
         assert self.http.post("/api/v1/staff/heartbeat").status_code == 200
