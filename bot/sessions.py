@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from bot.errors import NotFound, Unauthorized
+from bot.errors import SessionExpired, Unauthorized
 from bot.handoff import DROP_HANDOFF_LUA
 from bot.store import Keys
 
@@ -160,7 +160,7 @@ class SessionStore:
         """The session if `token` is its token; 404 when unknown or expired, 401 when wrong."""
         data = await self._redis.hgetall(self._keys.session(session_id))
         if not data:
-            raise NotFound("This conversation does not exist or has ended. Start a new one.")
+            raise SessionExpired("This conversation does not exist or has ended. Start a new one.")
         if not token or not hmac.compare_digest(_hash_token(token), data.get("token_hash", "")):
             raise Unauthorized("The token does not match this conversation.")
         return _session(session_id, data)
