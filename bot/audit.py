@@ -1,7 +1,10 @@
 """The audit log: who did what to which handoff, and when; never message content.
 
-A capped Redis Stream with a TTL. The handoff scripts in bot/handoff.py append to the same
-stream inside their atomic steps; this module writes the events that happen outside them.
+A capped Redis Stream with a TTL, appended to and never edited (XADD only). The handoff scripts in
+bot/handoff.py append to the same stream inside their atomic steps; this module writes the events
+that happen outside them: sign-ins, views (the queue, a transcript) and refused authorisations.
+`who` is a staff account name, `person` or `?` (unknown caller); never a session id, token,
+address or anything a person wrote.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from redis.asyncio import Redis
 from bot.handoff import AUDIT_MAXLEN
 from bot.store import Keys
 
+_MAX_REMEMBERED = 10_000  # repeat suppression is memory only, and bounded
+
 
 class AuditLog:
     """Append and read audit entries (`at` in ms, `who`, `action`, `handoff`)."""
@@ -25,17 +30,37 @@ class AuditLog:
         self._key = keys.audit()
         self._ttl = ttl_seconds
         self._clock = clock
+        self._last: dict[tuple[str, str, str], float] = {}
 
-    async def record(self, who: str, action: str, handoff_id: str = "") -> None:
-        """Append one entry; the log keeps its TTL fresh."""
-        entry = {"at": int(self._clock() * 1000), "who": who, "action": action}
-        entry["handoff"] = handoff_id
+    async def record(
+        self, who: str, action: str, handoff_id: str = "", *, at_most_every: float = 0
+    ) -> bool:
+        """Append one entry; the log keeps its TTL fresh. With `at_most_every`, an entry equal to
+        one this process wrote less than that many seconds ago is skipped (for polled views and
+        floods of refused calls); returns whether it was written."""
+        now = self._clock()
+        if at_most_every > 0 and not self._first_in(who, action, handoff_id, now, at_most_every):
+            return False
+        entry = {"at": int(now * 1000), "who": who, "action": action, "handoff": handoff_id}
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xadd(self._key, entry, maxlen=AUDIT_MAXLEN, approximate=True)
             pipe.expire(self._key, self._ttl)
             await pipe.execute()
+        return True
 
     async def recent(self, count: int = 100) -> list[dict[str, str]]:
         """The newest entries, oldest first."""
         entries = await self._redis.xrevrange(self._key, "+", "-", count=count)
         return [dict(fields) for _, fields in reversed(entries)]
+
+    def _first_in(self, who: str, action: str, handoff_id: str, now: float, every: float) -> bool:
+        key = (who, action, handoff_id)
+        last = self._last.get(key)
+        if last is not None and now - last < every:
+            return False
+        if len(self._last) >= _MAX_REMEMBERED:
+            self._last = {k: t for k, t in self._last.items() if now - t < every}
+            if len(self._last) >= _MAX_REMEMBERED:
+                self._last.clear()
+        self._last[key] = now
+        return True

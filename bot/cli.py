@@ -65,9 +65,12 @@ async def _staff(action: str, name: str | None) -> int:
     auth = StaffAuth.from_settings(redis, keys, audit, settings)
     try:
         if action == "add" and name:
-            token = await auth.add(name)
-            print(f"Staff account {name!r} created. Its token is shown once, on the next line:")
-            print(token)
+            account = await auth.add(name)
+            # Scripts read the `key: value` lines; the format is documented in the README.
+            print(f"Staff account {name!r} created. Shown once, keep them safe:")
+            print(f"token: {account.token}")
+            print(f"totp_secret: {account.totp_secret}")
+            print(f"totp_uri: {account.totp_uri}")
         elif action == "remove" and name:
             if not await auth.remove(name):
                 print(f"No staff account {name!r}.", file=sys.stderr)
@@ -131,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="start the gateway alone (Rasa must be running)")
     staff = commands.add_parser("staff", help="staff accounts and the audit log")
     staff_actions = staff.add_subparsers(dest="action", required=True)
-    staff_actions.add_parser("add", help="create an account; prints its token once").add_argument(
-        "name"
-    )
+    staff_actions.add_parser(
+        "add", help="create an account; prints its token and TOTP key once"
+    ).add_argument("name")
     staff_actions.add_parser("remove", help="delete an account, revoke its sessions").add_argument(
         "name"
     )

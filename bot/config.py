@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.hours import OpeningHours
+from bot.security import parse_frame_ancestors
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _PLACEHOLDER_PREFIX = "dev-"
@@ -30,7 +31,9 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=4 * 3600, ge=60)
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
-    rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A normal turn takes 0.05-0.25 s here (issue 7 faults); past this the person gets the safe
+    # reply with 112 rather than waiting on a stuck Rasa.
+    rasa_timeout_seconds: float = Field(default=5.0, gt=0)
     # Must equal the tracker store's key_prefix in endpoints.yml (letters and digits only).
     rasa_tracker_key_prefix: str = Field(default="hrvguide", pattern=r"^[A-Za-z0-9]+$")
     service_token: SecretStr = SecretStr("dev-service-token")
@@ -78,6 +81,53 @@ class Settings(BaseSettings):
     # many trusted reverse proxies the address comes from X-Forwarded-For; 0 = the socket peer.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
+    # ---- Issue 7, part "staff": sign-in throttling and the audit of views (bot/staff_throttle.py,
+    # bot/staff_auth.py, bot/audit.py). HRV_STAFF_LOGIN_MAX_FAILURES per HRV_STAFF_LOGIN_WINDOW_
+    # SECONDS above now counts only wrong second-factor codes after a right account token, so no
+    # one who merely knows a staff name can lock that person out. Sign-in attempts per client
+    # (keyed hash of its address, memory only) per window: an office behind one address still
+    # gets in; a guesser is slowed.
+    staff_login_client_attempts: int = Field(default=20, ge=1)
+    staff_login_client_window_seconds: int = Field(default=15 * 60, ge=10)
+    # All clients together, per gateway process and minute: bounds the CPU and memory that
+    # sign-in (scrypt, ~16 MiB each) can be made to use; consoles already signed in are unaffected.
+    staff_login_global_per_minute: int = Field(default=30, ge=1)
+    # Password checks running at once per process; more wait their turn.
+    staff_login_concurrent_checks: int = Field(default=2, ge=1, le=16)
+    # A refused call without a valid session (someone probing) is audited at most this often per
+    # process, so a flood of bad tokens cannot push real entries out of the capped audit log;
+    # listing the queue (polled by every console) likewise.
+    audit_repeat_seconds: int = Field(default=300, ge=1)
+
+    # ---- Abuse limits and security headers (issue 7, part "limits": bot/limits.py,
+    # bot/security.py). Rate limits count in each gateway process's memory, keyed by the session
+    # id or a keyed hash of the client address (bot/ratelimit.py); nothing of them is stored.
+    # One person types far fewer than 20 messages a minute; a flood script types more.
+    rate_session_messages_per_minute: int = Field(default=20, ge=1)
+    # Per client address: generous, because a school or a shelter may share one address.
+    rate_client_messages_per_minute: int = Field(default=120, ge=1)
+    # New sessions per client address and hour (a reload or a quick exit starts a new one; a
+    # class trying the chat together shares one address): 60 stops a script, not a class.
+    rate_client_sessions_per_hour: int = Field(default=60, ge=1)
+    # Open sessions in all (widget and Telegram); a new widget session beyond it gets 503 with
+    # the safe reply, so a flood of sessions cannot fill Redis.
+    max_open_sessions: int = Field(default=5000, ge=1)
+    # Handoffs waiting in the queue; one more is refused and the person is told honestly.
+    max_queued_handoffs: int = Field(default=50, ge=1)
+    # Largest request body, checked before parsing (413). 2000 characters as JSON take at most
+    # 12 bytes each (\ud83d\ude00 escapes), so 32 KiB lets every legal message through.
+    max_body_bytes: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024)
+    # Entries kept per handoff transcript (XADD MAXLEN ~, trimmed oldest first): a real chat
+    # stays far below it; a flood cannot grow memory without bound.
+    handoff_stream_maxlen: int = Field(default=1000, ge=100)
+    # Who may show the widget page `/` in a frame: 'none' (default), or https origins separated
+    # by spaces or commas (a leading "*." label for subdomains is the one wildcard allowed).
+    # The staff console and the API are never framed.
+    frame_ancestors: str = "'none'"
+    # HSTS max-age sent in production only (TLS is terminated at the reverse proxy in front);
+    # 0 turns it off.
+    hsts_max_age_seconds: int = Field(default=365 * 24 * 3600, ge=0)
+
     # Telegram (bot/telegram_channel.py). No token: no Telegram, nothing else changes.
     telegram_token: SecretStr = SecretStr("")
     # The gateway's public https address; the webhook is <this>/api/v1/telegram/webhook.
@@ -96,6 +146,15 @@ class Settings(BaseSettings):
 
     # Privacy (bot/redact.py, bot/privacy_audit.py): what is hidden before anything is stored.
     redaction_rules_file: Path = PACKAGE_DIR / "data" / "redaction" / "rules.yml"
+    # Faults (bot/health.py, bot/rasa_client.py). The action server's base address, for /readyz.
+    actions_url: str = "http://127.0.0.1:5055"
+    # Each part /readyz asks must answer within this, so an orchestrator's probe never hangs.
+    readyz_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    # /readyz is public and unthrottled: one result serves all calls for this long (0 = none).
+    readyz_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    # After each call to Rasa the gateway checks that Rasa refreshed the conversation's tracker
+    # in Redis (Rasa 3.6 can fall back to memory silently); off only where no real Rasa writes.
+    rasa_tracker_check: bool = True
 
     @property
     def telegram_enabled(self) -> bool:
@@ -112,6 +171,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_opening_hours(self) -> Settings:
         OpeningHours.parse(self.handoff_hours, self.handoff_timezone)
+        return self
+
+    @model_validator(mode="after")
+    def _check_frame_ancestors(self) -> Settings:
+        parse_frame_ancestors(self.frame_ancestors)
         return self
 
     @model_validator(mode="after")

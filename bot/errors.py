@@ -45,6 +45,15 @@ class NotFound(ApiError):
     code = "not_found"
 
 
+class SessionExpired(NotFound):
+    """A widget session id that is unknown: expired by TTL, erased, lost in a Redis restart
+    without persistence, or never issued. They cannot be told apart without keeping ended ids,
+    which would be a record that a conversation happened, so every such id gets this one code;
+    the widget tells the person kindly (texts `widget.session_expired`) and starts afresh."""
+
+    code = "session_expired"
+
+
 class Forbidden(ApiError):
     """Authenticated, but this object belongs to someone else."""
 
@@ -60,10 +69,14 @@ class Conflict(ApiError):
 
 
 class TooManyRequests(ApiError):
-    """Too many attempts; try again later."""
+    """Too many attempts; try again later (`Retry-After` when the wait is known)."""
 
     status_code = 429
     code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Ambiguous(ApiError):
@@ -103,7 +116,10 @@ def install_error_handlers(app: FastAPI, safe_replies: list[dict[str, str]]) -> 
         body: dict[str, object] = error_body(error.code, error.message)
         if isinstance(error, Ambiguous):
             body["choices"] = error.choices
-        return JSONResponse(body, status_code=error.status_code)
+        headers = None
+        if isinstance(error, TooManyRequests) and error.retry_after_seconds:
+            headers = {"Retry-After": str(error.retry_after_seconds)}
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.errors import Conflict, Forbidden, NotFound
+from bot.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
 from bot.hours import OpeningHours
 from bot.store import Keys
 
@@ -49,7 +49,8 @@ end
 """
 
 # KEYS: session, queue, handoff, stream, leases. ARGV: session_id, handoff_id, reason, lang,
-# channel, now, ttl, available, then the 12 key parts. A session asks again after its earlier
+# channel, now, ttl, available, the 12 key parts, the most queued (0 = no cap; 'full' before
+# anything is written when the queue holds that many). A session asks again after its earlier
 # handoff ended: that handoff and its transcript go now, so nothing of it outlives the session's
 # id pointing at it (erasing the session finds only the newest handoff).
 _ENQUEUE = (
@@ -60,6 +61,8 @@ local state = redis.call('HGET', KEYS[1], 'handoff')
 if state == 'queued' or state == 'active' then
   return {'existing', redis.call('HGET', KEYS[1], 'handoff_id')}
 end
+local max_queued = tonumber(ARGV[21])
+if max_queued > 0 and redis.call('LLEN', KEYS[2]) >= max_queued then return {'full', ''} end
 local old = redis.call('HGET', KEYS[1], 'handoff_id')
 if old and old ~= '' and old ~= ARGV[2] then
   local old_state = redis.call('HGET', ARGV[9] .. old .. ARGV[10], 'state')
@@ -165,9 +168,11 @@ redis.call('EXPIRE', KEYS[6], ARGV[5])
 return {'ok', 'closed'}
 """
 
-# One message into the transcript, once per client message id.
+# One message into the transcript, once per client message id. The stream keeps about `maxlen`
+# entries (MAXLEN ~ trims the oldest whole nodes), and the ids remembered for deduplication are
+# forgotten together once there are `maxlen` of them: a flood cannot grow memory without bound.
 # KEYS: handoff, stream, sent, session. ARGV: handoff_id, session_id, from, staff, text, msg_id,
-# now, ttl, flags
+# now, ttl, flags, maxlen
 _POST = """
 local h = redis.call('HMGET', KEYS[1], 'state', 'session_id', 'claimed_by')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
@@ -184,9 +189,10 @@ if ARGV[6] ~= '' then
   local existing = redis.call('HGET', KEYS[3], ARGV[6])
   if existing then return {'duplicate', existing, h[1]} end
 end
-local id = redis.call('XADD', KEYS[2], '*', 'kind', 'text', 'from', ARGV[3], 'to', to,
-                      'text', ARGV[5], 'flags', ARGV[9], 'at', ARGV[7])
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[10], '*', 'kind', 'text',
+                      'from', ARGV[3], 'to', to, 'text', ARGV[5], 'flags', ARGV[9], 'at', ARGV[7])
 if ARGV[6] ~= '' then
+  if redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[10]) then redis.call('DEL', KEYS[3]) end
   redis.call('HSET', KEYS[3], ARGV[6], id)
   redis.call('EXPIRE', KEYS[3], ttl)
 end
@@ -252,6 +258,12 @@ return 1
 """
 
 
+class QueueFull(ServiceUnavailable):
+    """HRV_MAX_QUEUED_HANDOFFS wait already; nothing was written."""
+
+    code = "queue_full"
+
+
 @dataclass(frozen=True)
 class Enqueued:
     """The result of asking for a human: the handoff id and whether it was already queued."""
@@ -305,6 +317,8 @@ class Handoffs:
         on_duty_seconds: int = 30,
         audit_ttl_seconds: int = 30 * 24 * 3600,
         clock: Callable[[], float] = time.time,
+        max_queued: int = 0,
+        stream_maxlen: int = 1000,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -315,6 +329,8 @@ class Handoffs:
         self._on_duty_ms = on_duty_seconds * 1000
         self._audit_ttl = audit_ttl_seconds
         self._clock = clock
+        self._max_queued = max_queued
+        self._stream_maxlen = stream_maxlen
         self._enqueue = redis.register_script(_ENQUEUE)
         self._claim = redis.register_script(_CLAIM)
         self._end = redis.register_script(_END)
@@ -350,6 +366,8 @@ class Handoffs:
 
         When no one can answer (outside hours, nobody signed in) the person's stream gets a
         `no_staff` event at once: they are told honestly and may keep the place or leave.
+        QueueFull (503) when `max_queued` handoffs wait already: nothing is written, and the
+        action server tells the person nobody can answer now (112, the national lines).
         """
         handoff_id = secrets.token_urlsafe(12)
         available = await self.available()
@@ -371,10 +389,14 @@ class Handoffs:
                 self._ttl,
                 "1" if available else "0",
                 *self._keys.handoff_key_parts(),
+                self._max_queued,
             ],
         )
         if status == "missing":
             raise NotFound("This conversation does not exist or has ended.")
+        if status == "full":
+            logger.warning("handoff_queue_full reason=%s", reason)
+            raise QueueFull("The queue is full: nobody can answer now.")
         if status == "queued":
             logger.info("handoff_queued reason=%s available=%s", reason, available)
         return Enqueued(handoff_id=existing_id, already_queued=status == "existing")
@@ -527,7 +549,9 @@ class Handoffs:
         return renewed
 
     async def sign_off(self, staff: str) -> None:
-        """The staff member left (signed out or was removed): off duty, their chats requeued."""
+        """The account left (its last console signed out, or it was removed): off duty, its
+        chats requeued. Not called when another console of the account is still signed in: claims
+        belong to the account, and that console's heartbeat keeps them."""
         held = await self._redis.smembers(self._keys.staff_claims(staff))
         await self._redis.zrem(self._keys.staff_on_duty(), staff)
         leases = self._keys.handoff_leases()
@@ -617,6 +641,7 @@ class Handoffs:
                 self.now_ms(),
                 self._ttl,
                 ",".join(flags),
+                self._stream_maxlen,
             ],
         )
         status = result[0]

@@ -136,9 +136,24 @@ class EventReader:
         self, handoff_id: str, side: str, after: str | None, include_own: bool = False
     ) -> list[Event]:
         """Everything for `side` after the cursor (all when there is none): polling and catch-up."""
+        return [event async for event in self._pages(handoff_id, side, after, include_own)]
+
+    async def _pages(
+        self, handoff_id: str, side: str, after: str | None, include_own: bool = False
+    ) -> AsyncIterator[Event]:
+        """The events after the cursor, read `BATCH` at a time (XRANGE with COUNT), in order:
+        no single Redis reply grows with the transcript (which MAXLEN bounds as well)."""
+        stream = self._keys.handoff_stream(handoff_id)
         start = f"({after}" if after else "-"
-        entries = await self._redis.xrange(self._keys.handoff_stream(handoff_id), start, "+")
-        return [e for e in (_event(i, f, side, include_own) for i, f in entries) if e]
+        while True:
+            entries = await self._redis.xrange(stream, start, "+", count=BATCH)
+            for stream_id, fields in entries:
+                event = _event(stream_id, fields, side, include_own)
+                if event:
+                    yield event
+            if len(entries) < BATCH:
+                return
+            start = f"({entries[-1][0]}"
 
     async def live(
         self, handoff_id: str, side: str, after: str | None
@@ -156,7 +171,7 @@ class EventReader:
         await self._redis.set(reader_key, me, ex=READER_TTL_SECONDS)
         cursor = _id_key(after) if after else (0, 0)
 
-        for event in await self.backlog(handoff_id, side, after):
+        async for event in self._pages(handoff_id, side, after):
             yield event
             cursor = _id_key(event.id)
             if event.ends(side):

@@ -90,6 +90,8 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     redis_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    # Extra HRV_* settings for every child (tests: short timeouts, high rate limits).
+    env_overrides: dict[str, str] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -108,46 +110,12 @@ class Stack:
             raise StartupError(f"No trained model at {self.settings.model_path}: run `make train`.")
         try:
             self.redis_url = self._ensure_redis()
-            env = self.env = self._environment()
-            self._spawn(
-                "actions",
-                [
-                    str(self.rasa_venv / "bin/python"),
-                    "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(self.settings.actions_port),
-                ],
-                env,
-            )
-            self._spawn(
-                "rasa",
-                [
-                    str(self.rasa_venv / "bin/rasa"),
-                    "run",
-                    "--enable-api",
-                    "--auth-token",
-                    env["HRV_RASA_TOKEN"],
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.settings.rasa_port),
-                    "--model",
-                    str(self.settings.model_path),
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                ],
-                env,
-            )
-            self._spawn("gateway", [sys.executable, "-m", "bot.cli", "serve"], env)
+            self.env = self._environment()
+            for name in ("actions", "rasa", "gateway"):
+                self._spawn(name)
             deadline = time.monotonic() + timeout
-            self._wait("actions", f"http://127.0.0.1:{self.settings.actions_port}/health", deadline)
-            self._wait("rasa", f"{self.rasa_url}/status?token={env['HRV_RASA_TOKEN']}", deadline)
-            self._wait("gateway", f"{self.gateway_url}/healthz", deadline)
+            for name in ("actions", "rasa", "gateway"):
+                self._wait(name, deadline)
         except BaseException:
             self.stop()
             raise
@@ -173,6 +141,12 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
                 "RASA_TELEMETRY_ENABLED": "false",
                 "SANIC_HOST": "127.0.0.1",
+                # No access log from Rasa's and the action server's Sanic: it would write client
+                # addresses and request paths (conversation ids, the token in a query string).
+                "SANIC_ACCESS_LOG": "false",
+                # Rasa logs message texts at DEBUG: pin its levels, whatever the shell exports.
+                "LOG_LEVEL": "INFO",
+                "LOG_LEVEL_LIBRARIES": "ERROR",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "HRV_REDIS_URL": self.redis_url,
                 "HRV_RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
@@ -181,6 +155,7 @@ class Stack:
                 "HRV_RASA_REDIS_PASSWORD": parsed.password or "",
                 "HRV_SESSION_TTL_SECONDS": str(self.settings.session_ttl_seconds),
                 "HRV_ACTION_URL": f"http://127.0.0.1:{self.settings.actions_port}/webhook",
+                "HRV_ACTIONS_URL": f"http://127.0.0.1:{self.settings.actions_port}",
                 "HRV_RASA_URL": self.rasa_url,
                 "HRV_GATEWAY_URL": self.gateway_url,
                 "HRV_HOST": self.settings.host,
@@ -188,6 +163,7 @@ class Stack:
                 "HRV_ENVIRONMENT": self.settings.environment,
             }
         )
+        env.update(self.env_overrides)
         for name in ("rasa_token", "service_token"):
             value = getattr(self.settings, name).get_secret_value()
             if value.startswith("dev-"):
@@ -195,20 +171,60 @@ class Stack:
             env[f"HRV_{name.upper()}"] = value
         return env
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log = (self.log_dir / f"{name}.log").open("wb")
-        self.processes[name] = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    def _command(self, name: str) -> list[str]:
+        if name == "actions":
+            return [
+                str(self.rasa_venv / "bin/python"),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.settings.actions_port),
+            ]
+        if name == "rasa":
+            return [
+                str(self.rasa_venv / "bin/rasa"),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                self.env["HRV_RASA_TOKEN"],
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.settings.rasa_port),
+                "--model",
+                str(self.settings.model_path),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ]
+        return [sys.executable, "-m", "bot.cli", "serve"]
 
-    def _wait(self, name: str, url: str, deadline: float) -> None:
+    def _ready_url(self, name: str) -> str:
+        return {
+            "actions": f"http://127.0.0.1:{self.settings.actions_port}/health",
+            "rasa": f"{self.rasa_url}/status?token={self.env['HRV_RASA_TOKEN']}",
+            "gateway": f"{self.gateway_url}/healthz",
+        }[name]
+
+    def _spawn(self, name: str) -> None:
+        # Appending: a process restarted by `restart` keeps the earlier log.
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                self._command(name),
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def _wait(self, name: str, deadline: float) -> None:
         process = self.processes[name]
+        url = self._ready_url(name)
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise StartupError(f"{name} exited with {process.returncode}; see .run/{name}.log")
@@ -217,8 +233,21 @@ class Stack:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.5)
+            time.sleep(0.25)
         raise StartupError(f"{name} did not answer in time; see .run/{name}.log")
+
+    def kill(self, name: str) -> None:
+        """Stop one process at once (SIGKILL), as a crash would: for fault tests."""
+        process = self.processes.pop(name, None)
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+    def restart(self, name: str, timeout: float = 180.0) -> None:
+        """Start one process again (after `kill` or a crash) and wait until it answers."""
+        self.kill(name)
+        self._spawn(name)
+        self._wait(name, time.monotonic() + timeout)
 
     def stop(self) -> None:
         """Stop every process this stack started (gateway first, Redis last)."""

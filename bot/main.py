@@ -15,23 +15,26 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot.audit import AuditLog
+from bot.body_limit import BodySizeLimit
 from bot.config import PACKAGE_DIR, Settings, get_settings
 from bot.conversation import Conversation
 from bot.danger import DangerNet
 from bot.errors import error_body, install_error_handlers
 from bot.handoff import Handoffs
 from bot.handoff_events import EventReader
+from bot.health import Readiness
 from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.languages import load_codes
-from bot.rasa_client import RasaClient
+from bot.limits import AbuseLimits, install_refusal_handler
+from bot.rasa_client import RasaClient, TrackerCheck
 from bot.redact import Redactor, registry_public_numbers
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
-from bot.security import SecurityHeaders
+from bot.security import SecurityHeaders, parse_frame_ancestors
 from bot.sessions import SessionStore
 from bot.staff_auth import StaffAuth
 from bot.store import Keys, connect
-from bot.telegram_channel import TelegramChannel
+from bot.telegram_channel import WEBHOOK_PATH, TelegramChannel
 from bot.telegram_delivery import TelegramDelivery
 from bot.texts import Texts
 from registry import Resolver, load_registry
@@ -82,14 +85,30 @@ def create_app(
         redis = connect(settings.redis_url)
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100), transport=rasa_transport)
         keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
-        sessions = SessionStore(redis, keys, settings.session_ttl_seconds)
+        sessions = SessionStore(
+            redis, keys, settings.session_ttl_seconds, settings.max_open_sessions, clock
+        )
+        # A test double for Rasa writes no tracker, so there is nothing to check then.
+        check = settings.rasa_tracker_check and rasa_transport is None
         rasa = RasaClient(
             http,
             settings.rasa_url,
             settings.rasa_token.get_secret_value(),
             settings.rasa_timeout_seconds,
+            TrackerCheck(redis, keys, settings.session_ttl_seconds) if check else None,
         )
         app.state.settings = settings
+        app.state.readiness = Readiness(
+            redis,
+            http,
+            keys,
+            settings.rasa_url,
+            settings.rasa_token.get_secret_value(),
+            settings.actions_url,
+            settings.session_ttl_seconds,
+            settings.readyz_timeout_seconds,
+            settings.readyz_cache_seconds,
+        )
         app.state.texts = texts
         app.state.registry = registry
         app.state.resolver = resolver
@@ -105,12 +124,23 @@ def create_app(
             on_duty_seconds=settings.staff_on_duty_seconds,
             audit_ttl_seconds=settings.audit_ttl_seconds,
             clock=clock,
+            max_queued=settings.max_queued_handoffs,
+            stream_maxlen=settings.handoff_stream_maxlen,
         )
         audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
         app.state.handoffs = handoffs
         app.state.events = EventReader(redis, keys)
         app.state.audit = audit
         app.state.staff_auth = StaffAuth.from_settings(redis, keys, audit, settings, clock)
+        app.state.limits = AbuseLimits(
+            texts,
+            danger,
+            session_messages_per_minute=settings.rate_session_messages_per_minute,
+            client_messages_per_minute=settings.rate_client_messages_per_minute,
+            client_sessions_per_hour=settings.rate_client_sessions_per_hour,
+            trusted_proxy_hops=settings.trusted_proxy_hops,
+            clock=clock,
+        )
         app.state.conversation = Conversation(
             sessions, rasa, danger, detector, texts, handoffs, redactor
         )
@@ -122,7 +152,14 @@ def create_app(
         channel = None
         if settings.telegram_enabled:  # no token: no Telegram, nothing else changes
             channel = TelegramChannel(
-                settings, app.state.conversation, sessions, handoffs, texts, redis, keys
+                settings,
+                app.state.conversation,
+                sessions,
+                handoffs,
+                texts,
+                redis,
+                keys,
+                limits=app.state.limits,
             )
             channel.start()
             tasks.add(asyncio.create_task(TelegramDelivery(channel, redis, keys, texts).run(stop)))
@@ -148,6 +185,7 @@ def create_app(
     )
     safe_replies = texts.safe_replies_all()
     install_error_handlers(app, safe_replies)
+    install_refusal_handler(app)
 
     @app.middleware("http")
     async def never_a_stack_trace(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -161,7 +199,18 @@ def create_app(
             body["replies"] = safe_replies
             return JSONResponse(body, status_code=503)
 
-    app.add_middleware(SecurityHeaders)
+    # Outermost last: the size check runs before anything reads a body, and every response,
+    # its 413 included, gets the security headers.
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        path_limits={WEBHOOK_PATH: telegram.MAX_BODY_BYTES},  # Telegram's updates are larger
+    )
+    app.add_middleware(
+        SecurityHeaders,
+        frame_ancestors=parse_frame_ancestors(settings.frame_ancestors),
+        hsts_max_age=settings.hsts_max_age_seconds if settings.environment == "production" else 0,
+    )
     app.include_router(widget.router)
     app.include_router(internal.router)
     app.include_router(staff.router)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.store import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -29,35 +35,98 @@ def _reply(message: dict[str, Any]) -> dict[str, Any] | None:
     return reply
 
 
-class RasaClient:
-    """Send a person's message to Rasa and set slots; errors become `RasaUnavailable`."""
+# Redis counts expiry in whole milliseconds; a save this close before a call also passes.
+_CLOCK_SLACK_MS = 3
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str, timeout: float) -> None:
+
+@dataclass(frozen=True)
+class TrackerCheck:
+    """Whether Rasa stored the conversation in Redis during a call that just returned.
+
+    Rasa 3.6 answers normally even when its tracker store failed (it falls back to memory, or
+    to nothing with rasa_plugins.stores), and a wrong store module path in endpoints.yml makes
+    it keep every conversation in memory with only a warning. Each call to Rasa saves the
+    tracker with `SET ... EX ttl`, so right after a call the key's remaining lifetime must be
+    more than `ttl - duration of the call`; a key saved before the call, or none, means this
+    turn was not stored. One PTTL per call.
+    """
+
+    redis: Redis
+    keys: Keys
+    ttl_seconds: int
+
+    async def stored_since(self, sender: str, started: float) -> bool:
+        """True when the tracker key was (re)written after `started` (time.monotonic())."""
+        try:
+            remaining_ms = await self.redis.pttl(self.keys.rasa_tracker(sender))
+        except RedisError:
+            return False
+        elapsed_ms = (time.monotonic() - started) * 1000
+        return remaining_ms > self.ttl_seconds * 1000 - elapsed_ms - _CLOCK_SLACK_MS
+
+
+class RasaClient:
+    """Send a person's message to Rasa and set slots; errors become `RasaUnavailable`.
+
+    With a `TrackerCheck`, a call after which Rasa's tracker was not stored in Redis is an
+    error too, so the person gets the safe reply rather than a bot that forgets.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        token: str,
+        timeout: float,
+        tracker_check: TrackerCheck | None = None,
+    ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        self._tracker_check = tracker_check
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """The bot's replies to one message."""
         body = {"sender": sender, "message": text, "metadata": metadata}
+        started = time.monotonic()
         data = await self._post("/webhooks/rest/webhook", body)
         if not isinstance(data, list):
             raise RasaUnavailable("unexpected webhook response")
-        return [reply for reply in map(_reply, data) if reply]
+        replies = [reply for reply in map(_reply, data) if reply]
+        # Rasa's REST channel answers 200 with the messages so far even when the turn raised
+        # (rasa/core/channels/rest.py:175-180), and nothing when the tracker could not be read
+        # (rasa_plugins.stores): every turn of this bot says something, so none is a failure.
+        if not replies:
+            logger.warning("rasa_unavailable kind=no_reply")
+            raise RasaUnavailable("no reply")
+        await self._check_stored(sender, started)
+        return replies
 
     async def set_slot(self, sender: str, name: str, value: str) -> None:
         """Append a `slot` event to the conversation's tracker (used for the language)."""
         event = {"event": "slot", "name": name, "value": value}
+        started = time.monotonic()
         await self._post(f"/conversations/{sender}/tracker/events", event, authenticated=True)
+        await self._check_stored(sender, started)
 
     async def pause(self, sender: str) -> None:
         """Record in Rasa's tracker that a human has the conversation (no bot actions run)."""
+        started = time.monotonic()
         await self._post(f"/conversations/{sender}/tracker/events", {"event": "pause"}, True, True)
+        await self._check_stored(sender, started)
 
     async def resume(self, sender: str) -> None:
         """Record in Rasa's tracker that the bot has the conversation again."""
+        started = time.monotonic()
         await self._post(f"/conversations/{sender}/tracker/events", {"event": "resume"}, True, True)
+        await self._check_stored(sender, started)
+
+    async def _check_stored(self, sender: str, started: float) -> None:
+        if self._tracker_check is None or await self._tracker_check.stored_since(sender, started):
+            return
+        logger.error("rasa_tracker_not_stored")
+        raise RasaUnavailable("tracker not stored")
 
     async def _post(
         self, path: str, body: Any, authenticated: bool = False, no_events: bool = False

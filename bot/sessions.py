@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
-from bot.errors import NotFound, Unauthorized
+from bot.errors import SessionExpired, Unauthorized
 from bot.handoff import DROP_HANDOFF_LUA
 from bot.store import Keys
 
@@ -23,15 +26,38 @@ return 1
 """
 
 
+# A new session, unless HRV_MAX_OPEN_SESSIONS are open. Open sessions are counted in a sorted
+# set of their random ids scored by when they expire (ms): expired ones are trimmed here, and
+# every write that extends a session moves its score (nothing about the client is in it).
+# KEYS: session, open set. ARGV: now_ms, expires_ms, ttl, max (0 = no cap), session_id, then
+# field, value pairs. Returns 0 when full (nothing written), 1 when created.
+_CREATE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+local max = tonumber(ARGV[4])
+if max > 0 and redis.call('ZCARD', KEYS[2]) >= max then return 0 end
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
+
+class SessionsFull(Exception):
+    """HRV_MAX_OPEN_SESSIONS sessions are open; the route answers with the safe reply."""
+
+
 # Quick exit, in one step: read the session's handoff id and delete the session, Rasa's tracker
 # and that handoff with its transcript, so a handoff queued meanwhile cannot slip between a read
-# and the delete. KEYS: session, tracker, queue, leases. ARGV: the 12 handoff key parts.
+# and the delete. KEYS: session, tracker, queue, leases, open set. ARGV: the 12 handoff key parts,
+# the session id (leaves the count of open sessions).
 _ERASE = (
     DROP_HANDOFF_LUA
     + """
 local handoff_id = redis.call('HGET', KEYS[1], 'handoff_id')
 if handoff_id and handoff_id ~= '' then drop_handoff(handoff_id, KEYS[3], KEYS[4], 1) end
 redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[5], ARGV[13])
 return 1
 """
 )
@@ -70,21 +96,42 @@ def _session(session_id: str, data: dict[str, str]) -> Session:
 class SessionStore:
     """Create, authenticate, update and erase sessions; every write refreshes the TTL."""
 
-    def __init__(self, redis: Redis, keys: Keys, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        ttl_seconds: int,
+        max_open: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._ttl = ttl_seconds
+        self._max_open = max_open
+        self._clock = clock
+        self._create = redis.register_script(_CREATE)
         self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
         self._erase = redis.register_script(_ERASE)
+
+    def _expires_ms(self) -> tuple[int, int]:
+        now = int(self._clock() * 1000)
+        return now, now + self._ttl * 1000
+
+    def _count_open(self, pipe: Pipeline, session_id: str, new: bool = False) -> None:
+        """Move the session's expiry in the open set (add it when `new`), in `pipe`."""
+        _, expires = self._expires_ms()
+        opened = self._keys.open_sessions()
+        pipe.zadd(opened, {session_id: expires}, xx=not new)
+        pipe.expire(opened, self._ttl)
 
     async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
         """A new session; returns (session_id, token). Only the token's hash is stored.
 
         `settled` says the person chose `lang`; otherwise it is the default until confirmed.
+        SessionsFull when `max_open` sessions are open already (nothing is written then).
         """
         session_id = secrets.token_urlsafe(16)
         token = secrets.token_urlsafe(32)
-        key = self._keys.session(session_id)
         fields = {
             "token_hash": _hash_token(token),
             "lang": lang,
@@ -93,17 +140,27 @@ class SessionStore:
             "handoff": HANDOFF_NONE,
             "handoff_id": "",
         }
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        now, expires = self._expires_ms()
+        created = await self._create(
+            keys=[self._keys.session(session_id), self._keys.open_sessions()],
+            args=[
+                now,
+                expires,
+                self._ttl,
+                self._max_open,
+                session_id,
+                *(part for item in fields.items() for part in item),
+            ],
+        )
+        if not created:
+            raise SessionsFull
         return session_id, token
 
     async def authenticate(self, session_id: str, token: str | None) -> Session:
         """The session if `token` is its token; 404 when unknown or expired, 401 when wrong."""
         data = await self._redis.hgetall(self._keys.session(session_id))
         if not data:
-            raise NotFound("This conversation does not exist or has ended. Start a new one.")
+            raise SessionExpired("This conversation does not exist or has ended. Start a new one.")
         if not token or not hmac.compare_digest(_hash_token(token), data.get("token_hash", "")):
             raise Unauthorized("The token does not match this conversation.")
         return _session(session_id, data)
@@ -120,6 +177,7 @@ class SessionStore:
             for name, value in {**new, **extra}.items():
                 pipe.hsetnx(key, name, value)
             pipe.expire(key, self._ttl)
+            self._count_open(pipe, session_id, new=True)  # counted, never refused (see README)
             pipe.hgetall(key)
             data = (await pipe.execute())[-1]
         return _session(session_id, data)
@@ -139,11 +197,15 @@ class SessionStore:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=fields)
             pipe.expire(key, self._ttl)
+            self._count_open(pipe, session_id)
             await pipe.execute()
 
     async def touch(self, session_id: str) -> None:
         """Keep a session that is in use alive."""
-        await self._redis.expire(self._keys.session(session_id), self._ttl)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.expire(self._keys.session(session_id), self._ttl)
+            self._count_open(pipe, session_id)
+            await pipe.execute()
 
     async def handoff_state(self, session_id: str) -> str:
         """The session's handoff state as stored now (the action server may have changed it)."""
@@ -165,6 +227,7 @@ class SessionStore:
                 self._keys.rasa_tracker(session_id),
                 self._keys.handoff_queue(),
                 self._keys.handoff_leases(),
+                self._keys.open_sessions(),
             ],
-            args=self._keys.handoff_key_parts(),
+            args=[*self._keys.handoff_key_parts(), session_id],
         )

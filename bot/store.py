@@ -32,6 +32,10 @@ class Keys:
         """Hash: token hash, language, handoff state, whether Rasa's tracker is paused."""
         return f"{self.prefix}:session:{session_id}"
 
+    def open_sessions(self) -> str:
+        """Sorted set: open session ids scored by when they expire (ms), to cap their number."""
+        return f"{self.prefix}:sessions:open"
+
     def handoff(self, handoff_id: str) -> str:
         """Hash: one handoff request."""
         return f"{self.prefix}:handoff:{handoff_id}"

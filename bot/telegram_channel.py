@@ -30,6 +30,7 @@ from bot.chat_ids import ChatIds
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.handoff import OPEN_STATES, Handoffs
+from bot.limits import AbuseLimits, RateLimited
 from bot.routes.widget import readable_text
 from bot.sessions import Session, SessionStore
 from bot.store import Keys
@@ -74,8 +75,10 @@ class TelegramChannel:
         texts: Texts,
         redis: Redis,
         keys: Keys,
+        limits: AbuseLimits | None = None,
     ) -> None:
         self.settings = settings
+        self._limits = limits
         self.ids = ChatIds(settings.telegram_id_secret.get_secret_value())
         self._conversation = conversation
         self._sessions = sessions
@@ -281,6 +284,11 @@ class TelegramChannel:
     async def _turn(
         self, update: Update, session: Session, text: str, msg_id: str | None = None
     ) -> None:
+        if self._limits is not None:  # per chat: its session id is a keyed hash of the chat
+            retry_after = self._limits.session_message(session.id)
+            if retry_after is not None:
+                await self._over_limit(update, session, text, retry_after)
+                return
         result = await self._conversation.turn(session, text, None, msg_id)
         for reply in result.replies:
             await self._send(update, reply["text"], keyboard(reply.get("buttons")))
@@ -290,6 +298,21 @@ class TelegramChannel:
                 await watch_telegram_handoff(
                     self._redis, self._keys, handoff_id, self.settings.session_ttl_seconds
                 )
+
+    async def _over_limit(
+        self, update: Update, session: Session, text: str, retry_after: int
+    ) -> None:
+        """A message over the chat's limit: danger still gets 112 (nothing stored or passed on);
+        anything else is dropped, with the slow-down text at most once a minute."""
+        assert self._limits is not None
+        try:
+            replies = self._limits.over_limit(text, self._lang(session), retry_after)
+        except RateLimited as refused:
+            if not self._limits.tell_once(session.id):
+                return
+            replies = refused.replies[:1]
+        for reply in replies:
+            await self._send(update, reply["text"])
 
     async def _send(
         self, update: Update, text: str, markup: InlineKeyboardMarkup | None = None

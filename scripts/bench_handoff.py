@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import secrets
 import signal
 import statistics
@@ -27,10 +28,13 @@ import sys
 import time
 
 import httpx
+import redis
 from playwright.sync_api import Page, sync_playwright
 
+from bot import totp
 from bot.config import Settings
 from bot.launcher import REPO_ROOT, Stack, free_port
+from bot.store import Keys
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -66,30 +70,41 @@ def summary(name: str, delays_ms: list[float]) -> str:
 
 
 class StaffApi:
-    """A staff member on one gateway, through the API."""
+    """A staff member on one gateway, through the API (signed in with the token and TOTP code
+    that `hrv-guide staff add` printed)."""
 
-    def __init__(self, base_url: str, env: dict[str, str]) -> None:
+    def __init__(self, base_url: str, stack: Stack) -> None:
         name = f"bench-{secrets.token_hex(3)}"
         done = subprocess.run(
             [sys.executable, "-m", "bot.cli", "staff", "add", name],
-            env=env,
+            env=stack.env,
             capture_output=True,
             text=True,
             check=True,
         )
+        printed = dict(re.findall(r"^(token|totp_secret): (\S+)$", done.stdout, re.MULTILINE))
+        code = totp.code_at(totp.from_base32(printed["totp_secret"]), time.time())
         self.http = httpx.Client(base_url=base_url, timeout=30)
-        token = done.stdout.rstrip("\n").split("\n")[-1]
-        session = self.http.post("/api/v1/staff/login", json={"token": token}).json()
+        login = {"token": printed["token"], "code": code}
+        session = self.http.post("/api/v1/staff/login", json=login).json()
         self.http.headers["Authorization"] = f"Bearer {session['token']}"
         self.http.post("/api/v1/staff/heartbeat").raise_for_status()
+        self._redis_url = stack.redis_url
+        self._keys = Keys(stack.settings.key_prefix, stack.settings.rasa_tracker_key_prefix)
 
     def claim_session(self, session_id: str) -> str:
-        """Claim the queued handoff of this session; its id."""
-        for handoff in self.http.get("/api/v1/handoffs?state=queued").json():
-            if handoff["session_id"] == session_id:
-                self.http.post(f"/api/v1/handoffs/{handoff['handoff_id']}/claim").raise_for_status()
-                return handoff["handoff_id"]
-        raise RuntimeError("the person's handoff is not in the queue")
+        """Claim the queued handoff of this session; its id (staff see handoff ids only, so the
+        bench, which knows the person's session, looks the handoff up in Redis)."""
+        store = redis.Redis.from_url(self._redis_url, decode_responses=True)
+        try:
+            handoff_id = store.hget(self._keys.session(session_id), "handoff_id")
+        finally:
+            store.close()
+        queued = [h["handoff_id"] for h in self.http.get("/api/v1/handoffs?state=queued").json()]
+        if not handoff_id or handoff_id not in queued:
+            raise RuntimeError("the person's handoff is not in the queue")
+        self.http.post(f"/api/v1/handoffs/{handoff_id}/claim").raise_for_status()
+        return handoff_id
 
 
 def widget_delays(page: Page, staff: StaffApi, widget_url: str, count: int) -> list[float]:
@@ -122,7 +137,7 @@ async def concurrent_delays(stack: Stack, conversations: int, per_conversation: 
     all of them at once, `per_conversation` rounds."""
     base = stack.gateway_url
     service = {"Authorization": f"Bearer {stack.env['HRV_SERVICE_TOKEN']}"}
-    staff = StaffApi(base, stack.env)
+    staff = StaffApi(base, stack)
     staff_headers = dict(staff.http.headers)
     delays: list[float] = []
     arrivals: dict[str, asyncio.Future[float]] = {}
@@ -225,7 +240,7 @@ def main() -> None:
                 ("widget (Chromium), person on 2nd gateway", other_url),
             ):
                 context = browser.new_context()
-                staff = StaffApi(stack.gateway_url, stack.env)
+                staff = StaffApi(stack.gateway_url, stack)
                 rows.append(
                     summary(
                         name, widget_delays(context.new_page(), staff, widget_url, args.messages)

@@ -3,16 +3,25 @@
 Every call but sign-in carries `Authorization: Bearer <console session token>`. A staff member
 sees the queue and only the conversations they hold; all checks happen in bot/handoff.py's
 atomic scripts, so two consoles on two gateway processes see the same truth.
+
+Only what a person at the console does renews the session's idle timeout (claim, reading a
+transcript, sending, releasing, closing, "I am still here"); the console's timers (heartbeat,
+list refresh, event stream or polling) do not, so an unattended console signs out. Views and
+refused calls (401, 403) are audited; staff never see a person's session id.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 
+from bot.audit import AuditLog
 from bot.config import PACKAGE_DIR
 from bot.conversation import Conversation
 from bot.deps import (
@@ -21,22 +30,76 @@ from bot.deps import (
     HandoffsDep,
     SettingsDep,
     StaffAuthDep,
-    StaffDep,
+    TokenDep,
 )
+from bot.errors import Forbidden
 from bot.handoff import CLOSED, QUEUED, RELEASED, STAFF, Handoff, Handoffs
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
 from bot.routes.widget import EventOut, MessageId, readable_text
+from bot.staff_auth import StaffAuth, StaffMember
 
-router = APIRouter(tags=["staff"])
+# A live event stream re-checks its session this often (at its next event or keepalive), so a
+# signed-out, removed or idle session stops receiving within about this time plus 15 s.
+SESSION_CHECK_SECONDS = 10.0
+
+
+class _AuditRefusals(APIRoute):
+    """Audits a 403 (a conversation that is not the caller's) with the staff name and handoff id;
+    refused session tokens (401) are audited in bot/staff_auth.py, where the name is known."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def audited(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Forbidden:
+                member = getattr(request.state, "staff", None)
+                await request.app.state.audit.record(
+                    member.name if member else "?",
+                    "refused_forbidden",
+                    str(request.path_params.get("handoff_id", ""))[:64],
+                )
+                raise
+
+        return audited
+
+
+router = APIRouter(tags=["staff"], route_class=_AuditRefusals)
+
+
+def get_audit(request: Request) -> AuditLog:
+    """The audit log."""
+    return request.app.state.audit
+
+
+async def _acting_staff(request: Request, auth: StaffAuthDep, token: TokenDep) -> StaffMember:
+    """A signed-in staff member doing something at the console: renews the idle timeout."""
+    request.state.staff = await auth.authenticate(token, renew=True)
+    return request.state.staff
+
+
+async def _polling_staff(request: Request, auth: StaffAuthDep, token: TokenDep) -> StaffMember:
+    """A signed-in staff member's console polling on a timer: does not renew the idle timeout."""
+    request.state.staff = await auth.authenticate(token, renew=False)
+    return request.state.staff
+
+
+StaffDep = Annotated[StaffMember, Depends(_acting_staff)]
+PollingStaffDep = Annotated[StaffMember, Depends(_polling_staff)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
 
 HandoffId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _AUTH_ERRORS: dict[int | str, dict] = {401: {}, 403: {}, 404: {}, 409: {}}
 
 
 class SignInIn(BaseModel):
-    """The account token printed by `hrv-guide staff add`."""
+    """The account token printed by `hrv-guide staff add` and the authenticator app's code."""
 
     token: str = Field(min_length=1, max_length=200)
+    code: str = Field(
+        min_length=1, max_length=16, description="The 6-digit TOTP code (spaces are ignored)"
+    )
 
 
 class SignInOut(BaseModel):
@@ -55,13 +118,21 @@ class HeartbeatOut(BaseModel):
     open_now: bool
     staff_on_duty: int
     queued: int
+    idle_seconds_left: int = Field(
+        description="Until this session ends unless the staff member does something"
+    )
+
+
+class StillHereOut(BaseModel):
+    """The idle timeout was renewed."""
+
+    idle_seconds_left: int
 
 
 class HandoffOut(BaseModel):
     """A handoff as the console lists it; the reason is an intent name, never a guess."""
 
     handoff_id: str
-    session_id: str
     state: Literal["queued", "active", "released", "closed"]
     lang: str
     reason: str
@@ -99,7 +170,6 @@ class MessageSentOut(BaseModel):
 def _out(handoff: Handoff, handoffs: Handoffs) -> HandoffOut:
     return HandoffOut(
         handoff_id=handoff.id,
-        session_id=handoff.session_id,
         state=handoff.state,  # type: ignore[arg-type]
         lang=handoff.lang,
         reason=handoff.reason,
@@ -117,9 +187,13 @@ async def console_page() -> FileResponse:
 
 
 @router.post("/api/v1/staff/login", response_model=SignInOut, responses={401: {}, 422: {}, 429: {}})
-async def sign_in(body: SignInIn, auth: StaffAuthDep, settings: SettingsDep) -> SignInOut:
-    """Exchange the account token for a console session token (throttled per name)."""
-    signed_in = await auth.sign_in(body.token)
+async def sign_in(
+    body: SignInIn, request: Request, auth: StaffAuthDep, settings: SettingsDep
+) -> SignInOut:
+    """Exchange the account token and a TOTP code for a new console session token. 401 says
+    only that something was wrong; 429 (with Retry-After) after too many attempts."""
+    client = auth.throttle.client_of(request) if auth.throttle else ""
+    signed_in = await auth.sign_in(body.token, body.code, client)
     return SignInOut(
         name=signed_in.name,
         token=signed_in.token,
@@ -129,33 +203,52 @@ async def sign_in(body: SignInIn, auth: StaffAuthDep, settings: SettingsDep) -> 
 
 
 @router.post("/api/v1/staff/logout", status_code=204, response_class=Response, responses={401: {}})
-async def sign_out(staff: StaffDep, auth: StaffAuthDep, handoffs: HandoffsDep) -> Response:
-    """End this console session; conversations still held go back to the front of the queue."""
-    await auth.sign_out(staff)
-    await handoffs.sign_off(staff.name)
+async def sign_out(staff: PollingStaffDep, auth: StaffAuthDep, handoffs: HandoffsDep) -> Response:
+    """End this console session. Conversations the account holds go back to the front of the
+    queue only when this was its last console: claims belong to the account, and its other
+    consoles show and keep them (their heartbeats renew the leases)."""
+    if not await auth.sign_out(staff):
+        await handoffs.sign_off(staff.name)
     return Response(status_code=204)
 
 
 @router.post("/api/v1/staff/heartbeat", response_model=HeartbeatOut, responses={401: {}})
-async def heartbeat(staff: StaffDep, handoffs: HandoffsDep) -> HeartbeatOut:
-    """Keep the console's claims (leases) and session alive; mark the staff member on duty."""
+async def heartbeat(
+    staff: PollingStaffDep, handoffs: HandoffsDep, settings: SettingsDep
+) -> HeartbeatOut:
+    """Keep the account's claims (leases) alive and mark it on duty. Sent by the console on a
+    timer, so it does not renew the session's idle timeout."""
     renewed = await handoffs.heartbeat(staff.name)
     return HeartbeatOut(
         leases_renewed=renewed,
         open_now=handoffs.open_now(),
         staff_on_duty=await handoffs.staff_on_duty(),
         queued=len(await handoffs.queued()),
+        idle_seconds_left=max(0, int(staff.idle_until - handoffs.now_ms() / 1000)),
     )
+
+
+@router.post("/api/v1/staff/still-here", response_model=StillHereOut, responses={401: {}})
+async def still_here(staff: StaffDep, handoffs: HandoffsDep) -> StillHereOut:
+    """The staff member is at the console (a click or key press, or "I am still here"):
+    renew the idle timeout."""
+    return StillHereOut(idle_seconds_left=max(0, int(staff.idle_until - handoffs.now_ms() / 1000)))
 
 
 @router.get("/api/v1/handoffs", response_model=list[HandoffOut], responses={401: {}, 422: {}})
 async def list_handoffs(
-    staff: StaffDep,
+    staff: PollingStaffDep,
     handoffs: HandoffsDep,
+    audit: AuditDep,
+    settings: SettingsDep,
     state: Annotated[Literal["queued", "active"], Query()] = QUEUED,
 ) -> list[HandoffOut]:
-    """The queue (first in line first), or the conversations this staff member holds."""
+    """The queue (first in line first), or the conversations this staff member holds. The
+    console refreshes it on a timer: it does not renew the idle timeout, and the view is audited
+    at most once per HRV_AUDIT_REPEAT_SECONDS per staff member and list."""
     found = await handoffs.queued() if state == QUEUED else await handoffs.active_for(staff.name)
+    action = "viewed_queue" if state == QUEUED else "viewed_own_list"
+    await audit.record(staff.name, action, at_most_every=settings.audit_repeat_seconds)
     return [_out(handoff, handoffs) for handoff in found]
 
 
@@ -171,11 +264,16 @@ async def claim(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep) -
     "/api/v1/handoffs/{handoff_id}/messages", response_model=TranscriptOut, responses=_AUTH_ERRORS
 )
 async def transcript(
-    handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep, reader: EventsDep
+    handoff_id: HandoffId,
+    staff: StaffDep,
+    handoffs: HandoffsDep,
+    reader: EventsDep,
+    audit: AuditDep,
 ) -> TranscriptOut:
-    """Everything in the conversation since it was queued (only while you hold it)."""
+    """Everything in the conversation since it was queued (only while you hold it; audited)."""
     handoff = await handoffs.held_by(handoff_id, staff.name)
     events = await reader.backlog(handoff_id, STAFF, None, include_own=True)
+    await audit.record(staff.name, "viewed_transcript", handoff_id)
     return TranscriptOut(
         handoff=_out(handoff, handoffs),
         messages=[EventOut(**event.as_dict()) for event in events],
@@ -232,15 +330,39 @@ async def close(
 async def handoff_events(
     handoff_id: HandoffId,
     request: Request,
-    staff: StaffDep,
+    staff: PollingStaffDep,
     handoffs: HandoffsDep,
     reader: EventsDep,
+    auth: StaffAuthDep,
+    token: TokenDep,
     after: Annotated[str | None, Query(max_length=41)] = None,
 ):  # type: ignore[no-untyped-def]
     """The person's new messages and changes of state, live (SSE, resume with `Last-Event-ID`)
-    or, without `Accept: text/event-stream`, as JSON after `after` (polling)."""
+    or, without `Accept: text/event-stream`, as JSON after `after` (polling). Part of holding
+    the conversation (the claim and the transcript read are audited), so not audited per call;
+    the console reconnects and polls on timers, so it does not renew the idle timeout. A live
+    stream ends once its session was signed out, revoked or timed out."""
     await handoffs.held_by(handoff_id, staff.name)
     cursor = cursor_of(request, after)
     if wants_stream(request):
-        return event_stream(reader, handoff_id, STAFF, cursor)
+        response = event_stream(reader, handoff_id, STAFF, cursor)
+        response.body_iterator = _while_signed_in(response.body_iterator, auth, token or "")
+        return response
     return [EventOut(**e.as_dict()) for e in await reader.backlog(handoff_id, STAFF, cursor)]
+
+
+async def _while_signed_in(
+    chunks: AsyncIterator[Any], auth: StaffAuth, token: str
+) -> AsyncIterator[Any]:
+    """Pass the stream on while the console session lasts; end it (sending nothing more) once
+    the session was signed out, revoked or timed out."""
+    checked = time.monotonic()
+    try:
+        async for chunk in chunks:
+            if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
+                if not await auth.still_signed_in(token):
+                    return
+                checked = time.monotonic()
+            yield chunk
+    finally:
+        await chunks.aclose()  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
 from bot.deps import (
@@ -19,10 +19,13 @@ from bot.deps import (
 )
 from bot.errors import BadInput
 from bot.handoff import OPEN_STATES, PERSON
+from bot.limits import AbuseLimits, get_limits
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
+from bot.sessions import SessionsFull
 
 router = APIRouter(prefix="/api/v1", tags=["widget"])
 
+LimitsDep = Annotated[AbuseLimits, Depends(get_limits)]
 SessionId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _ALLOWED_CONTROLS = {"\n", "\t"}
 
@@ -147,15 +150,23 @@ async def widget_config(settings: SettingsDep, texts: TextsDep) -> WidgetConfig:
     )
 
 
-@router.post("/sessions", status_code=201, response_model=SessionOut)
+@router.post("/sessions", status_code=201, response_model=SessionOut, responses={429: {}, 503: {}})
 async def create_session(
-    sessions: SessionsDep, texts: TextsDep, body: SessionIn | None = None
+    request: Request,
+    sessions: SessionsDep,
+    texts: TextsDep,
+    limits: LimitsDep,
+    body: SessionIn | None = None,
 ) -> SessionOut:
-    """Start an anonymous conversation."""
+    """Start an anonymous conversation (429 when one address starts too many, 503 when full)."""
     lang = body.lang if body and body.lang else texts.default
     if not texts.supports(lang):
         raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
-    session_id, token = await sessions.create(lang, settled=bool(body and body.lang))
+    limits.new_session(request, lang)
+    try:
+        session_id, token = await sessions.create(lang, settled=bool(body and body.lang))
+    except SessionsFull:
+        raise limits.full(lang) from None
     return SessionOut(session_id=session_id, token=token)
 
 
@@ -163,20 +174,32 @@ async def create_session(
     "/sessions/{session_id}/messages",
     response_model=MessageOut,
     response_model_exclude_none=True,
-    responses={401: {}, 404: {}, 422: {}, 503: {}},
+    responses={401: {}, 404: {}, 422: {}, 429: {}, 503: {}},
 )
 async def post_message(
     session_id: SessionId,
     body: MessageIn,
+    request: Request,
     token: TokenDep,
     sessions: SessionsDep,
     conversation: ConversationDep,
     texts: TextsDep,
+    limits: LimitsDep,
 ) -> MessageOut:
-    """Send a message and get the bot's replies."""
+    """Send a message and get the bot's replies (429 when sent too fast, but never for danger)."""
     if body.lang is not None and not texts.supports(body.lang):
         raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
     session = await sessions.authenticate(session_id, token)
+    retry_after = limits.message(request, session.id)
+    if retry_after is not None:
+        lang = body.lang or session.lang
+        replies = limits.over_limit(body.text, lang, retry_after)  # 429 unless danger
+        handoff = session.handoff if session.handoff in OPEN_STATES else "none"
+        return MessageOut(
+            replies=[Reply(**reply) for reply in replies],
+            lang=lang,
+            handoff=handoff,  # type: ignore[arg-type]
+        )
     result = await conversation.turn(session, body.text, body.lang, body.msg_id)
     return MessageOut(
         replies=[Reply(**reply) for reply in result.replies],

@@ -1,7 +1,10 @@
 /* The staff console: plain JS, no dependencies, nothing stored on the device.
  *
- * The account token is sent once to sign in and then dropped; the console session token lives
- * only in this closure. Everything a person writes is shown with textContent, never as HTML.
+ * The account token and the authenticator code are sent once to sign in and then dropped; the
+ * console session token lives only in this closure. Everything a person writes is shown with
+ * textContent, never as HTML. The console's timers (heartbeat, list refresh, events) do not keep
+ * the session alive: only what the person at the console does, so an unattended console signs
+ * out after the idle time (a warning with "Jag är kvar" comes first).
  * API: /api/v1/staff/* and /api/v1/handoffs/* (OpenAPI at /openapi.json).
  */
 (function () {
@@ -12,6 +15,8 @@
   var POLL_MS = 2500;
   var STREAM_SILENCE_MS = 45000;
   var RETRY_MS = [1000, 2000, 4000];
+  var ACTIVITY_EVERY_MS = 60000; // clicks and key presses renew the idle time at most this often
+  var WARN_BEFORE_SECONDS = 120;
   var STREAM_FAILURES_BEFORE_POLLING = 3;
   var ENDS = ["released", "closed", "left", "requeued", "gone"];
   var REASONS = {
@@ -34,6 +39,8 @@
     name: "",
     languages: {},
     heartbeatMs: 10000,
+    idleSeconds: 1800,
+    lastActivity: 0,
     timers: { heartbeat: null, refresh: null },
     selected: null, // handoff id shown in the chat pane
     chat: null // {id, cursor, seen, abort, timer, failures, polling, ended}
@@ -58,12 +65,15 @@
       credentials: "omit",
       referrerPolicy: "no-referrer"
     }).then(function (response) {
+      var retryAfter = parseInt(response.headers.get("Retry-After") || "", 10);
+      var result = { ok: response.ok, status: response.status, body: null, retryAfter: retryAfter };
       return response.json().then(
         function (body) {
-          return { ok: response.ok, status: response.status, body: body };
+          result.body = body;
+          return result;
         },
         function () {
-          return { ok: response.ok, status: response.status, body: null };
+          return result;
         }
       );
     }).then(function (result) {
@@ -81,25 +91,52 @@
 
   /* ---------- sign in and out ---------- */
 
+  function waitText(seconds) {
+    if (!(seconds > 0)) return "en stund";
+    if (seconds < 90) return seconds + " sekunder";
+    return Math.ceil(seconds / 60) + " minuter";
+  }
+
+  function signInError(result) {
+    if (result.status === 429) {
+      return "För många försök att logga in. Vänta " + waitText(result.retryAfter) + " och försök igen.";
+    }
+    if (result.status === 401) return "Fel token eller kod. Kontrollera båda och försök igen.";
+    if (result.status === 422) return "Fyll i både din token och koden från appen.";
+    return "Det gick inte att logga in just nu. Försök igen om en stund.";
+  }
+
   function signIn(event) {
     event.preventDefault();
     var token = el.tokenInput.value.trim();
-    el.tokenInput.value = ""; // the account token is not kept, not even in the field
-    if (!token) return;
+    var code = el.codeInput.value.replace(/\s+/g, "");
+    if (!token) {
+      el.signinError.textContent = "Fyll i din token.";
+      el.tokenInput.focus();
+      return;
+    }
+    if (!/^[0-9]{6}$/.test(code)) {
+      el.signinError.textContent = "Koden är 6 siffror från din autentiseringsapp.";
+      el.codeInput.focus();
+      return;
+    }
+    // Neither the account token nor the code is kept, not even in the fields.
+    el.tokenInput.value = "";
+    el.codeInput.value = "";
     el.signinButton.disabled = true;
     el.signinError.textContent = "";
-    call("POST", "/staff/login", { token: token })
+    call("POST", "/staff/login", { token: token, code: code })
       .then(function (result) {
-        if (!result.ok) {
-          el.signinError.textContent =
-            result.status === 429
-              ? "För många misslyckade försök. Vänta en stund."
-              : "Fel token. Försök igen.";
+        if (!result.ok || !result.body) {
+          el.signinError.textContent = signInError(result);
+          el.tokenInput.focus();
           return;
         }
         state.token = result.body.token;
         state.name = result.body.name;
         state.heartbeatMs = Math.max(1000, (result.body.heartbeat_seconds || 10) * 1000);
+        state.idleSeconds = result.body.idle_timeout_seconds || state.idleSeconds;
+        state.lastActivity = Date.now();
         showConsole();
       })
       .catch(function () {
@@ -122,6 +159,25 @@
     state.timers.refresh = setInterval(refresh, REFRESH_MS);
   }
 
+  // The person at the console did something: renew the idle time (at most once a minute).
+  function activity() {
+    if (!state.token || Date.now() - state.lastActivity < ACTIVITY_EVERY_MS) return;
+    stillHere();
+  }
+
+  function stillHere() {
+    if (!state.token) return;
+    state.lastActivity = Date.now();
+    call("POST", "/staff/still-here").then(function (result) {
+      if (result.ok) el.idleWarning.hidden = true;
+    }, function () {});
+  }
+
+  function showIdleWarning(secondsLeft) {
+    var warnAt = Math.min(WARN_BEFORE_SECONDS, Math.floor(state.idleSeconds / 4));
+    el.idleWarning.hidden = !(secondsLeft <= warnAt);
+  }
+
   function signOut() {
     var done = function () {
       endLocally("");
@@ -136,6 +192,7 @@
     closeChat();
     state.token = null;
     state.name = "";
+    el.idleWarning.hidden = true;
     el.queue.textContent = "";
     el.mine.textContent = "";
     el.who.textContent = "";
@@ -150,6 +207,7 @@
     if (!state.token) return;
     call("POST", "/staff/heartbeat").then(function (result) {
       if (!result.ok || !result.body) return;
+      showIdleWarning(result.body.idle_seconds_left);
       var open = result.body.open_now;
       el.status.textContent =
         (open ? "Öppet nu" : "Utanför öppettiderna: personer i kön får veta det") +
@@ -498,7 +556,8 @@
   function init() {
     [
       ["who", "who"], ["signOut", "sign-out"], ["signinView", "signin-view"], ["signinForm", "signin-form"],
-      ["tokenInput", "token"], ["signinButton", "signin-button"], ["signinError", "signin-error"],
+      ["tokenInput", "token"], ["codeInput", "code"], ["signinButton", "signin-button"],
+      ["signinError", "signin-error"], ["idleWarning", "idle-warning"], ["stillHere", "still-here"],
       ["consoleView", "console-view"], ["status", "status"], ["queue", "queue"], ["queueCount", "queue-count"],
       ["queueEmpty", "queue-empty"], ["mine", "mine"], ["mineEmpty", "mine-empty"], ["listError", "list-error"],
       ["chatEmpty", "chat-empty"], ["chat", "chat"], ["chatMeta", "chat-meta"], ["release", "release"],
@@ -509,6 +568,9 @@
     });
     el.signinForm.addEventListener("submit", signIn);
     el.signOut.addEventListener("click", signOut);
+    el.stillHere.addEventListener("click", stillHere);
+    el.consoleView.addEventListener("click", activity);
+    el.consoleView.addEventListener("keydown", activity);
     el.replyForm.addEventListener("submit", sendReply);
     el.reply.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendReply(event);

@@ -171,12 +171,15 @@ class StaffConsole:
 
 
 @pytest.fixture
-def sign_in(app: FastAPI, client: httpx.AsyncClient):
-    """Create a staff account (as `hrv-guide staff add` does) and sign in with its token."""
+def sign_in(app: FastAPI, client: httpx.AsyncClient, clock: FakeClock):
+    """Create a staff account (as `hrv-guide staff add` does) and sign in with its token and the
+    TOTP code of the moment."""
 
     async def make(name: str) -> StaffConsole:
-        account_token = await app.state.staff_auth.add(name)
-        response = await client.post("/api/v1/staff/login", json={"token": account_token})
+        account = await app.state.staff_auth.add(name)
+        response = await client.post(
+            "/api/v1/staff/login", json={"token": account.token, "code": account.code(clock())}
+        )
         assert response.status_code == 200, response.text
         return StaffConsole(name=name, token=response.json()["token"])
 

@@ -341,13 +341,44 @@ def queue(tg: httpx.AsyncClient):
 
 
 @pytest.fixture
-async def staff_console(tg_app: FastAPI, tg: httpx.AsyncClient):
+async def staff_console(tg_app: FastAPI, tg: httpx.AsyncClient, clock: FakeClock):
     """A signed-in staff member on the Telegram-enabled gateway."""
-    account_token = await tg_app.state.staff_auth.add("sara")
-    response = await tg.post("/api/v1/staff/login", json={"token": account_token})
+    account = await tg_app.state.staff_auth.add("sara")
+    response = await tg.post(
+        "/api/v1/staff/login", json={"token": account.token, "code": account.code(clock())}
+    )
     assert response.status_code == 200
 
     class Console:
         headers = {"Authorization": f"Bearer {response.json()['token']}"}  # noqa: RUF012
 
     return Console
+
+
+async def test_a_chat_writing_too_fast_is_told_once_and_danger_still_gets_112(
+    settings, fake_rasa, redis_client, clock, bot_api
+):
+    limited = settings.model_copy(update={"rate_session_messages_per_minute": 2})
+    application = create_app(
+        telegram_settings(limited, bot_api.base_url),
+        rasa_transport=httpx.MockTransport(fake_rasa.handler),
+        clock=clock,
+    )
+    async with application.router.lifespan_context(application):
+        await application.state.telegram.ready.wait()
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as tg:
+            for n in range(5):
+                await post_update(tg, text_update(100 + n, CHAT, f"hej {n}"))
+            sent = await bot_api.await_sent(3, CHAT)
+            assert len(await bot_api.await_sent(4, CHAT, timeout=0.5)) == 3  # told once only
+            assert "snabbt" in sent[2].params["text"] and "112" in sent[2].params["text"]
+            assert len(fake_rasa.received) == 2
+            await post_update(tg, text_update(110, CHAT, "pappa ska döda mig"))
+            sent = await bot_api.await_sent(5, CHAT)
+            assert sent[3].params["text"].startswith("Om du är i fara nu")
+            assert len(fake_rasa.received) == 2  # answered by the gateway, not passed on
+            clock.advance(61)
+            await post_update(tg, text_update(111, CHAT, "hej igen"))
+            await bot_api.await_sent(6, CHAT)
+            assert len(fake_rasa.received) == 3

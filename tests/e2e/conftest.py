@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,6 +17,7 @@ import pytest
 import redis
 import yaml
 
+from bot import totp
 from bot.config import Settings
 from bot.launcher import Stack, free_port, redis_reachable
 
@@ -32,7 +35,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     else:  # no Redis on this machine: the launcher starts the embedded one
         settings = Settings(environment="test", **ports)
     running = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
-    running.start()
+    # The whole run is one client (127.0.0.1) of one gateway: the per-client limits of
+    # bot/limits.py would count every test together (they have their own tests in tests/bot).
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("HRV_RATE_CLIENT_MESSAGES_PER_MINUTE", "HRV_RATE_CLIENT_SESSIONS_PER_HOUR"):
+            env.setenv(name, os.environ.get(name, "100000"))
+        running.start()
     yield running
     running.stop()
 
@@ -68,12 +76,34 @@ def response_texts() -> Callable[[str, str], list[str]]:
     return texts
 
 
-@pytest.fixture(scope="session")
-def add_staff(stack: Stack) -> Callable[[str], str]:
-    """Create a staff account with `hrv-guide staff add NAME` against the stack's Redis; returns
-    the token the command printed alone on its last line."""
+@dataclass(frozen=True)
+class StaffAccount:
+    """What `hrv-guide staff add` printed: the account token and the TOTP key."""
 
-    def add(name: str) -> str:
+    name: str
+    token: str
+    totp_secret: str
+
+    def code(self, at: float | None = None) -> str:
+        """The authenticator app's code now (or at `at`); each is accepted once."""
+        return totp.code_at(totp.from_base32(self.totp_secret), time.time() if at is None else at)
+
+    def login(self, at: float | None = None) -> dict[str, str]:
+        """The body of `POST /api/v1/staff/login`."""
+        return {"token": self.token, "code": self.code(at)}
+
+
+def parse_staff_add(output: str) -> dict[str, str]:
+    """The `token: `, `totp_secret: ` and `totp_uri: ` lines of `hrv-guide staff add`."""
+    return dict(re.findall(r"^(token|totp_secret|totp_uri): (\S+)$", output, re.MULTILINE))
+
+
+@pytest.fixture(scope="session")
+def add_staff(stack: Stack) -> Callable[[str], StaffAccount]:
+    """Create a staff account with `hrv-guide staff add NAME` against the stack's Redis; returns
+    the token and TOTP key the command printed."""
+
+    def add(name: str) -> StaffAccount:
         done = subprocess.run(
             [sys.executable, "-m", "bot.cli", "staff", "add", name],
             env=stack.env,
@@ -82,7 +112,8 @@ def add_staff(stack: Stack) -> Callable[[str], str]:
             timeout=60,
             check=True,
         )
-        return done.stdout.rstrip("\n").split("\n")[-1]
+        printed = parse_staff_add(done.stdout)
+        return StaffAccount(name, printed["token"], printed["totp_secret"])
 
     return add
 

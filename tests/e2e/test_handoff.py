@@ -9,6 +9,8 @@ import httpx
 import pytest
 import redis
 
+from tests.e2e.conftest import StaffAccount
+
 pytestmark = pytest.mark.e2e
 
 
@@ -42,9 +44,9 @@ class Person:
 class Staff:
     """A staff member signed in through the API of one gateway."""
 
-    def __init__(self, base_url: str, account_token: str) -> None:
+    def __init__(self, base_url: str, account: StaffAccount) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=30)
-        signed_in = self.http.post("/api/v1/staff/login", json={"token": account_token})
+        signed_in = self.http.post("/api/v1/staff/login", json=account.login())
         assert signed_in.status_code == 200, signed_in.text
         self.http.headers["Authorization"] = f"Bearer {signed_in.json()['token']}"
 
@@ -66,10 +68,14 @@ def _offers_a_person(reply: dict) -> bool:
     )
 
 
+def _handoff_id(redis_url: str, session_id: str) -> str:
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    return store.hget(f"hrv:session:{session_id}", "handoff_id")
+
+
 def _reason(redis_url: str, session_id: str) -> str:
     store = redis.Redis.from_url(redis_url, decode_responses=True)
-    handoff_id = store.hget(f"hrv:session:{session_id}", "handoff_id")
-    return store.hget(f"hrv:handoff:{handoff_id}", "reason")
+    return store.hget(f"hrv:handoff:{_handoff_id(redis_url, session_id)}", "reason")
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
@@ -101,8 +107,9 @@ def test_handoff_across_two_gateways_pauses_and_resumes_rasa(
     staff = _staff(second_gateway.url, add_staff)  # on the second gateway process
     assert person.say("kan jag få prata med en riktig människa", lang="sv")["handoff"] == "queued"
     queued = staff.call("GET", "/api/v1/handoffs?state=queued").json()
-    [mine] = [h for h in queued if h["session_id"] == person.id]
-    handoff_id = mine["handoff_id"]
+    assert person.id not in str(queued)  # staff see the handoff id, never the session id
+    handoff_id = _handoff_id(stack.redis_url, person.id)
+    assert handoff_id in [h["handoff_id"] for h in queued]
     assert staff.call("POST", f"/api/v1/handoffs/{handoff_id}/claim").status_code == 200
 
     during = person.say("Hej, jag behöver hjälp")

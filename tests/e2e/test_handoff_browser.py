@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,8 @@ import httpx
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.conftest import StaffAccount
 
 pytestmark = pytest.mark.e2e
 
@@ -94,13 +98,19 @@ def _say(page: Page, text: str, wait_for_bot: bool = True) -> None:
     expect(page.locator("#send-button")).to_be_enabled(timeout=REPLY_TIMEOUT_MS)
 
 
-def _console(pages: Pages, base_url: str, token: str) -> Page:
-    page = pages.open(base_url + "/staff", 1280, 800)
+def _sign_in(page: Page, token: str, code: str) -> None:
     page.fill("#token", token)
-    page.press("#token", "Enter")
+    page.fill("#code", code)
+    page.press("#code", "Enter")
+
+
+def _console(pages: Pages, base_url: str, account: StaffAccount) -> Page:
+    page = pages.open(base_url + "/staff", 1280, 800)
+    _sign_in(page, account.token, account.code())
     expect(page.locator("#console-view")).to_be_visible()
     expect(page.locator("#status")).to_contain_text("i tjänst: ", timeout=10_000)
     expect(page.locator("#token")).to_have_value("")
+    expect(page.locator("#code")).to_have_value("")
     return page
 
 
@@ -266,3 +276,40 @@ def test_widget_falls_back_to_polling_when_streams_fail(
     assert len(streams) >= 3  # it tried streaming, then gave up on it
     assert polled, "the widget never polled"
     assert not [url for url in pages.requests if "token" in url]  # never in an address
+
+
+def test_console_asks_for_the_code_and_says_kindly_what_went_wrong(
+    pages: Pages, gateway_url: str, add_staff
+) -> None:
+    account = add_staff(f"staff-{secrets.token_hex(3)}")
+    page = pages.open(gateway_url + "/staff", 1280, 800)
+    code = page.locator("#code")
+    expect(code).to_have_attribute("inputmode", "numeric")
+    expect(code).to_have_attribute("autocomplete", "one-time-code")
+    right = account.code()
+    _sign_in(page, account.token, f"{(int(right) + 1) % 1_000_000:06d}")
+    expect(page.locator("#signin-error")).to_have_text(
+        "Fel token eller kod. Kontrollera båda och försök igen."
+    )
+    expect(page.locator("#token")).to_have_value("")  # nothing kept, not even in the fields
+    _sign_in(page, account.token, right)
+    expect(page.locator("#console-view")).to_be_visible()
+
+
+def test_console_shows_the_sign_in_form_again_when_its_session_ended(
+    pages: Pages, gateway_url: str, add_staff, stack
+) -> None:
+    account = add_staff(f"staff-{secrets.token_hex(3)}")
+    console = _console(pages, gateway_url, account)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "staff", "remove", account.name],
+        env=stack.env,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    expect(console.locator("#signin-view")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(console.locator("#console-view")).to_be_hidden()
+    expect(console.locator("#signin-error")).to_have_text(
+        "Din inloggning har gått ut. Logga in igen."
+    )

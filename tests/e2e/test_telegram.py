@@ -143,12 +143,15 @@ def test_human_then_a_staff_reply_arrives_in_the_chat(chat, tg_gateway, add_staf
     before = len(chat.bot_api.sent(chat.chat_id))
     chat.say("/human")
     with httpx.Client(base_url=tg_gateway.url, timeout=30) as staff:
-        login = staff.post("/api/v1/staff/login", json={"token": add_staff("tg-e2e")})
+        login = staff.post("/api/v1/staff/login", json=add_staff("tg-e2e").login())
         headers = {"Authorization": f"Bearer {login.json()['token']}"}
         staff.post("/api/v1/staff/heartbeat", headers=headers)
         session_id = ChatIds(ID_SECRET).session_id(chat.chat_id)
         queued = staff.get("/api/v1/handoffs?state=queued", headers=headers).json()
-        [mine] = [h for h in queued if h["session_id"] == session_id]
+        handoff_id = redis.Redis.from_url(redis_url, decode_responses=True).hget(
+            f"hrv:session:{session_id}", "handoff_id"
+        )  # staff see the handoff id only, never the session id
+        [mine] = [h for h in queued if h["handoff_id"] == handoff_id]
         assert mine["channel"] == "telegram"
         claim = staff.post(f"/api/v1/handoffs/{mine['handoff_id']}/claim", headers=headers)
         assert claim.status_code == 200

@@ -1,0 +1,224 @@
+"""Faults seen from the gateway: Rasa's tracker not stored, /readyz, Redis restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from bot.health import Readiness
+from bot.launcher import free_port, redis_reachable
+from bot.rasa_client import RasaClient, RasaUnavailable, TrackerCheck
+from bot.store import Keys, connect
+
+KEYS = Keys("hrvtest", "hrvguide")
+TTL = 600
+TOKEN = "rasa-token-0123456789"
+SENDER = "s" * 32
+
+
+class FakeRasaStore:
+    """Rasa's HTTP API and, unless `stores` is False, its tracker saves (SET EX) in Redis."""
+
+    def __init__(self, redis_client: redis.Redis) -> None:
+        self.redis = redis_client
+        self.stores = True
+        self.replies: list[dict[str, str]] = [{"text": "Hej"}]
+        self.status = 200
+        self.probes = 0
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path in ("/status", "/health"):
+            return httpx.Response(self.status, json={})
+        sender = request.url.path.split("/")[2] if "/conversations/" in path else None
+        self.probes += bool(sender and sender.startswith("readyz"))
+        if path == "/webhooks/rest/webhook":
+            sender = httpx.Response(200, content=request.content).json()["sender"]
+        if self.stores and sender:
+            time.sleep(0.01)  # Rasa saves at the end of its work
+            self.redis.set(KEYS.rasa_tracker(sender), "{}", ex=TTL)
+        if path == "/webhooks/rest/webhook":
+            return httpx.Response(200, json=self.replies)
+        return httpx.Response(200, json={})
+
+
+@pytest.fixture
+def fake(redis_client: redis.Redis) -> FakeRasaStore:
+    return FakeRasaStore(redis_client)
+
+
+@pytest.fixture
+async def clients(
+    redis_url: str, fake: FakeRasaStore
+) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
+    aredis = connect(redis_url)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fake.handler)) as http:
+        yield http, aredis
+    await aredis.aclose()
+
+
+def _client(clients: tuple[httpx.AsyncClient, object]) -> RasaClient:
+    http, aredis = clients
+    return RasaClient(http, "http://rasa", TOKEN, 2, TrackerCheck(aredis, KEYS, TTL))
+
+
+async def test_a_turn_rasa_stored_passes(clients, fake: FakeRasaStore) -> None:
+    assert await _client(clients).send(SENDER, "hej", {}) == [{"text": "Hej"}]
+    await _client(clients).set_slot(SENDER, "language", "sv")
+
+
+async def test_a_turn_rasa_did_not_store_is_unavailable(
+    clients, fake: FakeRasaStore, redis_client: redis.Redis
+) -> None:
+    fake.stores = False  # Rasa answered from memory: no key at all
+    with pytest.raises(RasaUnavailable):
+        await _client(clients).send(SENDER, "hej", {})
+    # A key saved before this call (an earlier turn) does not count as this turn stored.
+    redis_client.set(KEYS.rasa_tracker(SENDER), "{}", ex=TTL)
+    await asyncio.sleep(0.01)
+    with pytest.raises(RasaUnavailable):
+        await _client(clients).send(SENDER, "hej", {})
+    with pytest.raises(RasaUnavailable):
+        await _client(clients).pause(SENDER)
+
+
+async def test_no_reply_from_rasa_is_unavailable(clients, fake: FakeRasaStore) -> None:
+    """Rasa's REST channel answers [] when the turn raised or the tracker could not be read."""
+    fake.replies = []
+    with pytest.raises(RasaUnavailable):
+        await _client(clients).send(SENDER, "hej", {})
+
+
+def _readiness(clients, timeout: float = 1.0, cache: float = 0.0) -> Readiness:
+    http, aredis = clients
+    return Readiness(
+        aredis, http, KEYS, "http://rasa", TOKEN, "http://actions", TTL, timeout, cache
+    )
+
+
+async def test_readiness_is_checked_at_most_once_per_cache_period(
+    clients, fake: FakeRasaStore
+) -> None:
+    ready = _readiness(clients, cache=30)
+    results = await asyncio.gather(*(ready.check() for _ in range(20)))
+    assert all(all(result.values()) for result in results)
+    assert fake.probes == 1
+
+
+async def test_readiness_names_the_part_that_failed(
+    clients, fake: FakeRasaStore, redis_client: redis.Redis
+) -> None:
+    assert await _readiness(clients).check() == dict.fromkeys(
+        ("redis", "rasa", "actions", "rasa_store"), True
+    )
+    assert not list(redis_client.scan_iter("hrvguide:tracker:readyz*"))  # the probe is deleted
+    fake.stores = False
+    assert await _readiness(clients).check() == {
+        "redis": True,
+        "rasa": True,
+        "actions": True,
+        "rasa_store": False,
+    }
+    fake.status = 503
+    checks = await _readiness(clients).check()
+    assert not checks["rasa"] and not checks["actions"]
+
+
+async def test_readiness_does_not_hang_on_a_slow_part(clients) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200)
+
+    _, aredis = clients
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+        ready = Readiness(aredis, http, KEYS, "http://rasa", TOKEN, "http://a", TTL, 0.2)
+        started = time.monotonic()
+        checks = await ready.check()
+    assert time.monotonic() - started < 1.5
+    assert checks == {"redis": True, "rasa": False, "actions": False, "rasa_store": False}
+
+
+async def test_readyz_route(client: httpx.AsyncClient) -> None:
+    """The route answers 503 with names only (the unit tests' Rasa stand-in has no /status)."""
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert set(body["checks"]) == {"redis", "rasa", "actions", "rasa_store"}
+    assert body["checks"]["redis"] == "ok" and body["checks"]["rasa"] == "failed"
+
+
+# A Redis of our own, restarted under the client's feet.
+
+
+class OwnRedis:
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not redis_reachable(self.url):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("no redis-server on PATH")
+    server = OwnRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_the_gateway_client_survives_a_redis_restart(own_redis: OwnRedis) -> None:
+    client = connect(own_redis.url)
+    try:
+        await client.set("k", "v", ex=60)
+        own_redis.stop()
+        with pytest.raises(redis.RedisError):  # down: an error soon, not a hang
+            await asyncio.wait_for(client.get("k"), 5)
+        own_redis.start()
+        assert await client.get("k") == "v"  # same client, reconnected; AOF kept the key
+        # Restarted between two commands: the pooled connection is stale, yet no error.
+        own_redis.stop()
+        own_redis.start()
+        assert await client.get("k") == "v"
+    finally:
+        await client.aclose()
