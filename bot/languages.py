@@ -31,11 +31,29 @@ def load_codes(path: Path) -> list[str]:
     return codes
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (YAML would keep the last one
+    silently, so a text added twice by two people would hide one of them)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise LanguageDataError(f"line {key_node.start_mark.line + 1}: `{key}` twice")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file; a missing file is a LanguageDataError naming it."""
+    """Parse one YAML file; a missing file or a key written twice is a LanguageDataError."""
     if not path.is_file():
         raise LanguageDataError(f"{path}: missing")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        # A SafeLoader subclass: no arbitrary objects, as with yaml.safe_load.
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except LanguageDataError as error:
+        raise LanguageDataError(f"{path}: {error}") from error
 
 
 def read_language_file(path: Path, code: str) -> dict[str, Any]:

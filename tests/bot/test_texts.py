@@ -103,6 +103,13 @@ def test_a_language_file_missing_a_label_is_refused(tmp_path):
         Texts.load(tmp_path, ["sv", "en"])
 
 
+def test_a_text_written_twice_is_refused_not_silently_overwritten(tmp_path):
+    sv = (SETTINGS.texts_dir / "sv.yml").read_text("utf-8")
+    (tmp_path / "sv.yml").write_text(sv.replace("\nwidget:\n", "\nwidget:\n  send: a\n  send: b\n"))
+    with pytest.raises(LanguageDataError, match=r"sv\.yml: line \d+: `send` twice"):
+        Texts.load(tmp_path, ["sv"])
+
+
 def test_widget_page_ships_the_default_language_labels_from_the_texts_file(repo_root):
     """index.html carries the Swedish labels so 112 and the exit show before any script runs."""
     html = (repo_root / "bot/static/index.html").read_text(encoding="utf-8")
