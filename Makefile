@@ -116,5 +116,10 @@ bench: setup $(MODEL) $(DEFAULT_MODEL) ## throughput and latency: gateway vs Ras
 bench-handoff: setup $(MODEL) browser ## delay from a staff message to the widget, p50/p95
 	$(VENV)/bin/python scripts/bench_handoff.py
 
+# Not part of `make test`: minutes of traffic on the whole stack. LOAD_ARGS e.g. --sessions 50.
+.PHONY: load
+load: setup $(MODEL) ## 200 concurrent sessions for 3 min (questions, danger, handoffs): latency, errors, lost messages
+	$(VENV)/bin/python scripts/load.py $(LOAD_ARGS)
+
 clean: ## remove models, results and logs (keeps the venvs)
 	rm -rf build models results .run .pytest_cache

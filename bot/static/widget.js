@@ -14,6 +14,10 @@
   var REQUEST_TIMEOUT_MS = 30000;
   // The session expired or was erased: start a new one and send the message again, once.
   var RENEW_SESSION_STATUSES = [401, 403, 404];
+  var SESSION_GONE = 404; // expired (or erased): the person is told so, kindly, once
+  // Control characters the server refuses (all but tab and newline): invisible, and a pasted
+  // one would otherwise make the message fail again and again.
+  var CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
   // Live events of a handoff: a fetch() stream (the token goes in a header, never in the URL,
   // which EventSource cannot do), reconnecting with Last-Event-ID; polling when streams fail.
   var EVENT_RETRY_MS = [1000, 2000, 4000, 8000];
@@ -187,9 +191,50 @@
       var usable = result.ok && body && typeof body.session_id === "string" &&
         typeof body.token === "string";
       if (!usable) return { ok: false, status: result.status, body: body }; // shown by send()
-      state.session = { id: body.session_id, token: body.token };
+      var session = { id: body.session_id, token: body.token };
+      if (state.exiting) {
+        eraseOnServer(session); // created while the page was leaving: erase it too
+        return { ok: false, status: 0, body: null };
+      }
+      state.session = session;
       return null;
     });
+  }
+
+  // The session is gone on the server (expired, erased): drop it and its live feed here.
+  function forgetSession() {
+    state.session = null;
+    stopFeed();
+    state.feed.cursor = null;
+    state.feed.seen = {};
+    state.feed.polling = false;
+  }
+
+  // The feed found the session expired: say so once and go back to the bot; the next message
+  // starts a new session.
+  function sessionExpired() {
+    if (state.exiting || !state.session) return;
+    forgetSession();
+    clearHandoffChoice();
+    state.handoff = "none";
+    renderHandoff();
+    scrollToShow(systemLine("session_expired", false));
+  }
+
+  // DELETE the session with keepalive, so the request outlives the page that sends it.
+  function eraseOnServer(session) {
+    try {
+      fetch(API + "/sessions/" + encodeURIComponent(session.id), {
+        method: "DELETE",
+        headers: { Authorization: "Bearer " + session.token },
+        keepalive: true,
+        cache: "no-store",
+        credentials: "omit",
+        referrerPolicy: "no-referrer"
+      }).catch(function () {});
+    } catch (e) {
+      /* leaving matters more than the answer */
+    }
   }
 
   // A random id per message, so a retried message is stored once on the server.
@@ -224,10 +269,14 @@
       if (failure) return failure;
       return postMessage(text, msgId).then(function (result) {
         if (RENEW_SESSION_STATUSES.indexOf(result.status) === -1 || state.exiting) return result;
-        state.session = null;
-        stopFeed();
+        var expired = result.status === SESSION_GONE;
+        forgetSession();
         return createSession().then(function (renewFailure) {
-          return renewFailure || postMessage(text, msgId);
+          if (renewFailure) return renewFailure;
+          return postMessage(text, msgId).then(function (renewed) {
+            renewed.expired = expired;
+            return renewed;
+          });
         });
       });
     });
@@ -461,6 +510,10 @@
       signal: controller.signal
     })
       .then(function (response) {
+        if (response.status === SESSION_GONE && state.session === session) {
+          sessionExpired();
+          return;
+        }
         if (!response.ok || !response.body) throw new Error("feed " + response.status);
         feed.failures = 0;
         var reader = response.body.getReader();
@@ -522,6 +575,10 @@
     if (feed.cursor) path += "?after=" + encodeURIComponent(feed.cursor);
     call("GET", path, undefined, session.token)
       .then(function (result) {
+        if (result.status === SESSION_GONE && state.session === session) {
+          sessionExpired();
+          return false;
+        }
         if (!result.ok || !result.body) return true;
         var events = Array.isArray(result.body.events) ? result.body.events : [];
         events.forEach(handleEvent);
@@ -587,7 +644,7 @@
   }
 
   function send(text, shown) {
-    text = String(text).slice(0, MAX_LENGTH);
+    text = String(text).replace(CONTROL_CHARACTERS, "").slice(0, MAX_LENGTH);
     if (!text.trim() || state.busy || state.exiting) return Promise.resolve(false);
     setBusy(true);
     clearReplyButtons();
@@ -597,6 +654,8 @@
     return deliver(text)
       .then(function (result) {
         if (state.exiting) return false;
+        // Said before the answer: the guide (or the person) no longer knows the earlier chat.
+        var notice = result.expired ? systemLine("session_expired", false) : null;
         var first = null;
         if (result.ok) {
           first = renderReplies(result.body);
@@ -604,7 +663,7 @@
           var safe = safeReplyFrom(result.body);
           first = safe ? addMessage("bot", safe) : showNotice(t("error_retry") || fallbackError());
         }
-        scrollToShow(first);
+        scrollToShow(notice || first);
         return result.ok;
       })
       .catch(function () {
@@ -628,7 +687,7 @@
   }
 
   function submitTyped() {
-    var text = el.input.value.trim();
+    var text = el.input.value.replace(CONTROL_CHARACTERS, "").trim();
     if (!text || state.busy || state.exiting) return;
     el.input.value = "";
     resizeInput();
@@ -675,20 +734,7 @@
     // 2. Erase the session on the server; keepalive lets the request outlive the page.
     var session = state.session;
     state.session = null;
-    if (session) {
-      try {
-        fetch(API + "/sessions/" + encodeURIComponent(session.id), {
-          method: "DELETE",
-          headers: { Authorization: "Bearer " + session.token },
-          keepalive: true,
-          cache: "no-store",
-          credentials: "omit",
-          referrerPolicy: "no-referrer"
-        }).catch(function () {});
-      } catch (e) {
-        /* leaving matters more than the answer */
-      }
-    }
+    if (session) eraseOnServer(session);
     // 3. Leave, replacing this history entry so Back does not return to the chat.
     window.location.replace(exitUrl());
   }
