@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import yaml
 
+from bot import totp
 from bot.config import Settings
 from bot.launcher import REPO_ROOT, Stack, free_port
 
@@ -336,8 +337,8 @@ class Person:
 
 
 def sign_in_staff(base: str, stack: Stack, name: str) -> dict[str, Any]:
-    """Create an account with `hrv-guide staff add` and sign in with its token: the one place
-    that signs staff in (adapt it when sign-in asks for a second factor)."""
+    """Create an account with `hrv-guide staff add` and sign in with its token and TOTP code:
+    the one place that signs staff in."""
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "staff", "add", name],
         env=stack.env,
@@ -346,8 +347,10 @@ def sign_in_staff(base: str, stack: Stack, name: str) -> dict[str, Any]:
         timeout=60,
         check=True,
     )
-    account_token = done.stdout.rstrip("\n").split("\n")[-1]
-    response = httpx.post(f"{base}{API}/staff/login", json={"token": account_token}, timeout=60)
+    printed = dict(re.findall(r"^(token|totp_secret): (\S+)$", done.stdout, re.MULTILINE))
+    code = totp.code_at(totp.from_base32(printed["totp_secret"]), time.time())
+    body = {"token": printed["token"], "code": code}
+    response = httpx.post(f"{base}{API}/staff/login", json=body, timeout=60)
     response.raise_for_status()
     return response.json()
 

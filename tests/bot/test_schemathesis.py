@@ -69,10 +69,11 @@ class CountingApp:
         await self.app(scope, receive, send)
 
 
-async def _staff_console_token(settings: Settings) -> tuple[str, str]:
-    """An account made with StaffAuth and a console session for it: (account, console) tokens.
+async def _staff_console_token(settings: Settings, name: str = STAFF_NAME) -> str:
+    """A new account made with StaffAuth, signed in with its TOTP code: the console token.
 
-    The one place that signs staff in; adapt here when sign-in asks for more (TOTP).
+    The one place that signs staff in. Each code is accepted once, so every console session
+    gets its own account rather than a second sign-in within the same 30 seconds.
     """
     client = connect(settings.redis_url)
     try:
@@ -80,8 +81,8 @@ async def _staff_console_token(settings: Settings) -> tuple[str, str]:
         auth = StaffAuth.from_settings(
             client, keys, AuditLog(client, keys, settings.audit_ttl_seconds), settings
         )
-        account = await auth.add(STAFF_NAME)
-        return account, (await auth.sign_in(account)).token
+        account = await auth.add(name)
+        return (await auth.sign_in(account.token, account.code(time.time()))).token
     finally:
         await client.aclose()
 
@@ -92,7 +93,7 @@ class Fuzzing:
 
     app: CountingApp
     client: Any  # schemathesis' in-process ASGI client (requests API)
-    account_token: str
+    settings: Settings
     staff_token: str
     cases: Counter[str] = field(default_factory=Counter)
     setup_requests: int = 0
@@ -123,7 +124,9 @@ class Fuzzing:
 
     def fresh_staff_token(self) -> str:
         """Another console session for the same account (for sign-out, which ends it)."""
-        return self.post("/api/v1/staff/login", json={"token": self.account_token})["token"]
+        self.setup_requests += 1
+        name = f"{STAFF_NAME}-{self.setup_requests}"
+        return asyncio.run(_staff_console_token(self.settings, name))
 
     def prepare(self, case: Any) -> None:
         """Give the case a real token and real ids, except every KEEP_GENERATED_EVERY-th and
@@ -177,9 +180,9 @@ def fuzzing(request: pytest.FixtureRequest) -> Iterator[Fuzzing]:
         **UNLIMITED,  # type: ignore[arg-type]
     )
     app = CountingApp(create_app(settings_, rasa_transport=httpx.MockTransport(FakeRasa().handler)))
-    account, console = asyncio.run(_staff_console_token(settings_))
+    console = asyncio.run(_staff_console_token(settings_))
     with asgi.get_client(app) as client:
-        state = Fuzzing(app=app, client=client, account_token=account, staff_token=console)
+        state = Fuzzing(app=app, client=client, settings=settings_, staff_token=console)
         yield state
     asgi.shutdown_lifespans()
     store.flushdb()
