@@ -187,8 +187,9 @@ class Stack:
                 str(self.rasa_venv / "bin/rasa"),
                 "run",
                 "--enable-api",
-                "--auth-token",
-                self.env["HRV_RASA_TOKEN"],
+                # One argument: a token may start with "-" (token_urlsafe), which argparse would
+                # read as an option ("expected one argument", Rasa exits 2).
+                f"--auth-token={self.env['HRV_RASA_TOKEN']}",
                 "--interface",
                 "127.0.0.1",
                 "--port",
