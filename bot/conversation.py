@@ -135,6 +135,10 @@ class Conversation:
             flags.append("redacted")
             replies.append(notice)
         logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
+        if not await self._sessions.exists(session.id):
+            # Erased (quick exit) while Rasa answered: Rasa may have written its tracker after
+            # the erase, so erase again rather than leave it until its TTL.
+            await self._sessions.erase(session.id)
         handoff = await self._sessions.handoff_state(session.id)
         if handoff in OPEN_STATES:  # Rasa's action queued the conversation during this turn
             await self.pause_bot(session.id)

@@ -18,6 +18,16 @@ from bot.store import Keys
 
 HANDOFF_NONE = "none"
 
+# Change fields of a session that still exists: a quick exit during a turn must not be undone by
+# the turn's own write (a plain HSET would recreate the erased hash). KEYS: session. ARGV: the TTL,
+# then field, value pairs.
+_UPDATE_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
 _SET_PAUSED_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'rasa_paused', ARGV[1])
@@ -111,6 +121,7 @@ class SessionStore:
         self._clock = clock
         self._create = redis.register_script(_CREATE)
         self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
+        self._update_if_exists = redis.register_script(_UPDATE_IF_EXISTS)
         self._erase = redis.register_script(_ERASE)
 
     def _expires_ms(self) -> tuple[int, int]:
@@ -191,14 +202,21 @@ class SessionStore:
         """One stored field of the session (e.g. its channel)."""
         return await self._redis.hget(self._keys.session(session_id), name)
 
-    async def update(self, session_id: str, **fields: str) -> None:
-        """Change fields of an existing session and keep it alive for another TTL."""
+    async def update(self, session_id: str, **fields: str) -> bool:
+        """Change fields of an existing session and keep it alive for another TTL; False (and
+        nothing written) when it was erased meanwhile."""
+        pairs = [item for name_value in fields.items() for item in name_value]
         key = self._keys.session(session_id)
+        if not await self._update_if_exists(keys=[key], args=[self._ttl, *pairs]):
+            return False
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)
-            pipe.expire(key, self._ttl)
             self._count_open(pipe, session_id)
             await pipe.execute()
+        return True
+
+    async def exists(self, session_id: str) -> bool:
+        """Whether the session is still there (not erased, not expired)."""
+        return bool(await self._redis.exists(self._keys.session(session_id)))
 
     async def touch(self, session_id: str) -> None:
         """Keep a session that is in use alive."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ class FakeRasa:
     down: bool = False
     received: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Called with each webhook body before answering: what else happens while Rasa works.
+    meanwhile: Callable[[dict[str, Any]], None] | None = None
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         """httpx.MockTransport handler."""
@@ -61,6 +63,8 @@ class FakeRasa:
         body = json.loads(request.content)
         if request.url.path == "/webhooks/rest/webhook":
             self.received.append(body)
+            if self.meanwhile is not None:
+                self.meanwhile(body)
             return httpx.Response(
                 200, json=[{"recipient_id": body["sender"], **r} for r in self.replies]
             )

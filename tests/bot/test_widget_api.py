@@ -238,3 +238,21 @@ async def test_openapi_describes_the_widget_api(client):
     assert "/api/v1/sessions" in schema["paths"]
     assert "/api/v1/sessions/{session_id}/messages" in schema["paths"]
     assert "delete" in schema["paths"]["/api/v1/sessions/{session_id}"]
+
+
+async def test_a_quick_exit_during_the_bots_answer_leaves_no_key(
+    client, session, fake_rasa, redis_client
+):
+    """The DELETE lands while Rasa is answering and Rasa then writes its tracker: the turn
+    finds its session gone and erases again, and its own writes do not bring the session back."""
+
+    def quick_exit(body):
+        redis_client.delete(f"hrv:session:{session.id}")  # the quick exit's erase
+        redis_client.set(f"hrvguide:tracker:{session.id}", "{}", ex=600)  # Rasa's late save
+
+    fake_rasa.meanwhile = quick_exit
+    await client.post(
+        f"/api/v1/sessions/{session.id}/messages", json={"text": "hej"}, headers=session.headers
+    )
+    assert fake_rasa.received  # the erase happened during the turn
+    assert [key for key in redis_client.scan_iter() if session.id in key] == []
