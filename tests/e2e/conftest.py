@@ -36,9 +36,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         settings = Settings(environment="test", **ports)
     running = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
     # The whole run is one client (127.0.0.1) of one gateway: the per-client limits of
-    # bot/limits.py would count every test together (they have their own tests in tests/bot).
+    # bot/limits.py and of staff sign-in would count every test together (they have their own
+    # tests in tests/bot).
     with pytest.MonkeyPatch.context() as env:
-        for name in ("HRV_RATE_CLIENT_MESSAGES_PER_MINUTE", "HRV_RATE_CLIENT_SESSIONS_PER_HOUR"):
+        for name in (
+            "HRV_RATE_CLIENT_MESSAGES_PER_MINUTE",
+            "HRV_RATE_CLIENT_SESSIONS_PER_HOUR",
+            "HRV_STAFF_LOGIN_CLIENT_ATTEMPTS",
+        ):
             env.setenv(name, os.environ.get(name, "100000"))
         running.start()
     yield running
