@@ -81,12 +81,17 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+# Dashes a phone keyboard or a pasted note may put between the digits (en and em dash, minus,
+# non-breaking and figure hyphens, small and fullwidth hyphen-minus): read as "-".
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+
+
 def ascii_digits(text: str) -> str:
     """The text with every decimal digit of any script (Arabic-Indic ٣, Persian ۳, fullwidth)
-    as 0-9, one character for one, so positions stay the same."""
+    as 0-9 and every dash as "-", one character for one, so positions stay the same."""
     return "".join(
         str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text
-    )
+    ).translate(_DASHES)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,11 @@ TRUE_POSITIVES: list[tuple[str, str, str]] = [
     ("200804239861", "200804239861", "personnummer"),
     ("121212+1212", "121212+1212", "personnummer"),  # 100 years or older: a plus
     ("Personnummer:19121212-1212.", "19121212-1212", "personnummer"),
+    # dashes from phone keyboards and pasted notes: en dash, non-breaking hyphen, minus, fullwidth
+    ("900101\u20132385 är mitt", "900101\u20132385", "personnummer"),
+    ("pnr 900101\u20112385", "900101\u20112385", "personnummer"),
+    ("900101\u22122385", "900101\u22122385", "personnummer"),
+    ("19900101\uff0d2385", "19900101\uff0d2385", "personnummer"),
     # samordningsnummer (day + 60)
     (f"samordningsnummer {SAMORDNING}", SAMORDNING, "samordningsnummer"),
     (SAMORDNING_12, SAMORDNING_12, "samordningsnummer"),
