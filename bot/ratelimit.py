@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 import time
@@ -46,9 +47,25 @@ class ClientKeys:
         return forwarded[-self._hops] if len(forwarded) >= self._hops else peer
 
     def of(self, connection: HTTPConnection) -> str:
-        """The keyed hash of the client's address (hex, 32 characters)."""
-        address = self.address_of(connection).encode()
+        """The keyed hash of the client's address (hex, 32 characters).
+
+        An IPv6 client counts by its /64: one subscriber usually has a whole /64, and keying by
+        the full address would give them unlimited fresh "clients"."""
+        address = _client_network(self.address_of(connection)).encode()
         return hmac.new(self._secret, address, hashlib.sha256).hexdigest()[:32]
+
+
+def _client_network(address: str) -> str:
+    """The address itself for IPv4 (or anything unparsable), its /64 for IPv6."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 client a.b.c.d
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 class RateLimiter:
@@ -69,6 +86,8 @@ class RateLimiter:
         if hits is None:
             if len(self._hits) >= self._max_keys:
                 self.forget_old(window_seconds)
+            while len(self._hits) >= self._max_keys:  # still full: drop the oldest keys
+                del self._hits[next(iter(self._hits))]
             hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= now - window_seconds:
             hits.popleft()

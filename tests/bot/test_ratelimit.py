@@ -73,3 +73,19 @@ def test_behind_one_trusted_proxy_the_last_hop_is_the_client() -> None:
     request = _request("10.0.0.1", ["198.51.100.1, 203.0.113.9"])
     assert keys.address_of(request) == "203.0.113.9"
     assert keys.address_of(_request("10.0.0.1")) == "10.0.0.1"
+
+
+def test_memory_stays_bounded_when_every_key_is_fresh() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock, max_keys=3)
+    for key in "abcdef":
+        assert limiter.hit(key, 5, 60) is None
+    assert len(limiter) == 3
+
+
+def test_an_ipv6_client_counts_by_its_64_and_ipv4_by_its_address() -> None:
+    keys = ClientKeys(secret=b"s" * 32)
+    assert keys.of(_request("2001:db8:1:2::1")) == keys.of(_request("2001:db8:1:2:ffff::9"))
+    assert keys.of(_request("2001:db8:1:2::1")) != keys.of(_request("2001:db8:1:3::1"))
+    assert keys.of(_request("::ffff:203.0.113.7")) == keys.of(_request("203.0.113.7"))
+    assert keys.of(_request("203.0.113.7")) != keys.of(_request("203.0.113.8"))
