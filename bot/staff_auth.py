@@ -242,7 +242,11 @@ class StaffAuth:
         salt = bytes.fromhex(account["salt"]) if account.get("salt") else _DUMMY_SALT
         digest = await self._scrypt_check(secret, salt)  # same cost when unknown
         if not account or not hmac.compare_digest(digest, account.get("hash", "")):
-            await self._audit.record(name if account else "?", "sign_in_failed")
+            # A wrong token costs a guesser nothing: recorded at most once per repeat interval,
+            # so a flood cannot push real entries out of the capped log.
+            await self._audit.record(
+                name if account else "?", "sign_in_failed", at_most_every=self._audit_repeat
+            )
             raise Unauthorized(WRONG_SIGN_IN)
         step = -1
         if account.get("totp"):
