@@ -736,7 +736,22 @@
     state.session = null;
     if (session) eraseOnServer(session);
     // 3. Leave, replacing this history entry so Back does not return to the chat.
-    window.location.replace(exitUrl());
+    leave(exitUrl());
+  }
+
+  // Embedded on a partner's page (HRV_FRAME_ANCESTORS), the whole tab must leave, not only this
+  // frame; browsers allow it after the click or key press that started the exit. Where they
+  // refuse, the frame at least leaves.
+  function leave(url) {
+    if (window.top !== window.self) {
+      try {
+        window.top.location.replace(url);
+        return;
+      } catch (refused) {
+        /* fall through */
+      }
+    }
+    window.location.replace(url);
   }
 
   // Three bare Shift presses within 5 seconds; any other key in between starts over, so
@@ -799,7 +814,7 @@
     // If the browser ever restores this page from its back/forward cache after an exit,
     // keep it blank and leave again.
     window.addEventListener("pageshow", function (event) {
-      if (event.persisted && state.exiting) window.location.replace(exitUrl());
+      if (event.persisted && state.exiting) leave(exitUrl());
     });
 
     setBusy(false);
