@@ -265,7 +265,7 @@ class StaffAuth:
         if status != "ok":
             await self._audit.record(name, "sign_in_failed")
             raise Unauthorized(WRONG_SIGN_IN)
-        signed_in = await self._new_session(name)
+        signed_in = await self._new_session(name, account["salt"])
         await self._audit.record(name, "signed_in")
         return signed_in
 
@@ -283,10 +283,16 @@ class StaffAuth:
         key = self._keys.staff_session(session_hash)
         data = await self._redis.hgetall(key)
         now = self._clock()
-        # The account must still exist: a sign-in racing `remove()` can write its session after
-        # the account and its session list were deleted.
-        account_exists = bool(data) and bool(
-            await self._redis.exists(self._keys.staff_account(data.get("name", "")))
+        # The account must still be the one signed in to: a sign-in racing `remove()` can write
+        # its session after the account and its session list were deleted, and the name may have
+        # been added again since (the salt is new for every account).
+        account_salt = (
+            await self._redis.hget(self._keys.staff_account(data.get("name", "")), "salt")
+            if data
+            else None
+        )
+        account_exists = bool(account_salt) and hmac.compare_digest(
+            account_salt or "", data.get("account", "")
         )
         if (
             not account_exists
@@ -347,7 +353,9 @@ class StaffAuth:
         async with self._throttle.checks:
             return await asyncio.to_thread(_scrypt, secret, salt)
 
-    async def _new_session(self, name: str) -> SignedIn:
+    async def _new_session(self, name: str, account_salt: str) -> SignedIn:
+        """A console session bound to this account by its random salt, so a session written
+        while the account was being removed never works for a new account of the same name."""
         session_token = secrets.token_urlsafe(32)
         session_hash = _sha256(session_token)
         now = self._clock()
@@ -358,6 +366,7 @@ class StaffAuth:
                 session_key,
                 mapping={
                     "name": name,
+                    "account": account_salt,
                     "created_at": int(now),
                     "idle_until": now + self._idle,
                     "absolute_until": now + self._absolute,

@@ -383,6 +383,19 @@ async def test_removing_an_account_revokes_its_sessions_and_requeues_its_chats(
     assert redis_client.keys("hrv:staff:session:*") == []
 
 
+async def test_a_session_left_by_a_racing_removal_does_not_work_for_a_new_account_of_the_name(
+    app, client, sign_in, redis_client
+):
+    alice = await sign_in("alice")
+    [key] = redis_client.keys("hrv:staff:session:*")
+    left_behind = redis_client.hgetall(key)
+    assert await app.state.staff_auth.remove("alice")
+    redis_client.hset(key, mapping=left_behind)  # a sign-in finishing during the removal
+    redis_client.expire(key, 600)
+    await app.state.staff_auth.add("alice")  # a lost phone: removed, then added again
+    assert (await client.get("/api/v1/handoffs", headers=alice.headers)).status_code == 401
+
+
 async def test_signing_out_the_last_console_puts_held_chats_back_in_the_queue(
     client, session, queue_session, sign_in, redis_client
 ):
