@@ -1,4 +1,4 @@
-"""Limits on staff sign-in attempts that cannot be turned into a lockout of a staff member.
+"""Limits on staff sign-in attempts that a stranger cannot turn into a lockout of one staff member.
 
 A per-name lockout that counts every failure lets anyone who knows a staff name lock that person
 out. So the gates here know nothing of names: each client (a keyed hash of its address, memory
@@ -7,6 +7,11 @@ per minute, and at most a few slow password checks (scrypt, ~16 MiB and tens of 
 once, so the sign-in cannot be used to burn the gateway's CPU or memory. The per-name limit lives
 in bot/staff_auth.py and counts only failed second factors after a right account token, which
 only a holder of the token can cause.
+
+A trade-off, chosen on purpose: the global gate lets a guesser spread over many addresses hold up
+new sign-ins for everyone (consoles already signed in keep working, for up to 12 hours). Without
+it, the same guesser could keep the password checks busy all the time, and the CPU they use is
+the CPU that answers people, 112 included.
 """
 
 from __future__ import annotations
