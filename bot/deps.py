@@ -13,7 +13,7 @@ from bot.errors import Unauthorized
 from bot.handoff import Handoffs
 from bot.handoff_events import EventReader
 from bot.sessions import SessionStore
-from bot.staff_auth import StaffAuth, StaffMember
+from bot.staff_auth import StaffAuth
 from bot.texts import Texts
 from registry import Registry, Resolver
 
@@ -91,11 +91,3 @@ def require_service(settings: SettingsDep, token: TokenDep) -> None:
 
 
 ServiceDep = Annotated[None, Depends(require_service)]
-
-
-async def require_staff(auth: StaffAuthDep, token: TokenDep) -> StaffMember:
-    """A signed-in staff member (console session token); 401 otherwise."""
-    return await auth.authenticate(token)
-
-
-StaffDep = Annotated[StaffMember, Depends(require_staff)]

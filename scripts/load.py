@@ -34,10 +34,12 @@ from typing import Any
 
 import httpx
 import yaml
+from redis.asyncio import Redis
 
 from bot import totp
 from bot.config import Settings
 from bot.launcher import REPO_ROOT, Stack, free_port
+from bot.store import Keys, connect
 
 API = "/api/v1"
 OPEN = ("queued", "active")
@@ -113,11 +115,13 @@ class Stats:
     handoffs_queued: int = 0
     handoffs_claimed: int = 0
     handoffs_closed: int = 0
-    # (session id, text): what the person sent into a handoff / what staff saw of it.
+    handoffs_unknown: int = 0  # the session record named no handoff (should stay 0)
+    staff_chat_failures: list[str] = field(default_factory=list)  # a crash in the script itself
+    # (handoff id, text): what the person sent into a handoff / what staff saw of it.
     to_staff_sent: Counter[tuple[str, str]] = field(default_factory=Counter)
     to_staff_seen: Counter[tuple[str, str]] = field(default_factory=Counter)
-    # Staff messages (unique texts): to which session and when, and when the person's event feed
-    # brought them. Only sessions whose person was reading their feed count for losses.
+    # Staff messages (unique texts): to which handoff and when, and when the person's event feed
+    # brought them. Only handoffs whose person was reading their feed count for losses.
     to_person_sent: dict[str, tuple[str, float]] = field(default_factory=dict)
     readers: set[str] = field(default_factory=set)
     to_person_received: dict[str, float] = field(default_factory=dict)
@@ -150,10 +154,12 @@ class Person:
     args: argparse.Namespace
     deadline: float
     rng: random.Random
+    redis: Redis
+    keys: Keys
     session: dict[str, str] | None = None
     lang: str = "sv"
     picked: bool = False
-    handed_off: bool = False  # in a handoff: what the person writes goes to the staff member
+    handoff_id: str = ""  # set while in a handoff: what the person writes goes to the staff member
 
     async def think(self) -> None:
         """A pause between messages, as people read and write."""
@@ -186,7 +192,7 @@ class Person:
         """Send one message; the answer's body, or None on an error."""
         assert self.session is not None
         payload: dict[str, Any] = {"text": text, "msg_id": secrets.token_hex(8)}
-        to_staff = self.handed_off  # the message that asks for a person still goes to the bot
+        handoff_id = self.handoff_id  # the message that asks for a person still goes to the bot
         if self.picked:
             payload["lang"] = self.lang
         url = f"{self.base}{API}/sessions/{self.session['session_id']}/messages"
@@ -202,8 +208,8 @@ class Person:
         if response.status_code != 200:
             return None
         body = response.json()
-        if to_staff and body.get("handoff") in OPEN:
-            self.stats.to_staff_sent[(self.session["session_id"], text)] += 1
+        if handoff_id and body.get("handoff") in OPEN:
+            self.stats.to_staff_sent[(handoff_id, text)] += 1
         return body
 
     def pick(self, table: dict[str, list[str]]) -> str:
@@ -280,9 +286,16 @@ class Person:
     async def in_handoff(self) -> None:
         """Read the live feed (SSE) while writing a few messages; stay until staff close."""
         self.stats.handoffs_queued += 1
-        self.handed_off = True
         assert self.session is not None
-        self.stats.readers.add(self.session["session_id"])
+        # Neither the widget nor the staff API shows the other side's id (staff see no session
+        # id), so the run reads which handoff this is from the gateway's session record.
+        record = self.keys.session(self.session["session_id"])
+        handoff_id = await self.redis.hget(record, "handoff_id")
+        if not handoff_id:
+            self.stats.handoffs_unknown += 1
+            return
+        self.handoff_id = handoff_id
+        self.stats.readers.add(handoff_id)
         over = asyncio.Event()
         feed = asyncio.create_task(self.read_feed(over))
         try:
@@ -293,7 +306,7 @@ class Person:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(over.wait(), self.args.drain)
         finally:
-            self.handed_off = False
+            self.handoff_id = ""
             feed.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await feed
@@ -389,6 +402,9 @@ class Staff:
         heartbeat = asyncio.create_task(self.beat())
         try:
             while time.monotonic() < self.stop_at:
+                for task in self.chats:
+                    if task.done() and not task.cancelled() and task.exception() is not None:
+                        self.stats.staff_chat_failures.append(repr(task.exception()))
                 self.chats = {task for task in self.chats if not task.done()}
                 if len(self.chats) < self.args.chats_per_staff:
                     queued = await self.call("GET", "/handoffs")
@@ -404,6 +420,9 @@ class Staff:
                 await asyncio.wait(self.chats)
         finally:
             heartbeat.cancel()
+            for task in self.chats:
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    self.stats.staff_chat_failures.append(repr(task.exception()))
 
     async def beat(self) -> None:
         while True:
@@ -413,7 +432,7 @@ class Staff:
     async def chat(self, handoff: dict[str, Any]) -> None:
         """Greet, answer each message of the person, close when they have written their part
         (or fell quiet for a minute); everything seen is recorded."""
-        handoff_id, session_id = handoff["handoff_id"], handoff["session_id"]
+        handoff_id = handoff["handoff_id"]
         seen: set[str] = set()
         cursor: str | None = None
 
@@ -424,7 +443,7 @@ class Staff:
                     continue
                 seen.add(event["id"])
                 if event["kind"] == "text" and event["from"] == "person":
-                    self.stats.to_staff_seen[(session_id, event["text"])] += 1
+                    self.stats.to_staff_seen[(handoff_id, event["text"])] += 1
                     new += 1
             return new
 
@@ -433,7 +452,7 @@ class Staff:
             messages = transcript.json()["messages"]
             record(messages)
             cursor = messages[-1]["id"] if messages else None
-        await self.send(handoff_id, session_id, "Hej, jag heter Sam och jobbar här.")
+        await self.send(handoff_id, "Hej, jag heter Sam och jobbar här.")
         heard, last_new = 0, time.monotonic()
         deadline = self.stop_at
         while heard < self.args.person_messages and time.monotonic() - last_new < 60:
@@ -454,12 +473,12 @@ class Staff:
                 heard += new
                 last_new = time.monotonic()
                 await asyncio.sleep(self.rng.uniform(*self.args.staff_think))
-                await self.send(handoff_id, session_id, "Jag förstår. Berätta mer om du vill.")
+                await self.send(handoff_id, "Jag förstår. Berätta mer om du vill.")
         closed = await self.call("POST", f"/handoffs/{handoff_id}/close")
         if closed is not None and closed.status_code == 200:
             self.stats.handoffs_closed += 1
 
-    async def send(self, handoff_id: str, session_id: str, text: str) -> None:
+    async def send(self, handoff_id: str, text: str) -> None:
         unique = f"{text} ({secrets.token_hex(4)})"
         sent_at = time.monotonic()
         response = await self.call(
@@ -468,7 +487,7 @@ class Staff:
             json={"text": unique, "msg_id": secrets.token_hex(8)},
         )
         if response is not None and response.status_code == 201:
-            self.stats.to_person_sent[unique] = (session_id, sent_at)
+            self.stats.to_person_sent[unique] = (handoff_id, sent_at)
 
 
 # ---------- the run ----------
@@ -492,6 +511,9 @@ async def run(args: argparse.Namespace, base: str, stack: Stack) -> Stats:
     limits = httpx.Limits(max_connections=args.sessions * 2 + 50, max_keepalive_connections=100)
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_load(stats, stop))
+    settings = stack.settings
+    redis = connect(settings.redis_url)
+    keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         staff = []
         for index in range(args.staff):
@@ -515,13 +537,23 @@ async def run(args: argparse.Namespace, base: str, stack: Stack) -> Stats:
         async def person(number: int) -> None:
             await asyncio.sleep(args.ramp * number / args.sessions)
             await Person(
-                number, http, base, stats, corpus, args, deadline, random.Random(rng.random())
+                number,
+                http,
+                base,
+                stats,
+                corpus,
+                args,
+                deadline,
+                random.Random(rng.random()),
+                redis,
+                keys,
             ).run()
 
         progress = asyncio.create_task(report_progress(stats, start))
         await asyncio.gather(*(person(n) for n in range(args.sessions)))
         await asyncio.gather(*staff_tasks)
         progress.cancel()
+    await redis.aclose()
     stop.set()
     await sampler
     return stats
@@ -573,7 +605,8 @@ def report(stats: Stats, args: argparse.Namespace) -> None:
         f"{dict(sorted(errors.items())) or 'none'}",
         f"staff requests by status: {dict(sorted(stats.staff_statuses.items()))}",
         f"handoffs: {stats.handoffs_asked} asked for a person, {stats.handoffs_queued} queued, "
-        f"{stats.handoffs_claimed} claimed, {stats.handoffs_closed} closed",
+        f"{stats.handoffs_claimed} claimed, {stats.handoffs_closed} closed"
+        + (f", {stats.handoffs_unknown} with no handoff id" if stats.handoffs_unknown else ""),
         f"lost person->staff: {lost_to_staff} of {sum(stats.to_staff_sent.values())} sent into "
         f"a handoff; lost staff->person: {len(lost_to_person)} of {len(read)} sent to people "
         f"reading their feed ({unread} more went to sessions whose person had moved on)",
@@ -588,6 +621,9 @@ def report(stats: Stats, args: argparse.Namespace) -> None:
         f"{len(stats.danger_without_112)}"
     )
     lines += [f"  without 112: {text}" for text in stats.danger_without_112]
+    if stats.staff_chat_failures:
+        lines.append(f"staff chats that failed in this script: {len(stats.staff_chat_failures)}")
+        lines += [f"  {failure}" for failure in Counter(stats.staff_chat_failures)]
     if stats.load:
         lines.append(
             f"machine: {os.cpu_count()} CPUs, 1-min load average during the run "
