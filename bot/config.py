@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     max_open_sessions: int = Field(default=5000, ge=1)
     # Handoffs waiting in the queue; one more is refused and the person is told honestly.
     max_queued_handoffs: int = Field(default=50, ge=1)
+    # Live event streams (SSE) open at once in this process: per conversation (a person's
+    # session, a staff member's handoff) and in all. Each holds a client socket and a Redis
+    # connection; over a cap the client gets 429 and the widget and console poll instead
+    # (bot/live_streams.py). Keep the total well under the process's open-file limit / 2.
+    max_live_streams_per_conversation: int = Field(default=4, ge=1)
+    max_live_streams: int = Field(default=500, ge=1)
     # Largest request body, checked before parsing (413). 2000 characters as JSON take at most
     # 12 bytes each (\ud83d\ude00 escapes), so 32 KiB lets every legal message through.
     max_body_bytes: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024)

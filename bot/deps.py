@@ -12,6 +12,7 @@ from bot.conversation import Conversation
 from bot.errors import Unauthorized
 from bot.handoff import Handoffs
 from bot.handoff_events import EventReader
+from bot.live_streams import LiveStreams
 from bot.sessions import SessionStore
 from bot.staff_auth import StaffAuth
 from bot.texts import Texts
@@ -51,6 +52,11 @@ def get_events(request: Request) -> EventReader:
     return request.app.state.events
 
 
+def get_live_streams(request: Request) -> LiveStreams:
+    """The count of open live event streams."""
+    return request.app.state.live_streams
+
+
 def get_staff_auth(request: Request) -> StaffAuth:
     """Staff accounts and console sessions."""
     return request.app.state.staff_auth
@@ -77,6 +83,7 @@ SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
 ConversationDep = Annotated[Conversation, Depends(get_conversation)]
 HandoffsDep = Annotated[Handoffs, Depends(get_handoffs)]
 EventsDep = Annotated[EventReader, Depends(get_events)]
+LiveStreamsDep = Annotated[LiveStreams, Depends(get_live_streams)]
 StaffAuthDep = Annotated[StaffAuth, Depends(get_staff_auth)]
 TextsDep = Annotated[Texts, Depends(get_texts)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]

@@ -27,6 +27,7 @@ from bot.hours import OpeningHours
 from bot.language import LanguageDetector
 from bot.languages import load_codes
 from bot.limits import AbuseLimits, install_refusal_handler
+from bot.live_streams import LiveStreams
 from bot.rasa_client import RasaClient, TrackerCheck
 from bot.redact import Redactor, registry_public_numbers
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
@@ -130,6 +131,9 @@ def create_app(
         audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
         app.state.handoffs = handoffs
         app.state.events = EventReader(redis, keys)
+        app.state.live_streams = LiveStreams(
+            settings.max_live_streams_per_conversation, settings.max_live_streams
+        )
         app.state.audit = audit
         app.state.staff_auth = StaffAuth.from_settings(redis, keys, audit, settings, clock)
         app.state.limits = AbuseLimits(

@@ -104,6 +104,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)  # POST messages, seconds
     statuses: Counter[str] = field(default_factory=Counter)  # every person request
     staff_statuses: Counter[str] = field(default_factory=Counter)
+    staff_refusals: Counter[str] = field(default_factory=Counter)  # "409 POST claim": non-2xx
     messages: int = 0
     sessions: int = 0
     quick_exits: int = 0
@@ -395,6 +396,9 @@ class Staff:
             self.stats.staff_statuses[type(error).__name__] += 1
             return None
         self.stats.staff_statuses[str(response.status_code)] += 1
+        if response.status_code >= 300:
+            operation = f"{method} {path.split('?')[0].rsplit('/', 1)[-1]}"
+            self.stats.staff_refusals[f"{response.status_code} {operation}"] += 1
         return response
 
     async def run(self) -> None:
@@ -603,7 +607,8 @@ def report(stats: Stats, args: argparse.Namespace) -> None:
         f"person requests: {total}; errors {sum(errors.values())} "
         f"({100 * sum(errors.values()) / max(1, total):.2f} %) by status: "
         f"{dict(sorted(errors.items())) or 'none'}",
-        f"staff requests by status: {dict(sorted(stats.staff_statuses.items()))}",
+        f"staff requests by status: {dict(sorted(stats.staff_statuses.items()))}; "
+        f"not 2xx by operation: {dict(sorted(stats.staff_refusals.items())) or 'none'}",
         f"handoffs: {stats.handoffs_asked} asked for a person, {stats.handoffs_queued} queued, "
         f"{stats.handoffs_claimed} claimed, {stats.handoffs_closed} closed"
         + (f", {stats.handoffs_unknown} with no handoff id" if stats.handoffs_unknown else ""),

@@ -28,6 +28,7 @@ from bot.deps import (
     ConversationDep,
     EventsDep,
     HandoffsDep,
+    LiveStreamsDep,
     SettingsDep,
     StaffAuthDep,
     TokenDep,
@@ -325,7 +326,7 @@ async def close(
 @router.get(
     "/api/v1/handoffs/{handoff_id}/events",
     response_model=list[EventOut],
-    responses={200: {"content": {"text/event-stream": {}}}, **_AUTH_ERRORS},
+    responses={200: {"content": {"text/event-stream": {}}}, **_AUTH_ERRORS, 429: {}},
 )
 async def handoff_events(
     handoff_id: HandoffId,
@@ -333,6 +334,7 @@ async def handoff_events(
     staff: PollingStaffDep,
     handoffs: HandoffsDep,
     reader: EventsDep,
+    streams: LiveStreamsDep,
     auth: StaffAuthDep,
     token: TokenDep,
     after: Annotated[str | None, Query(max_length=41)] = None,
@@ -341,13 +343,16 @@ async def handoff_events(
     or, without `Accept: text/event-stream`, as JSON after `after` (polling). Part of holding
     the conversation (the claim and the transcript read are audited), so not audited per call;
     the console reconnects and polls on timers, so it does not renew the idle timeout. A live
-    stream ends once its session was signed out, revoked or timed out."""
+    stream ends once its session was signed out, revoked or timed out. 429 when the handoff
+    has too many streams open (bot/live_streams.py): the console then polls."""
     await handoffs.held_by(handoff_id, staff.name)
     cursor = cursor_of(request, after)
     if wants_stream(request):
+        holder = f"handoff:{handoff_id}"
+        streams.acquire(holder)
         response = event_stream(reader, handoff_id, STAFF, cursor)
         response.body_iterator = _while_signed_in(response.body_iterator, auth, token or "")
-        return response
+        return streams.counted(response, holder)
     return [EventOut(**e.as_dict()) for e in await reader.backlog(handoff_id, STAFF, cursor)]
 
 

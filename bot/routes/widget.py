@@ -12,6 +12,7 @@ from bot.deps import (
     ConversationDep,
     EventsDep,
     HandoffsDep,
+    LiveStreamsDep,
     SessionsDep,
     SettingsDep,
     TextsDep,
@@ -225,6 +226,7 @@ async def delete_session(session_id: SessionId, token: TokenDep, sessions: Sessi
         200: {"content": {"text/event-stream": {}}},
         401: {},
         404: {},
+        429: {},
     },
 )
 async def session_events(
@@ -233,18 +235,23 @@ async def session_events(
     token: TokenDep,
     sessions: SessionsDep,
     reader: EventsDep,
+    streams: LiveStreamsDep,
     after: Annotated[str | None, Query(max_length=41)] = None,
 ):  # type: ignore[no-untyped-def]
     """The handoff's events for the person: staff messages and changes of state.
 
     With `Accept: text/event-stream` a live stream (resume with `Last-Event-ID`); otherwise
     JSON with the events after `after` (the polling fallback). The token goes in the
-    Authorization header, never in the address.
+    Authorization header, never in the address. 429 when the session has too many streams open
+    (bot/live_streams.py): the widget then polls.
     """
     session = await sessions.authenticate(session_id, token)
     cursor = cursor_of(request, after)
     if wants_stream(request):
-        return event_stream(reader, session.handoff_id or None, PERSON, cursor)
+        holder = f"session:{session_id}"
+        streams.acquire(holder)
+        stream = event_stream(reader, session.handoff_id or None, PERSON, cursor)
+        return streams.counted(stream, holder)
     events = await reader.backlog(session.handoff_id, PERSON, cursor) if session.handoff_id else []
     return EventsOut(
         events=[EventOut(**event.as_dict()) for event in events],

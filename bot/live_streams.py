@@ -1,0 +1,84 @@
+"""A cap on live event streams (SSE) open at once, per holder and in all.
+
+Each open stream holds a connection to the client and one to Redis (a blocking XREADGROUP), for
+as long as the client keeps it open. Without a cap, one session in a handoff could open
+thousands of streams and use up the gateway's file descriptors or Redis's client slots, and then
+nobody gets an answer, 112 included. The widget needs one stream per session (a second tab, a
+reconnect that overlaps the old stream: a few); over the cap the client gets 429 and the widget
+falls back to polling, which holds nothing open.
+
+Counted in this process's memory, like the rate limits: with N gateway processes the total is
+at most N times the cap. A stream is released when its response ends for any reason (the
+client left, the handoff ended, the process is shutting down), in `CountedStream.__call__`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from bot.errors import TooManyRequests
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait before opening another stream.
+RETRY_SECONDS = 5
+
+
+class LiveStreams:
+    """How many streams each holder (a session id, a staff name) and all holders have open."""
+
+    def __init__(self, per_holder: int, total: int) -> None:
+        self._per_holder = per_holder
+        self._total = total
+        self._open: Counter[str] = Counter()
+
+    @property
+    def open_in_all(self) -> int:
+        return sum(self._open.values())
+
+    def open_for(self, holder: str) -> int:
+        return self._open[holder]
+
+    def acquire(self, holder: str) -> None:
+        """Count one more stream for `holder`; TooManyRequests (429) when over either cap."""
+        if self._open[holder] >= self._per_holder:
+            logger.info("live_stream_refused kind=per_holder")
+            raise TooManyRequests(
+                "Too many live streams for this conversation; poll instead.", RETRY_SECONDS
+            )
+        if self.open_in_all >= self._total:
+            logger.info("live_stream_refused kind=total")
+            raise TooManyRequests("Too many live streams open; poll instead.", RETRY_SECONDS)
+        self._open[holder] += 1
+
+    def release(self, holder: str) -> None:
+        """One stream of `holder` ended."""
+        self._open[holder] -= 1
+        if self._open[holder] <= 0:
+            del self._open[holder]
+
+    def counted(self, response: StreamingResponse, holder: str) -> StreamingResponse:
+        """`response`, counted against `holder` until it ends (call after `acquire`)."""
+        return CountedStream(response, self, holder)
+
+
+class CountedStream(StreamingResponse):
+    """A streaming response that releases its place when it ends, however it ends: normally,
+    by an error, or cancelled when the client disconnects (before or while streaming; a body
+    generator that never started would not run its own `finally`)."""
+
+    def __init__(self, inner: StreamingResponse, streams: LiveStreams, holder: str) -> None:
+        # Take over the inner response as it is (body iterator, status, headers, background).
+        self.__dict__.update(inner.__dict__)
+        self._streams = streams
+        self._holder = holder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._streams.release(self._holder)
