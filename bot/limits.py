@@ -23,7 +23,8 @@ from bot.texts import Texts
 logger = logging.getLogger(__name__)
 
 MINUTE, HOUR = 60.0, 3600.0
-# The payload of the widget's and Telegram's "I am in danger" button.
+# The danger intent sent as a payload (no button sends it today; an "I am in danger" button
+# would).
 DANGER_PAYLOAD = "/immediate_danger"
 # Seconds a client is asked to wait after a 503 because the service is full.
 FULL_RETRY_SECONDS = 60

@@ -29,7 +29,8 @@ RETRY_SECONDS = 5
 
 
 class LiveStreams:
-    """How many streams each holder (a session id, a staff name) and all holders have open."""
+    """How many streams each holder (a person's session, a staff member's handoff) and all
+    holders have open."""
 
     def __init__(self, per_holder: int, total: int) -> None:
         self._per_holder = per_holder

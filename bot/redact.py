@@ -86,6 +86,36 @@ def _alternation(words: Iterable[str]) -> str:
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
 
 
+def _view_of(ch: str) -> str:
+    """What the finders see of one character: nothing for an invisible one (direction marks,
+    zero-width characters, soft hyphen: Unicode "Cf"), its compatibility form otherwise
+    (fullwidth ＠ and Ｓ, non-breaking and narrow spaces), digits of any script as 0-9 and any
+    dash as "-"."""
+    if ch.isascii():
+        return ch
+    if unicodedata.category(ch) == "Cf":
+        return ""
+    if ch.isdecimal():
+        return str(unicodedata.decimal(ch))
+    return unicodedata.normalize("NFKC", ch).translate(_DASHES)
+
+
+def normalised_view(text: str) -> tuple[str, list[int]]:
+    """The text as the finders read it, and for each of its characters the index of the
+    original character it came from. Phones add invisible marks and people paste fullwidth
+    text: "070\u200e-123 45 67" or "sara＠gmail.com" must be found like the plain forms, and
+    the hidden span must cover the original characters, marks included."""
+    if text.isascii():
+        return text, list(range(len(text)))
+    parts: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(text):
+        seen = _view_of(ch)
+        parts.append(seen)
+        origin.extend([index] * len(seen))
+    return "".join(parts), origin
+
+
 def ascii_digits(text: str) -> str:
     """The text with every decimal digit of any script (Arabic-Indic ٣, Persian ۳, fullwidth)
     as 0-9 and every dash as "-", one character for one, so positions stay the same."""
@@ -253,7 +283,8 @@ class Redactor:
         return cls(RedactionRules.load(path), public_numbers, places)
 
     def redact(self, text: str) -> Redaction:
-        """The text with every identifier replaced, and which types were hidden."""
+        """The text with every identifier replaced, and which types were hidden. Found in the
+        normalised view, replaced in the text as written (the rest of it stays as typed)."""
         hits = self.find(text)
         parts: list[str] = []
         at = 0
@@ -264,14 +295,22 @@ class Redactor:
         return Redaction("".join(parts), tuple(dict.fromkeys(hit.type for hit in hits)))
 
     def find(self, text: str) -> list[Hit]:
-        """Every identifier in the text, in order, none overlapping.
+        """Every identifier in the text, in order, none overlapping; positions in `text`.
 
-        E-mail first (its digits are not a phone number), then identity numbers, phone numbers,
-        addresses and postcodes; each finder sees the earlier ones' finds masked out.
+        The finders read `normalised_view(text)`. E-mail first (its digits are not a phone
+        number), then identity numbers, phone numbers, addresses and postcodes; each finder sees
+        the earlier ones' finds masked out.
         """
+        view, origin = normalised_view(text)
+        return [
+            Hit(origin[hit.start], origin[hit.end - 1] + 1, hit.type) for hit in self._find(view)
+        ]
+
+    def _find(self, text: str) -> list[Hit]:
+        """`find` on text already normalised; positions in it."""
         if not _ANY_CLUE.search(text):
             return []  # every identifier has a digit or an @: most texts need no more look
-        work = _UUID.sub(lambda m: _MASK * len(m.group()), ascii_digits(text))
+        work = _UUID.sub(lambda m: _MASK * len(m.group()), text)
         hits: list[Hit] = []
         for finder in (
             self._emails,

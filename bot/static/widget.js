@@ -15,9 +15,10 @@
   // The session expired or was erased: start a new one and send the message again, once.
   var RENEW_SESSION_STATUSES = [401, 403, 404];
   var SESSION_GONE = 404; // expired (or erased): the person is told so, kindly, once
-  // Control characters the server refuses (all but tab and newline): invisible, and a pasted
-  // one would otherwise make the message fail again and again.
-  var CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+  // Characters the server refuses: control characters (all but tab and newline) and U+FFFD
+  // (what a broken paste leaves): invisible or meaningless, and a pasted one would otherwise
+  // make the message fail again and again.
+  var CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/g;
   // Live events of a handoff: a fetch() stream (the token goes in a header, never in the URL,
   // which EventSource cannot do), reconnecting with Last-Event-ID; polling when streams fail.
   var EVENT_RETRY_MS = [1000, 2000, 4000, 8000];
@@ -660,6 +661,9 @@
         if (result.ok) {
           first = renderReplies(result.body);
         } else {
+          // Not taken (too fast, full, refused): give a typed message back to send again.
+          userNode.classList.add("failed");
+          if (text === shown && !el.input.value) el.input.value = text;
           var safe = safeReplyFrom(result.body);
           first = safe ? addMessage("bot", safe) : showNotice(t("error_retry") || fallbackError());
         }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
+from bot.redact import ascii_digits
 from bot.texts import Texts
 from tests.bot.test_telegram import (  # noqa: F401 (fixtures)
     CHAT,
@@ -91,6 +92,29 @@ async def test_digits_of_other_scripts_are_hidden_and_the_notice_is_in_that_lang
     body = await _say(client, session, text, lang=lang)
     assert "[telefonnummer]" in fake_rasa.received[0]["message"]
     assert body["replies"][-1] == {"text": TEXTS.reply("redacted_phone", lang)}
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("ring 070\u200e-123 45 67", "0701234567"),
+        ("pnr 900101\u00ad2385", "9001012385"),
+        ("شماره من ۰۷۰\u200f-۱۲۳ ۴۵ ۶۷ است", "0701234567"),
+    ],
+)
+async def test_an_identifier_split_by_invisible_marks_reaches_neither_rasa_nor_a_handoff(
+    client, session, fake_rasa, queue_session, redis_client, text, secret
+):
+    # Rasa is sent the text cleaned of invisible marks: the identifier must be gone before that.
+    await _say(client, session, text)
+    assert secret not in _digits(fake_rasa.received[0]["message"])
+    await queue_session(session)
+    assert (await _say(client, session, text))["handoff"] == "queued"  # into the transcript
+    assert secret not in _digits(_everything(redis_client))
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in ascii_digits(text) if ch.isdigit())
 
 
 async def test_danger_with_an_identifier_still_gives_112_first(client, session, fake_rasa):

@@ -118,6 +118,36 @@ def test_json_inside_a_json_string_is_opened_too():
     assert "ring Sundsvägen 7" in texts
 
 
+@pytest.mark.parametrize("nested", ["[" * 1000 + "]" * 1000, "[" * 1000, '{"a":' * 2000])
+def test_a_message_of_deeply_nested_brackets_does_not_stop_the_audit(
+    redis_client, redis_url, capsys, nested
+):
+    # A person can type this (it is text), and Rasa stores it in its tracker.
+    tracker = {
+        "events": [
+            {"event": "user", "text": nested},
+            {"event": "user", "text": f"pnr {PNR}"},
+        ]
+    }
+    redis_client.set("hrvguide:tracker:deep", json.dumps(tracker), ex=60)
+    redis_client.set("deep-alone", nested, ex=60)
+    code, out = _audit(capsys, redis_url)
+    assert code == 1
+    assert "hrvguide:tracker:deep (string): identifiers: personnummer" in out
+
+
+def test_what_staff_wrote_is_not_reported_but_what_people_wrote_is(
+    redis_client, redis_url, redactor
+):
+    # Staff give centre addresses on purpose (not redacted); a person's address must be found.
+    redis_client.xadd("staff-said", {"from": "staff", "text": "Vi finns på Storgatan 12, Borås"})
+    redis_client.xadd("person-said", {"from": "person", "text": "jag bor på Storgatan 12"})
+    redis_client.expire("staff-said", 60)
+    redis_client.expire("person-said", 60)
+    report = _run(redis_url, redactor)
+    assert {f.key: f.identifiers for f in report.findings} == {"person-said": {"adress"}}
+
+
 def test_binary_and_large_values_do_not_crash(redis_client, redis_url, redactor):
     redis_client.set("bin", os.urandom(4096) + b"\xff\xfe" + PNR.encode() + b"\x00", ex=60)
     big = "x" * (CHUNK - 7) + " " + PNR + " " + "y" * 1000  # across a chunk boundary

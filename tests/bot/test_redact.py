@@ -19,8 +19,10 @@ from bot.redact import (
     Redactor,
     ascii_digits,
     identity_type,
+    normalised_view,
     registry_public_numbers,
 )
+from bot.textnorm import clean
 from registry import load_registry
 
 pytestmark = pytest.mark.unit
@@ -253,6 +255,49 @@ def test_random_tokens_and_ids_are_not_identifiers(redactor):
         ):
             found += [(token, hit.type) for hit in redactor.find(token)]
     assert found == []
+
+
+# Invisible marks (phones add them; RTL keyboards more so), fullwidth and compatibility forms:
+# Rasa's NLU text is cleaned of them (bot/textnorm.py), so an identifier they split must be found
+# anyway, or the cleaned text would carry it whole into Rasa's tracker.
+DISGUISED: list[tuple[str, str, str]] = [
+    ("ring 070\u200e-123 45 67", "070\u200e-123 45 67", "telefonnummer"),
+    ("070\u202f123\u202f45\u202f67 är mitt", "070\u202f123\u202f45\u202f67", "telefonnummer"),
+    ("070\u00a0123\u00a045\u00a067", "070\u00a0123\u00a045\u00a067", "telefonnummer"),
+    ("pnr 900101\u00ad2385", "900101\u00ad2385", "personnummer"),
+    ("۹۰۰۱۰۱\u200e-۲۳۸۵ رقمي", "۹۰۰۱۰۱\u200e-۲۳۸۵", "personnummer"),
+    (
+        "9\u200b0\u200b0\u200b1\u200b0\u200b1\u200b2\u200b3\u200b8\u200b5",
+        "9\u200b0",
+        "personnummer",
+    ),
+    ("mejla sara＠gmail.com", "sara＠gmail.com", "e-post"),
+    ("mejla sara\u200b@gmail.com", "sara\u200b@gmail.com", "e-post"),
+    ("jag bor på Ｓｔｏｒｇａｔａｎ １２", "Ｓｔｏｒｇａｔａｎ １２", "adress"),
+    ("ring ０７０－１２３ ４５ ６７", "０７０－１２３ ４５ ６７", "telefonnummer"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "kind"), DISGUISED)
+def test_identifiers_split_by_invisible_marks_or_written_fullwidth_are_hidden(
+    redactor, text, secret, kind
+):
+    result = redactor.redact(text)
+    assert secret not in result.text
+    assert clean(secret) not in clean(result.text)  # what Rasa would be sent
+    assert kind in result.types and f"[{kind}]" in result.text
+
+
+def test_the_rest_of_the_message_stays_as_typed(redactor):
+    # A Persian zero-width non-joiner belongs to the spelling; only the number goes.
+    text = "می\u200cخواهم کمک. شماره\u200cام 070\u200e-123 45 67"
+    assert redactor.redact(text).text == "می\u200cخواهم کمک. شماره\u200cام [telefonnummer]"
+
+
+def test_the_view_maps_back_to_the_characters_as_written():
+    view, origin = normalised_view("a\u200e＠1")
+    assert view == "a@1"
+    assert origin == [0, 2, 3]
 
 
 def test_find_reports_positions_and_types_never_values(redactor):

@@ -227,6 +227,36 @@ def test_widget_shows_the_retry_text_when_the_network_fails(
     expect(page.locator("#send-button")).to_be_enabled()
 
 
+def test_widget_gives_a_refused_message_back_with_the_friendly_text(widget: Widget) -> None:
+    """A message the gateway did not take (429 here) is not lost: it is put back in the box."""
+    page = widget.page
+    too_fast = "Du skriver väldigt snabbt. Vänta en stund. Om du är i fara: ring 112."
+    body = {
+        "error": {"code": "rate_limited", "message": "Too many messages."},
+        "replies": [{"text": too_fast, "lang": "sv"}],
+    }
+    page.route(
+        "**/api/v1/sessions/*/messages",
+        lambda route: route.fulfill(
+            status=429, json=body, headers={"Retry-After": "30", "Cache-Control": "no-store"}
+        ),
+    )
+    page.fill("#message-input", "Hej igen")
+    page.press("#message-input", "Enter")
+    expect(page.locator(".msg.bot").last).to_contain_text(too_fast)
+    expect(page.locator(".msg.user.failed")).to_have_count(1)
+    expect(page.locator("#message-input")).to_have_value("Hej igen")
+
+
+def test_widget_drops_replacement_characters_the_gateway_would_refuse(widget: Widget) -> None:
+    """U+FFFD (left by a broken paste) is refused by the gateway; the widget sends the rest."""
+    widget.say("Hej\ufffd på dig")
+    expect(widget.page.locator(".msg.bot").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    sent = widget.api_requests("POST", "/messages")[-1].post_data_json["text"]
+    assert sent == "Hej på dig"
+    expect(widget.page.locator(".msg.user.failed")).to_have_count(0)
+
+
 def test_widget_starts_a_new_session_when_the_old_one_has_expired(
     widget: Widget, gateway_url: str
 ) -> None:
