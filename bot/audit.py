@@ -1,6 +1,8 @@
 """The audit log: who did what to which handoff, and when; never message content.
 
-A capped Redis Stream with a TTL, appended to and never edited (XADD only). The handoff scripts in
+A capped Redis Stream, appended to and never edited: each write also drops the entries older
+than HRV_AUDIT_TTL_SECONDS (bot/handoff.py `AUDIT_APPEND_LUA`), and the key's TTL is a backstop
+for a log nobody writes to any more. The handoff scripts in
 bot/handoff.py append to the same stream inside their atomic steps; this module writes the events
 that happen outside them: sign-ins, views (the queue, a transcript) and refused authorisations.
 `who` is a staff account name, `person` or `?` (unknown caller); never a session id, token,
@@ -14,10 +16,13 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
-from bot.handoff import AUDIT_MAXLEN
+from bot.handoff import AUDIT_APPEND_LUA, AUDIT_MAXLEN
 from bot.store import Keys
 
 _MAX_REMEMBERED = 10_000  # repeat suppression is memory only, and bounded
+
+# KEYS: audit. ARGV: ttl, maxlen, then the entry's fields and values.
+_APPEND = AUDIT_APPEND_LUA + "append_audit(KEYS[1], ARGV[1], ARGV[2], unpack(ARGV, 3))"
 
 
 class AuditLog:
@@ -31,21 +36,19 @@ class AuditLog:
         self._ttl = ttl_seconds
         self._clock = clock
         self._last: dict[tuple[str, str, str], float] = {}
+        self._append = redis.register_script(_APPEND)
 
     async def record(
         self, who: str, action: str, handoff_id: str = "", *, at_most_every: float = 0
     ) -> bool:
-        """Append one entry; the log keeps its TTL fresh. With `at_most_every`, an entry equal to
-        one this process wrote less than that many seconds ago is skipped (for polled views and
-        floods of refused calls); returns whether it was written."""
+        """Append one entry and drop those older than the TTL. With `at_most_every`, an entry
+        equal to one this process wrote less than that many seconds ago is skipped (for polled
+        views and floods of refused calls); returns whether it was written."""
         now = self._clock()
         if at_most_every > 0 and not self._first_in(who, action, handoff_id, now, at_most_every):
             return False
-        entry = {"at": int(now * 1000), "who": who, "action": action, "handoff": handoff_id}
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self._key, entry, maxlen=AUDIT_MAXLEN, approximate=True)
-            pipe.expire(self._key, self._ttl)
-            await pipe.execute()
+        entry = ["at", int(now * 1000), "who", who, "action", action, "handoff", handoff_id]
+        await self._append(keys=[self._key], args=[self._ttl, AUDIT_MAXLEN, *entry])
         return True
 
     async def recent(self, count: int = 100) -> list[dict[str, str]]:

@@ -75,7 +75,12 @@ async def _staff(action: str, name: str | None) -> int:
             if not await auth.remove(name):
                 print(f"No staff account {name!r}.", file=sys.stderr)
                 return 1
-            handoffs = Handoffs(redis, keys, settings.session_ttl_seconds)
+            handoffs = Handoffs(
+                redis,
+                keys,
+                settings.session_ttl_seconds,
+                audit_ttl_seconds=settings.audit_ttl_seconds,
+            )
             await handoffs.sign_off(name)  # their conversations go back to the queue
             print(f"Staff account {name!r} removed; its sessions are revoked.")
         else:

@@ -48,6 +48,21 @@ local function drop_handoff(id, queue, leases, first)
 end
 """
 
+# A Lua function that appends one audit entry and drops the entries older than the audit TTL.
+# The TTL of the whole key is only a backstop: every write renews it, so in a service in use it
+# would never lapse. Age is read from the stream ids, which are Redis's clock (XADD '*'), and the
+# cut-off comes from the id just written: no clock of ours can disagree with it, and the new
+# entry is never trimmed. Exact MINID: trimming a few old entries per write is cheap.
+AUDIT_APPEND_LUA = """
+local function append_audit(key, ttl, maxlen, ...)
+  local id = redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', ...)
+  local written_ms = tonumber(string.match(id, '^(%d+)'))
+  local oldest_ms = written_ms - tonumber(ttl) * 1000
+  if oldest_ms > 0 then redis.call('XTRIM', key, 'MINID', string.format('%.0f', oldest_ms)) end
+  redis.call('EXPIRE', key, ttl)
+end
+"""
+
 # KEYS: session, queue, handoff, stream, leases. ARGV: session_id, handoff_id, reason, lang,
 # channel, now, ttl, available, the 12 key parts, the most queued (0 = no cap; 'full' before
 # anything is written when the queue holds that many). A session asks again after its earlier
@@ -92,7 +107,9 @@ return {'queued', ARGV[2]}
 
 # KEYS: handoff, session, queue, leases, stream, claims, audit
 # ARGV: handoff_id, session_id, staff, now, lease_ms, ttl, audit_ttl, audit_maxlen
-_CLAIM = """
+_CLAIM = (
+    AUDIT_APPEND_LUA
+    + """
 local h = redis.call('HMGET', KEYS[1], 'state', 'session_id')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
 if h[1] ~= 'queued' then return {'conflict', h[1]} end
@@ -113,15 +130,17 @@ redis.call('XADD', KEYS[5], '*', 'kind', 'joined', 'from', 'system', 'to', 'all'
            'text', '', 'flags', '', 'at', now)
 redis.call('EXPIRE', KEYS[5], ttl)
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'at', now, 'who', ARGV[3],
-           'action', 'claimed', 'handoff', ARGV[1])
-redis.call('EXPIRE', KEYS[7], ARGV[7])
+append_audit(KEYS[7], ARGV[7], ARGV[8], 'at', now, 'who', ARGV[3], 'action', 'claimed',
+             'handoff', ARGV[1])
 return {'ok', 'active'}
 """
+)
 
 # Staff ends a conversation they hold. KEYS: handoff, session, leases, stream, claims, audit
 # ARGV: handoff_id, session_id, staff, now, new_state, ttl, audit_ttl, audit_maxlen
-_END = """
+_END = (
+    AUDIT_APPEND_LUA
+    + """
 local h = redis.call('HMGET', KEYS[1], 'state', 'session_id', 'claimed_by')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
 if h[3] ~= ARGV[3] then return {'forbidden', h[1]} end
@@ -138,15 +157,17 @@ redis.call('XADD', KEYS[4], '*', 'kind', ARGV[5], 'from', 'system', 'to', 'all',
            'text', '', 'flags', '', 'at', ARGV[4])
 redis.call('EXPIRE', KEYS[4], ttl)
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[8], '*', 'at', ARGV[4], 'who', ARGV[3],
-           'action', ARGV[5], 'handoff', ARGV[1])
-redis.call('EXPIRE', KEYS[6], ARGV[7])
+append_audit(KEYS[6], ARGV[7], ARGV[8], 'at', ARGV[4], 'who', ARGV[3], 'action', ARGV[5],
+             'handoff', ARGV[1])
 return {'ok', ARGV[5]}
 """
+)
 
 # The person leaves the queue or the chat. KEYS: handoff, session, queue, leases, stream, audit
 # ARGV: handoff_id, session_id, now, ttl, audit_ttl, audit_maxlen
-_LEAVE = """
+_LEAVE = (
+    AUDIT_APPEND_LUA
+    + """
 local h = redis.call('HMGET', KEYS[1], 'state', 'session_id')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
 if h[1] ~= 'queued' and h[1] ~= 'active' then return {'conflict', h[1]} end
@@ -162,11 +183,11 @@ redis.call('XADD', KEYS[5], '*', 'kind', 'left', 'from', 'system', 'to', 'all',
            'text', '', 'flags', '', 'at', ARGV[3])
 redis.call('EXPIRE', KEYS[5], ttl)
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', 'at', ARGV[3], 'who', 'person',
-           'action', 'left', 'handoff', ARGV[1])
-redis.call('EXPIRE', KEYS[6], ARGV[5])
+append_audit(KEYS[6], ARGV[5], ARGV[6], 'at', ARGV[3], 'who', 'person', 'action', 'left',
+             'handoff', ARGV[1])
 return {'ok', 'closed'}
 """
+)
 
 # One message into the transcript, once per client message id. The stream keeps about `maxlen`
 # entries (MAXLEN ~ trims the oldest whole nodes), and the ids remembered for deduplication are
@@ -202,15 +223,19 @@ redis.call('EXPIRE', KEYS[4], ttl)
 return {'ok', id, h[1]}
 """
 
-# A lapsed lease puts the chat back at the front of the queue.
+# A lapsed lease puts the chat back at the front of the queue, and out of the claims of whoever
+# held it: a later sign-off of theirs must not touch it once someone else has claimed it.
 # KEYS: handoff, session, queue, leases, stream, audit. ARGV: handoff_id, now, ttl, audit_ttl,
-# audit_maxlen
-_REQUEUE = """
+# audit_maxlen, claims key before and after the staff name (built here: only Redis knows who)
+_REQUEUE = (
+    AUDIT_APPEND_LUA
+    + """
 local score = redis.call('ZSCORE', KEYS[4], ARGV[1])
 if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
 redis.call('ZREM', KEYS[4], ARGV[1])
 local h = redis.call('HMGET', KEYS[1], 'state', 'claimed_by')
 if h[1] ~= 'active' then return 0 end
+if h[2] and h[2] ~= '' then redis.call('SREM', ARGV[6] .. h[2] .. ARGV[7], ARGV[1]) end
 local ttl = ARGV[3]
 redis.call('HSET', KEYS[1], 'state', 'queued', 'claimed_by', '', 'lease_until', '',
            'requeued_at', ARGV[2])
@@ -224,11 +249,11 @@ redis.call('XADD', KEYS[5], '*', 'kind', 'requeued', 'from', 'system', 'to', 'al
            'text', '', 'flags', '', 'at', ARGV[2])
 redis.call('EXPIRE', KEYS[5], ttl)
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[2], 'who', h[2] or '',
-           'action', 'lease_lapsed', 'handoff', ARGV[1])
-redis.call('EXPIRE', KEYS[6], ARGV[4])
+append_audit(KEYS[6], ARGV[4], ARGV[5], 'at', ARGV[2], 'who', h[2] or '',
+             'action', 'lease_lapsed', 'handoff', ARGV[1])
 return 1
 """
+)
 
 # Tell a person who has waited too long, once. KEYS: handoff, stream. ARGV: now, wait_ms, ttl
 _WAIT = """
@@ -254,6 +279,19 @@ local until_ms = tonumber(ARGV[3]) + tonumber(ARGV[4])
 redis.call('HSET', KEYS[1], 'lease_until', until_ms)
 redis.call('ZADD', KEYS[2], until_ms, ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
+return 1
+"""
+
+
+# A staff account leaves: expire the lease of one chat now, only if the account still holds it
+# (after a requeue someone else may). Plain ZADD, not XX: a held chat whose lease entry went
+# missing is requeued too. KEYS: handoff, leases, claims. ARGV: handoff_id, staff, ttl
+_SIGN_OFF = """
+local h = redis.call('HMGET', KEYS[1], 'state', 'claimed_by')
+redis.call('SREM', KEYS[3], ARGV[1])
+if h[1] ~= 'active' or h[2] ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 1
 """
 
@@ -339,6 +377,7 @@ class Handoffs:
         self._requeue = redis.register_script(_REQUEUE)
         self._wait = redis.register_script(_WAIT)
         self._renew = redis.register_script(_RENEW)
+        self._sign_off = redis.register_script(_SIGN_OFF)
 
     def now_ms(self) -> int:
         """The clock in ms (tests move it)."""
@@ -552,15 +591,15 @@ class Handoffs:
         """The account left (its last console signed out, or it was removed): off duty, its
         chats requeued. Not called when another console of the account is still signed in: claims
         belong to the account, and that console's heartbeat keeps them."""
-        held = await self._redis.smembers(self._keys.staff_claims(staff))
+        claims = self._keys.staff_claims(staff)
+        held = await self._redis.smembers(claims)
         await self._redis.zrem(self._keys.staff_on_duty(), staff)
-        leases = self._keys.handoff_leases()
         for handoff_id in held:
             # Expire the lease now; the sweep puts the chat back at the front of the queue.
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zadd(leases, {handoff_id: 0}, xx=True)
-                pipe.expire(leases, self._ttl)
-                await pipe.execute()
+            await self._sign_off(
+                keys=[self._keys.handoff(handoff_id), self._keys.handoff_leases(), claims],
+                args=[handoff_id, staff, self._ttl],
+            )
         await self.sweep()
 
     # ---------- timers (run by every gateway; each step is atomic, so that is safe) ----------
@@ -598,7 +637,14 @@ class Handoffs:
                 self._keys.handoff_stream(handoff_id),
                 self._keys.audit(),
             ],
-            args=[handoff_id, now, self._ttl, self._audit_ttl, AUDIT_MAXLEN],
+            args=[
+                handoff_id,
+                now,
+                self._ttl,
+                self._audit_ttl,
+                AUDIT_MAXLEN,
+                *self._keys.handoff_key_parts()[10:12],  # the claims key around a staff name
+            ],
         ):
             logger.info("handoff_requeued cause=lease_lapsed")
 

@@ -202,11 +202,14 @@ class EventReader:
                 return  # taken over while we waited: the new reader gets these as pending
             for stream_id, fields in entries:
                 event = _event(stream_id, fields, side)
-                if event and _id_key(stream_id) > cursor:
+                newer = event is not None and _id_key(stream_id) > cursor
+                if newer:
                     yield event
                     cursor = _id_key(stream_id)
                 await self._redis.xack(stream, side, stream_id)
-                if event and event.ends(side):
+                # Only an event this client had not seen ends the stream: an old `requeued`
+                # left unread by an earlier holder must not end the new holder's stream.
+                if newer and event.ends(side):
                     return
 
     async def _read(

@@ -12,6 +12,7 @@ refused calls (401, 403) are audited; staff never see a person's session id.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
+from redis.exceptions import RedisError
 
 from bot.audit import AuditLog
 from bot.config import PACKAGE_DIR
@@ -38,6 +40,8 @@ from bot.handoff import CLOSED, QUEUED, RELEASED, STAFF, Handoff, Handoffs
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
 from bot.routes.widget import EventOut, MessageId, readable_text
 from bot.staff_auth import StaffAuth, StaffMember
+
+logger = logging.getLogger(__name__)
 
 # A live event stream re-checks its session this often (at its next event or keepalive), so a
 # signed-out, removed or idle session stops receiving within about this time plus 15 s.
@@ -360,14 +364,26 @@ async def _while_signed_in(
     chunks: AsyncIterator[Any], auth: StaffAuth, token: str
 ) -> AsyncIterator[Any]:
     """Pass the stream on while the console session lasts; end it (sending nothing more) once
-    the session was signed out, revoked or timed out."""
+    the session was signed out, revoked or timed out, or cannot be checked because Redis fails:
+    the response has started, so an error could only end it with a traceback in the log, and
+    the console reconnects with its cursor and loses nothing."""
     checked = time.monotonic()
     try:
         async for chunk in chunks:
             if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
-                if not await auth.still_signed_in(token):
+                if not await _still_signed_in(auth, token):
                     return
                 checked = time.monotonic()
             yield chunk
     finally:
         await chunks.aclose()  # type: ignore[attr-defined]
+
+
+async def _still_signed_in(auth: StaffAuth, token: str) -> bool:
+    """Whether the session lasts; False when Redis fails (logged by the error's type only: its
+    message could quote an address or a key)."""
+    try:
+        return await auth.still_signed_in(token)
+    except RedisError as error:
+        logger.warning("staff_stream_session_check_failed kind=%s", type(error).__name__)
+        return False

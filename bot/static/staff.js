@@ -346,9 +346,15 @@
       var handoff = result.body.handoff;
       el.chatMeta.textContent =
         (state.languages[handoff.lang] || handoff.lang) + " · " + (REASONS[handoff.reason] || handoff.reason);
+      // The transcript is history: a `requeued` from an earlier claim must not end this one.
+      // Whether the chat is over is the handoff's state now; only live events can end it.
       result.body.messages.forEach(function (message) {
-        showEvent(chat, message);
+        showEvent(chat, message, true);
       });
+      if (handoff.state !== "active") {
+        markEnded(chat);
+        return;
+      }
       connect(chat);
     }, function () {
       el.chatError.textContent = "Det gick inte att nå servern.";
@@ -382,8 +388,9 @@
     return line;
   }
 
-  // Show an event once (by id); returns false when the conversation is over for us.
-  function showEvent(chat, event) {
+  // Show an event once (by id); returns false when the conversation is over for us. Events of
+  // the transcript (`history`) never end it: they may be from an earlier claim.
+  function showEvent(chat, event, history) {
     if (!event || typeof event.kind !== "string") return true;
     if (event.id) {
       if (chat.seen[event.id]) return true;
@@ -397,13 +404,17 @@
     } else if (SYSTEM_TEXTS[event.kind]) {
       addLine("system", "", SYSTEM_TEXTS[event.kind], false);
     }
-    if (ENDS.indexOf(event.kind) !== -1) {
-      chat.ended = true;
-      setEnded(true);
-      refresh();
+    if (!history && ENDS.indexOf(event.kind) !== -1) {
+      markEnded(chat);
       return false;
     }
     return true;
+  }
+
+  function markEnded(chat) {
+    chat.ended = true;
+    setEnded(true);
+    refresh();
   }
 
   function eventsPath(chat) {

@@ -517,3 +517,55 @@ async def test_the_sweeper_survives_any_error_and_logs_only_its_kind(caplog):
     await asyncio.wait_for(_sweep_forever(flaky, 0.01, stop), timeout=5)  # type: ignore[arg-type]
     assert flaky.calls == 2
     assert "ValueError" in caplog.text and "secret message text" not in caplog.text
+
+
+# ---------- the audit log's age limit ----------
+
+
+def _seed_audit(redis_client, ttl_seconds: int) -> tuple[str, str]:
+    """Two entries by Redis's clock (stream ids are its time): one older than the TTL, one not."""
+    seconds, micros = redis_client.time()
+    now_ms = seconds * 1000 + micros // 1000
+    too_old = f"{now_ms - ttl_seconds * 1000 - 60_000}-0"
+    recent = f"{now_ms - ttl_seconds * 1000 + 3_600_000}-0"
+    redis_client.delete("hrv:audit")
+    for stream_id in (too_old, recent):
+        redis_client.xadd("hrv:audit", {"at": 0, "who": "x", "action": "seeded"}, id=stream_id)
+    return too_old, recent
+
+
+@pytest.mark.parametrize("writer", ["record", "script"])
+async def test_audit_entries_older_than_the_ttl_are_dropped_when_the_log_is_written(
+    app, client, session, queue_session, sign_in, settings, redis_client, writer
+):
+    handoff_id = await queue_session(session)
+    alice = await sign_in("alice")
+    too_old, recent = _seed_audit(redis_client, settings.audit_ttl_seconds)
+    if writer == "record":
+        await app.state.audit.record("alice", "viewed_queue")
+    else:  # the handoff scripts append to the log themselves
+        await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=alice.headers)
+    ids = [stream_id for stream_id, _ in redis_client.xrange("hrv:audit")]
+    assert too_old not in ids and recent in ids and len(ids) == 2
+    assert 0 < redis_client.ttl("hrv:audit") <= settings.audit_ttl_seconds  # still a backstop
+
+
+async def test_staff_remove_keeps_the_configured_audit_ttl(
+    app, client, session, queue_session, sign_in, redis_url, redis_client, monkeypatch
+):
+    from bot import cli
+    from bot.config import get_settings
+
+    handoff_id = await queue_session(session)
+    alice = await sign_in("alice")
+    await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=alice.headers)
+    monkeypatch.setenv("HRV_REDIS_URL", redis_url)
+    monkeypatch.setenv("HRV_AUDIT_TTL_SECONDS", "7200")
+    get_settings.cache_clear()
+    try:
+        assert await cli._staff("remove", "alice") == 0  # requeues alice's chat, audited
+    finally:
+        get_settings.cache_clear()
+    actions = [e["action"] for _, e in redis_client.xrange("hrv:audit")]
+    assert actions[-1] == "lease_lapsed"
+    assert 0 < redis_client.ttl("hrv:audit") <= 7200

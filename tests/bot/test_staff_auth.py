@@ -462,6 +462,31 @@ async def test_a_live_event_stream_ends_when_its_session_is_signed_out(
     assert "efter utloggningen" not in ended.text
 
 
+async def test_a_live_event_stream_ends_quietly_when_redis_fails_at_the_session_check(
+    monkeypatch, caplog
+):
+    """The response has started: an exception escaping now would only be a server traceback."""
+    monkeypatch.setattr(staff_routes, "SESSION_CHECK_SECONDS", 0)
+    closed = []
+
+    async def chunks() -> AsyncIterator[str]:
+        try:
+            for n in range(3):
+                yield f"data: {n}\n\n"
+        finally:
+            closed.append(True)
+
+    class FailingAuth:
+        async def still_signed_in(self, token: str) -> bool:
+            raise redis.ConnectionError("redis down at 10.0.0.5 for token-secret")
+
+    stream = staff_routes._while_signed_in(chunks(), FailingAuth(), "token-secret")  # type: ignore[arg-type]
+    assert [chunk async for chunk in stream] == []  # checked before the first chunk
+    assert closed == [True]
+    assert "ConnectionError" in caplog.text
+    assert "token-secret" not in caplog.text and "10.0.0.5" not in caplog.text
+
+
 async def test_an_idle_other_console_does_not_keep_the_claims_at_sign_out(
     app, client, clock, settings, session, queue_session, redis_client
 ):
