@@ -39,13 +39,22 @@ class AuditLog:
         self._append = redis.register_script(_APPEND)
 
     async def record(
-        self, who: str, action: str, handoff_id: str = "", *, at_most_every: float = 0
+        self,
+        who: str,
+        action: str,
+        handoff_id: str = "",
+        *,
+        at_most_every: float = 0,
+        any_handoff: bool = False,
     ) -> bool:
         """Append one entry and drop those older than the TTL. With `at_most_every`, an entry
         equal to one this process wrote less than that many seconds ago is skipped (for polled
-        views and floods of refused calls); returns whether it was written."""
+        views and floods of refused calls); with `any_handoff` too, equal means the same `who`
+        and `action` whatever the handoff id (a flood can make up ids). Returns whether it was
+        written."""
         now = self._clock()
-        if at_most_every > 0 and not self._first_in(who, action, handoff_id, now, at_most_every):
+        repeat_id = "*" if any_handoff else handoff_id
+        if at_most_every > 0 and not self._first_in(who, action, repeat_id, now, at_most_every):
             return False
         entry = ["at", int(now * 1000), "who", who, "action", action, "handoff", handoff_id]
         await self._append(keys=[self._key], args=[self._ttl, AUDIT_MAXLEN, *entry])

@@ -380,11 +380,12 @@ class StaffAuth:
         return SignedIn(name=name, token=session_token)
 
     async def _refused(self, who: str) -> None:
-        """Audit a refused call: `session_ended` for a known account's ended session; a caller
-        without any valid session (`?`) is summarised, at most one entry per period per process,
-        so a flood of bad tokens cannot crowd real entries out of the capped log."""
+        """Audit a refused call: `session_ended` for a known account's ended session, `?` for a
+        caller without any valid session; each at most once per account (or once for all `?`)
+        per period per process, so a flood of old or bad tokens cannot crowd real entries out
+        of the capped log."""
         if who != "?":
-            await self._audit.record(who, "refused_session_ended")
+            await self._audit.record(who, "refused_session_ended", at_most_every=self._audit_repeat)
         else:
             await self._audit.record(
                 "?", "refused_unauthenticated", at_most_every=self._audit_repeat

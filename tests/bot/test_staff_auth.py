@@ -584,3 +584,36 @@ async def test_the_audit_log_says_who_did_what_and_when_but_never_what_was_writt
     assert all(set(e) == {"at", "who", "action", "handoff"} for e in entries)
     assert "kanarie" not in str(entries) and session.id not in str(entries)
     assert redis_client.ttl("hrv:audit") > 0
+
+
+async def test_a_signed_in_console_cannot_flood_the_audit_log(
+    client, clock, queue_session, new_session, sign_in, redis_client, settings
+):
+    """Refusals (other people's chats, whatever the id) and reloads of a transcript are written
+    once per account and repeat interval, so a console cannot push real entries out of the
+    capped log; after the interval they are written again."""
+    alice, mallory = await sign_in("alice"), await sign_in("mallory")
+    held = []
+    for _ in range(3):
+        handoff_id = await queue_session(await new_session())
+        claimed = await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=alice.headers)
+        assert claimed.status_code == 200
+        held.append(handoff_id)
+    for _ in range(5):
+        for handoff_id in held:
+            url = f"/api/v1/handoffs/{handoff_id}/messages"
+            assert (await client.get(url, headers=mallory.headers)).status_code == 403
+        mine = await client.get(f"/api/v1/handoffs/{held[0]}/messages", headers=alice.headers)
+        assert mine.status_code == 200
+
+    def written(action: str) -> list[tuple[str, str]]:
+        entries = [e for _, e in redis_client.xrange("hrv:audit") if e["action"] == action]
+        return [(e["who"], e["handoff"]) for e in entries]
+
+    assert written("refused_forbidden") == [("mallory", held[0])]
+    assert written("viewed_transcript") == [("alice", held[0])]
+    clock.advance(settings.audit_repeat_seconds + 1)
+    await client.get(f"/api/v1/handoffs/{held[1]}/messages", headers=mallory.headers)
+    await client.get(f"/api/v1/handoffs/{held[0]}/messages", headers=alice.headers)
+    assert written("refused_forbidden") == [("mallory", held[0]), ("mallory", held[1])]
+    assert written("viewed_transcript") == [("alice", held[0]), ("alice", held[0])]
