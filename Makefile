@@ -91,12 +91,22 @@ test-e2e: setup $(MODEL) browser ## end to end: real model, Rasa, actions, gatew
 CI_EVAL_PER_INTENT := 2
 CI_MIN_F1 := 0.75
 CI_MIN_DETECTION := 0.85
+# The safety layer on the whole held-out risk split, each language (scripts/eval_safety.py).
+# The bar is recall 0.98, false alarms 0.10 and the suicide line for every suicidal message;
+# not every language reaches it yet (README), so these floors catch a broken language.
+CI_MIN_DANGER_RECALL := 0.85
+CI_MAX_FALSE_ALARMS := 0.20
+CI_MIN_SUICIDE_LINE := 0.6
 test-eval: setup $(MODEL) ## the evaluation below on a small split, failing under floor scores
 	$(VENV)/bin/python scripts/eval.py --per-intent $(CI_EVAL_PER_INTENT) --out results/eval-ci \
 	  --min-f1 $(CI_MIN_F1) --min-detection $(CI_MIN_DETECTION)
+	$(VENV)/bin/python scripts/eval_safety.py --out results/eval-safety-ci \
+	  --min-recall $(CI_MIN_DANGER_RECALL) --max-false-alarms $(CI_MAX_FALSE_ALARMS) \
+	  --min-suicide-line $(CI_MIN_SUICIDE_LINE)
 
-eval: setup $(MODEL) ## per language: intent accuracy, macro-F1 and detection on tests/nlu/<code>.yml
+eval: setup $(MODEL) ## per language: intent accuracy, macro-F1 and detection; the safety layer's recall and false alarms
 	$(VENV)/bin/python scripts/eval.py
+	$(VENV)/bin/python scripts/eval_safety.py
 
 compare-models: setup $(MODEL) ## one multilingual NLU model vs one per language (slow: trains each)
 	$(VENV)/bin/python scripts/compare_models.py
@@ -110,7 +120,8 @@ $(DEFAULT_MODEL): $(RASA_VENV)/.installed scripts/bench_default_config.yml $(DOM
 	$(RASA) train --config models/default-config.yml --domain $(DOMAIN) --data nlu/data \
 	  --out models --fixed-model-name default-config --quiet
 
-bench: setup $(MODEL) $(DEFAULT_MODEL) ## throughput and latency: gateway vs Rasa webhook vs default-config Rasa
+bench: setup $(MODEL) $(DEFAULT_MODEL) ## the safety layer per message; throughput and latency: gateway vs Rasa webhook vs default-config Rasa
+	$(VENV)/bin/python scripts/bench_safety.py
 	$(VENV)/bin/python scripts/bench.py
 
 bench-handoff: setup $(MODEL) browser ## delay from a staff message to the widget, p50/p95

@@ -50,7 +50,13 @@ class Settings(BaseSettings):
     # The one list of languages (also read by scripts/build_domain.py) and their data files.
     languages_file: Path = PACKAGE_DIR.parent / "nlu" / "languages.yml"
     texts_dir: Path = PACKAGE_DIR / "texts"
+    # The safety layer (bot/safety/): its patterns per language, its policy, the risk corpus's
+    # training split and the NLU training data it learns from, and where its model is saved.
     danger_dir: Path = PACKAGE_DIR / "data" / "danger"
+    safety_policy_file: Path = PACKAGE_DIR / "data" / "safety" / "policy.yml"
+    risk_corpus_dir: Path = PACKAGE_DIR / "data" / "risk"
+    nlu_data_dir: Path = PACKAGE_DIR.parent / "nlu" / "data"
+    safety_model_dir: Path = PACKAGE_DIR.parent / "build" / "safety"
     language_markers_dir: Path = PACKAGE_DIR / "data" / "language_markers"
     # Municipality names, left out when detecting the language of a message.
     place_names_file: Path = PACKAGE_DIR.parent / "nlu" / "data" / "lookup_municipality.yml"

@@ -67,7 +67,9 @@ end
 # channel, now, ttl, available, the 12 key parts, the most queued (0 = no cap; 'full' before
 # anything is written when the queue holds that many). A session asks again after its earlier
 # handoff ended: that handoff and its transcript go now, so nothing of it outlives the session's
-# id pointing at it (erasing the session finds only the newest handoff).
+# id pointing at it (erasing the session finds only the newest handoff). A session the safety
+# layer marked (`risk`: the kind of danger, never text) carries the mark to the handoff and goes
+# ahead of every unmarked chat in the queue, behind the marked ones already waiting.
 _ENQUEUE = (
     DROP_HANDOFF_LUA
     + """
@@ -86,9 +88,10 @@ if old and old ~= '' and old ~= ARGV[2] then
   end
 end
 local ttl = ARGV[7]
+local risk = redis.call('HGET', KEYS[1], 'risk') or ''
 redis.call('HSET', KEYS[3], 'session_id', ARGV[1], 'state', 'queued', 'reason', ARGV[3],
            'lang', ARGV[4], 'channel', ARGV[5], 'queued_at', ARGV[6], 'claimed_by', '',
-           'wait_notified', ARGV[8] == '1' and '0' or '1')
+           'wait_notified', ARGV[8] == '1' and '0' or '1', 'risk', risk)
 redis.call('EXPIRE', KEYS[3], ttl)
 redis.call('XGROUP', 'CREATE', KEYS[4], 'person', '0', 'MKSTREAM')
 redis.call('XGROUP', 'CREATE', KEYS[4], 'staff', '0', 'MKSTREAM')
@@ -97,7 +100,18 @@ if ARGV[8] ~= '1' then
              'text', '', 'flags', '', 'at', ARGV[6])
 end
 redis.call('EXPIRE', KEYS[4], ttl)
-redis.call('RPUSH', KEYS[2], ARGV[2])
+local ahead_of = nil
+if risk ~= '' then
+  for _, waiting in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    local mark = redis.call('HGET', ARGV[9] .. waiting .. ARGV[10], 'risk')
+    if not mark or mark == '' then ahead_of = waiting break end
+  end
+end
+if ahead_of then
+  redis.call('LINSERT', KEYS[2], 'BEFORE', ahead_of, ARGV[2])
+else
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+end
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('HSET', KEYS[1], 'handoff', 'queued', 'handoff_id', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ttl)
@@ -323,6 +337,8 @@ class Handoff:
     queued_at: int
     claimed_by: str
     claimed_at: int | None
+    # The kind of danger the safety layer found before the person asked for a human, or "".
+    risk: str = ""
 
     @classmethod
     def from_hash(cls, handoff_id: str, data: dict[str, str]) -> Handoff:
@@ -337,6 +353,7 @@ class Handoff:
             queued_at=int(float(data.get("queued_at") or 0)),
             claimed_by=data.get("claimed_by", ""),
             claimed_at=int(data["claimed_at"]) if data.get("claimed_at") else None,
+            risk=data.get("risk", ""),
         )
 
 

@@ -203,13 +203,20 @@ class LanguageDetector:
         best = max(weighted, key=lambda code: weighted[code])
         return result(best, weighted[best] / total)
 
-    def detect(self, text: str, current: str, settled: bool = True) -> str:
+    def detect(self, text: str, current: str, settled: bool = True, hint: str | None = None) -> str:
         """The message's language if it is clearly another than `current`, else `current`.
 
         `settled` is False while the session's language is only the default (nobody picked it
-        and no message confirmed it): then a weaker guess is enough to switch.
+        and no message confirmed it): then a weaker guess is enough to switch. `hint` is a
+        language a model trained on our own messages is sure of; it decides where markers and
+        lingua cannot: no evidence, or a language written in another script than its own
+        (Arabic or Persian in Latin letters), which neither knows.
         """
         guess = self.guess(text)
+        if hint in self.markers and hint != current and len(_WORD.findall(text)) >= 2:
+            transliterated = self.markers[hint].script != self.script(text)
+            if transliterated or guess is None or not guess.has_evidence():
+                return hint
         if guess is None or guess.language == current:
             return current
         current_markers = self.markers.get(current)

@@ -15,16 +15,15 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot.danger import DangerNet
 from bot.errors import ApiError, error_body
 from bot.ratelimit import ClientKeys, RateLimiter
+from bot.safety import SafetyLayer
 from bot.texts import Texts
 
 logger = logging.getLogger(__name__)
 
 MINUTE, HOUR = 60.0, 3600.0
-# The danger intent sent as a payload (no button sends it today; an "I am in danger" button
-# would).
+# The danger intent sent as a payload (the "Yes" under "Are you in danger right now?").
 DANGER_PAYLOAD = "/immediate_danger"
 # Seconds a client is asked to wait after a 503 because the service is full.
 FULL_RETRY_SECONDS = 60
@@ -68,7 +67,7 @@ class AbuseLimits:
     def __init__(
         self,
         texts: Texts,
-        danger: DangerNet,
+        safety: SafetyLayer,
         *,
         session_messages_per_minute: int,
         client_messages_per_minute: int,
@@ -77,7 +76,7 @@ class AbuseLimits:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._texts = texts
-        self._danger = danger
+        self._safety = safety
         self._clients = ClientKeys(trusted_proxy_hops)
         self._session_rate = session_messages_per_minute
         self._client_rate = client_messages_per_minute
@@ -122,14 +121,20 @@ class AbuseLimits:
         return self._told.hit(session_id, 1, MINUTE) is None
 
     def over_limit(self, text: str, lang: str, retry_after: int) -> list[dict[str, str]]:
-        """The answer to a message over a limit: RateLimited, unless the text trips the danger
-        net; then the danger reply (112) and the slow-down text, with nothing stored or passed
+        """The answer to a message over a limit: RateLimited, unless the safety layer raises the
+        alarm; then its reply (112 first) and the slow-down text, with nothing stored or passed
         on (no Rasa turn, no handoff message), so a flood cannot use danger words to get by."""
-        if text.strip() != DANGER_PAYLOAD and not self._danger.match(text):
-            raise self.too_fast(lang, retry_after)
+        if text.strip() == DANGER_PAYLOAD:
+            key = self._safety.policy.replies["violence"]
+        else:
+            assessment = self._safety.assess(text)
+            if not assessment.alarm:
+                raise self.too_fast(lang, retry_after)
+            # No question when unsure: its buttons would reach nothing now.
+            key = self._safety.danger_reply_key(assessment)
         logger.info("rate_limited_danger_answered")
         return [
-            {"text": self._texts.reply("danger", lang)},
+            {"text": self._texts.reply(key, lang)},
             {"text": self._texts.reply("rate_limited", lang)},
         ]
 

@@ -18,7 +18,6 @@ from bot.audit import AuditLog
 from bot.body_limit import BodySizeLimit
 from bot.config import PACKAGE_DIR, Settings, get_settings
 from bot.conversation import Conversation
-from bot.danger import DangerNet
 from bot.errors import error_body, install_error_handlers
 from bot.handoff import Handoffs
 from bot.handoff_events import EventReader
@@ -31,6 +30,7 @@ from bot.live_streams import LiveStreams
 from bot.rasa_client import RasaClient, TrackerCheck
 from bot.redact import Redactor, registry_public_numbers
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
+from bot.safety import SafetyLayer
 from bot.security import SecurityHeaders, parse_frame_ancestors
 from bot.sessions import SessionStore
 from bot.staff_auth import StaffAuth
@@ -68,7 +68,16 @@ def create_app(
     # Every listed language's data is read and checked here: a missing file stops the start.
     codes = load_codes(settings.languages_file)
     texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
-    danger = DangerNet.load(settings.danger_dir, codes)
+    # Trained on our own data when no saved model fits it (seconds, once per data change).
+    safety = SafetyLayer.load(
+        settings.danger_dir,
+        settings.safety_policy_file,
+        settings.risk_corpus_dir,
+        settings.nlu_data_dir,
+        settings.safety_model_dir,
+        codes,
+    )
+    texts.require_replies(safety.policy.opening_numbers)
     detector = LanguageDetector.load(
         settings.language_markers_dir, codes, settings.place_names_file
     )
@@ -111,6 +120,7 @@ def create_app(
             settings.readyz_cache_seconds,
         )
         app.state.texts = texts
+        app.state.safety = safety
         app.state.registry = registry
         app.state.resolver = resolver
         app.state.redis = redis
@@ -138,7 +148,7 @@ def create_app(
         app.state.staff_auth = StaffAuth.from_settings(redis, keys, audit, settings, clock)
         app.state.limits = AbuseLimits(
             texts,
-            danger,
+            safety,
             session_messages_per_minute=settings.rate_session_messages_per_minute,
             client_messages_per_minute=settings.rate_client_messages_per_minute,
             client_sessions_per_hour=settings.rate_client_sessions_per_hour,
@@ -146,7 +156,7 @@ def create_app(
             clock=clock,
         )
         app.state.conversation = Conversation(
-            sessions, rasa, danger, detector, texts, handoffs, redactor
+            sessions, rasa, safety, detector, texts, handoffs, redactor
         )
         await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()

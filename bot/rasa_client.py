@@ -103,6 +103,14 @@ class RasaClient:
         await self._check_stored(sender, started)
         return replies
 
+    async def intent(self, text: str) -> tuple[str, float]:
+        """The NLU's intent and confidence for a text, without a turn (nothing is stored)."""
+        data = await self._post("/model/parse", {"text": text}, authenticated=True)
+        intent = data.get("intent") if isinstance(data, dict) else None
+        if not isinstance(intent, dict) or not isinstance(intent.get("name"), str):
+            raise RasaUnavailable("unexpected parse response")
+        return intent["name"], float(intent.get("confidence") or 0.0)
+
     async def set_slot(self, sender: str, name: str, value: str) -> None:
         """Append a `slot` event to the conversation's tracker (used for the language)."""
         event = {"event": "slot", "name": name, "value": value}

@@ -56,6 +56,7 @@ KINDS = (
         _comment_status,
     ),
     Kind("danger patterns", lambda s, c: s.danger_dir / f"{c}.yml", _key_status),
+    Kind("risk corpus", lambda s, c: s.risk_corpus_dir / f"{c}.yml", _key_status),
     Kind("language markers", lambda s, c: s.language_markers_dir / f"{c}.yml", _key_status),
 )
 

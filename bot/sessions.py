@@ -89,6 +89,11 @@ class Session:
     handoff: str
     handoff_id: str
     rasa_paused: bool = False
+    # The kind of the first danger the safety layer found (no text): a handoff asked for later
+    # goes to the front of the queue with this mark.
+    risk: str = ""
+    # The kind the layer was unsure of when it asked "Are you in danger right now?".
+    asked_kind: str = ""
 
 
 def _session(session_id: str, data: dict[str, str]) -> Session:
@@ -100,6 +105,8 @@ def _session(session_id: str, data: dict[str, str]) -> Session:
         handoff=data.get("handoff", HANDOFF_NONE),
         handoff_id=data.get("handoff_id", ""),
         rasa_paused=data.get("rasa_paused") == "1",
+        risk=data.get("risk", ""),
+        asked_kind=data.get("asked_kind", ""),
     )
 
 

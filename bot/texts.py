@@ -6,6 +6,7 @@ widget labels and replies as the default language, and 112 in both safe replies.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,15 @@ from bot.languages import REVIEW_STATES, LanguageDataError, read_yaml
 REQUIRED_REPLIES = ("danger", "safe_fallback")
 EMERGENCY_NUMBER = "112"
 DIRECTIONS = ("ltr", "rtl")
+# Where a first sentence ends: . ! ? and the Arabic and Ethiopic marks, before a space or the end
+# (so "mind.se" and "020-50 50 50" stay inside it).
+_SENTENCE_END = re.compile(r"[.!?؟።](?=\s|$)")
+
+
+def first_sentence(text: str) -> str:
+    """The text up to and with its first sentence end."""
+    end = _SENTENCE_END.search(text)
+    return text[: end.end()] if end else text
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,18 @@ class Texts:
         a listed language without a complete file stops the start."""
         languages = {code: load_language(texts_dir / f"{code}.yml", code) for code in codes}
         return cls(languages, default or codes[0])
+
+    def require_replies(self, opening_numbers: dict[str, tuple[str, ...]]) -> None:
+        """Every language has these replies, each naming its numbers in the first sentence."""
+        for language in self.languages.values():
+            for key, numbers in opening_numbers.items():
+                opening = first_sentence(language.replies.get(key, ""))
+                missing = [n for n in numbers if n not in opening]
+                if missing:
+                    raise LanguageDataError(
+                        f"bot/texts/{language.code}.yml: reply `{key}` must exist and name "
+                        f"{', '.join(missing)} in its first sentence"
+                    )
 
     def supports(self, code: str | None) -> bool:
         """Whether `code` is one of our languages."""

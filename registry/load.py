@@ -33,7 +33,7 @@ FILES = ("municipalities.csv", "localities.yml", "aliases.yml", "contacts.yml", 
 _SOURCE = re.compile(r"^(https?://\S+|shared/seeds/\S+)")
 # Swedish numbers as people dial them: 0NN-NNN NN NN (8-10 digits), service numbers, +46.
 _NATIONAL = re.compile(r"^0\d{1,3}-\d{2,3}(?: \d{2,3}){1,3}$")
-_SERVICE = re.compile(r"^(?:112|114 14|116 \d{3}|1177)$")
+_SERVICE = re.compile(r"^(?:112|114 14|116 \d{3}|1177|9\d{4})$")  # 9NNNN: helplines' short numbers
 _INTERNATIONAL = re.compile(r"^\+46 \d{1,3} \d{2,3}(?: \d{2,3}){1,3}$")
 
 

@@ -146,6 +146,11 @@ class HandoffOut(BaseModel):
     state: Literal["queued", "active", "released", "closed"]
     lang: str
     reason: str
+    risk: str = Field(
+        default="",
+        description="The kind of danger the chat began with (violence, threat, locked_in, "
+        "taken_abroad, suicide, runaway), or empty; never text",
+    )
     channel: str
     queued_at: float = Field(description="Unix time in seconds")
     waiting_seconds: int = Field(description="Since queued_at, by the server's clock")
@@ -183,6 +188,7 @@ def _out(handoff: Handoff, handoffs: Handoffs) -> HandoffOut:
         state=handoff.state,  # type: ignore[arg-type]
         lang=handoff.lang,
         reason=handoff.reason,
+        risk=handoff.risk,
         channel=handoff.channel,
         queued_at=handoff.queued_at / 1000,
         waiting_seconds=max(0, (handoffs.now_ms() - handoff.queued_at) // 1000),

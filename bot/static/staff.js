@@ -25,6 +25,22 @@
     not_understood: "Boten förstod inte",
     asked_for_human: "Bad om en person"
   };
+  // The safety layer's kinds of danger: the chat began with one, or a message was flagged.
+  var RISKS = {
+    violence: "Fara: våld",
+    threat: "Fara: hot om att döda",
+    locked_in: "Fara: inlåst",
+    taken_abroad: "Fara: förs utomlands eller giftas bort",
+    suicide: "Fara: självmordstankar",
+    runaway: "Fara: ingenstans att sova",
+    unsure: "Kanske fara"
+  };
+  function riskText(kinds) {
+    for (var i = 0; i < kinds.length; i++) {
+      if (RISKS[kinds[i]] && kinds[i] !== "unsure") return RISKS[kinds[i]];
+    }
+    return kinds.indexOf("unsure") !== -1 ? RISKS.unsure : "";
+  }
   var SYSTEM_TEXTS = {
     joined: "Du har tagit samtalet. Personen ser att någon har kommit in.",
     released: "Samtalet är tillbaka hos boten.",
@@ -265,8 +281,9 @@
       lang.className = "lang";
       lang.textContent = state.languages[item.lang] || item.lang;
       var reason = document.createElement("span");
-      reason.className = "reason" + (item.reason === "danger" ? " danger" : "");
-      reason.textContent = REASONS[item.reason] || item.reason;
+      var risky = item.reason === "danger" || Boolean(item.risk);
+      reason.className = "reason" + (risky ? " danger" : "");
+      reason.textContent = item.risk ? RISKS[item.risk] || item.risk : REASONS[item.reason] || item.reason;
       var wait = document.createElement("span");
       wait.className = "wait";
       wait.textContent = "väntat " + minutes(item.waiting_seconds);
@@ -345,7 +362,9 @@
       }
       var handoff = result.body.handoff;
       el.chatMeta.textContent =
-        (state.languages[handoff.lang] || handoff.lang) + " · " + (REASONS[handoff.reason] || handoff.reason);
+        (state.languages[handoff.lang] || handoff.lang) +
+        " · " +
+        (handoff.risk ? RISKS[handoff.risk] || handoff.risk : REASONS[handoff.reason] || handoff.reason);
       // The transcript is history: a `requeued` from an earlier claim must not end this one.
       // Whether the chat is over is the handoff's state now; only live events can end it.
       result.body.messages.forEach(function (message) {
@@ -398,9 +417,10 @@
       chat.cursor = event.id;
     }
     if (event.kind === "text") {
-      var danger = Array.isArray(event.flags) && event.flags.indexOf("danger") !== -1;
+      var flags = Array.isArray(event.flags) ? event.flags : [];
+      var risk = riskText(flags);
       var mine = event.from === "staff";
-      addLine(mine ? "staff" : "person", mine ? "Du" : danger ? "Personen (fara!)" : "Personen", String(event.text), danger);
+      addLine(mine ? "staff" : "person", mine ? "Du" : risk ? "Personen (" + risk + ")" : "Personen", String(event.text), Boolean(risk));
     } else if (SYSTEM_TEXTS[event.kind]) {
       addLine("system", "", SYSTEM_TEXTS[event.kind], false);
     }

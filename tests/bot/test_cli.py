@@ -15,7 +15,7 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def test_registry_check_passes_on_the_real_data(capsys):
-    assert main(["registry", "check", "--data-dir", str(DATA_DIR), "--today", "2026-11-23"]) == 0
+    assert main(["registry", "check", "--data-dir", str(DATA_DIR), "--today", "2026-12-06"]) == 0
     out = capsys.readouterr().out
     assert "registry check passed" in out
     assert "45 municipalities have a dedicated centre; 245 get the fallback" in out
@@ -29,7 +29,7 @@ def test_registry_check_fails_on_a_malformed_number(tmp_path, capsys):
         contacts.read_text(encoding="utf-8").replace('phone: "116 111"', 'phone: "116 11"'),
         encoding="utf-8",
     )
-    assert main(["registry", "check", "--data-dir", str(data), "--today", "2026-11-23"]) == 1
+    assert main(["registry", "check", "--data-dir", str(data), "--today", "2026-12-06"]) == 1
     out = capsys.readouterr().out
     assert "registry check FAILED" in out
     assert "contacts.yml national bris: phone number is not in a valid Swedish format" in out

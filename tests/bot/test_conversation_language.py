@@ -58,7 +58,7 @@ async def test_a_session_created_with_a_language_is_settled(client, redis_client
 async def test_danger_in_another_language_is_answered_in_that_language(client, session, fake_rasa):
     fake_rasa.replies = []
     await _say(client, session, "jag behöver hjälp med min familj")
-    body = await _say(client, session, "kill me")
+    body = await _say(client, session, "my brother said he is going to kill me")
     assert body["lang"] == "en"
     assert body["replies"][0]["text"] == Texts.load(SETTINGS.texts_dir, CODES).reply("danger", "en")
     assert fake_rasa.received[-1]["message"] == "/immediate_danger"

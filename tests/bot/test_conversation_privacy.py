@@ -119,7 +119,7 @@ def _digits(text: str) -> str:
 
 async def test_danger_with_an_identifier_still_gives_112_first(client, session, fake_rasa):
     fake_rasa.replies = []
-    body = await _say(client, session, f"pappa ska döda mig, ring {PHONE}")
+    body = await _say(client, session, f"min pappa sa att han ska döda mig, ring {PHONE}")
     assert "112" in body["replies"][0]["text"]
     assert fake_rasa.received[0]["message"] == "/immediate_danger"
     assert body["replies"][-1] == {"text": TEXTS.reply("redacted_phone", "sv")}

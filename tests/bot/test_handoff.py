@@ -138,7 +138,8 @@ async def test_danger_in_a_handoff_still_gets_112_first_and_is_flagged_for_staff
     staff = await sign_in("alice")
     await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=staff.headers)
     [message] = [m for m in await _transcript(client, staff, handoff_id) if m["kind"] == "text"]
-    assert message["from"] == "person" and message["flags"] == ["danger"]
+    # The safety layer's verdict and kind, never anything about the text.
+    assert message["from"] == "person" and message["flags"] == ["danger", "violence"]
 
 
 async def test_a_whole_handoff_messages_both_ways_then_release_resumes_the_bot(

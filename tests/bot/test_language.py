@@ -161,3 +161,23 @@ def test_our_scripts_digits_and_symbols_are_not_unreadable(detector):
     assert not detector.foreign_script("112 !!")
     # One Cyrillic word inside a Swedish sentence: most letters are Latin.
     assert not detector.foreign_script("jag heter Привет och bor i Borås")
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "hint", "expected"),
+    [
+        # Persian and Arabic in Latin letters: neither lingua nor the markers know them.
+        ("babam mikhad mano bokoshe", "sv", "fa", "fa"),
+        ("ba3atoni 3al 3ira2 bokra", "en", "ar", "ar"),
+        # One word never switches, whatever the hint.
+        ("salam", "sv", "fa", "sv"),
+        # A message with clear evidence of the current language keeps it.
+        ("jag vågar inte gå hem", "sv", "en", "sv"),
+        # No hint: as before.
+        ("babam mikhad mano bokoshe", "sv", None, "sv"),
+    ],
+)
+def test_a_sure_model_language_decides_where_the_detector_has_no_evidence(
+    detector, text, current, hint, expected
+):
+    assert detector.detect(text, current, True, hint) == expected

@@ -169,7 +169,7 @@ async def test_swedish_message_goes_through_the_conversation_with_buttons(tg, bo
 
 async def test_danger_gets_112_first(tg, bot_api, fake_rasa):
     fake_rasa.replies = [{"text": "Jag förstår."}]
-    await post_update(tg, text_update(20, CHAT, "pappa ska döda mig"))
+    await post_update(tg, text_update(20, CHAT, "min pappa sa att han ska döda mig"))
     sent = await bot_api.await_sent(2, CHAT)
     assert "112" in sent[0].params["text"]
     assert fake_rasa.received[0]["message"] == "/immediate_danger"
@@ -188,7 +188,7 @@ async def test_a_retried_update_is_handled_once(tg, bot_api, fake_rasa):
 async def test_no_telegram_id_in_any_key_or_value(tg, bot_api, redis_client, fake_rasa, queue):
     await post_update(tg, text_update(40, CHAT, "/start"))
     await post_update(tg, text_update(41, CHAT, "hej, jag heter inte här"))
-    await post_update(tg, text_update(42, CHAT, "pappa ska döda mig"))
+    await post_update(tg, text_update(42, CHAT, "min pappa sa att han ska döda mig"))
     await bot_api.await_sent(4, CHAT)
     await queue(session_id())
     await post_update(tg, text_update(43, CHAT, "är någon där?"))
@@ -374,7 +374,7 @@ async def test_a_chat_writing_too_fast_is_told_once_and_danger_still_gets_112(
             assert len(await bot_api.await_sent(4, CHAT, timeout=0.5)) == 3  # told once only
             assert "snabbt" in sent[2].params["text"] and "112" in sent[2].params["text"]
             assert len(fake_rasa.received) == 2
-            await post_update(tg, text_update(110, CHAT, "pappa ska döda mig"))
+            await post_update(tg, text_update(110, CHAT, "min pappa sa att han ska döda mig"))
             sent = await bot_api.await_sent(5, CHAT)
             assert sent[3].params["text"].startswith("Om du är i fara nu")
             assert len(fake_rasa.received) == 2  # answered by the gateway, not passed on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -9,7 +10,8 @@ import yaml
 
 from bot.config import Settings
 from bot.languages import LanguageDataError, load_codes
-from bot.texts import Texts
+from bot.safety.policy import Policy
+from bot.texts import Texts, first_sentence
 from registry import load_registry
 
 pytestmark = pytest.mark.unit
@@ -21,8 +23,12 @@ CODES = load_codes(SETTINGS.languages_file)
 NATIONAL_LINES = ("116 111", "020-50 50 50")
 
 # Swedish phone numbers as written in texts: area-code numbers (020-50 50 50, 010-223 57 60)
-# and short numbers starting with 1 (112, 116 111, 114 14). Years, ages and hours don't match.
-PHONE = re.compile(r"(?<![\d:/.])(0\d{1,3}-\d[\d ]{3,}\d|1\d{2}(?: \d{2,3})?)(?![\d:/])")
+# short numbers starting with 1 (112, 116 111, 114 14, 1177), helplines' 9NNNN (90101) and
+# +46 numbers (+46 8 405 50 05). Years, ages and hours don't match.
+PHONE = re.compile(
+    r"(?<![\d:/.+])(0\d{1,3}-\d[\d ]{3,}\d|\+46(?: \d{1,3}){2,5}|1177|1\d{2}(?: \d{2,3})?|9\d{4})"
+    r"(?![\d:/])"
+)
 
 
 def _digits(number: str) -> str:
@@ -43,6 +49,8 @@ def sourced_numbers(repo_root) -> set[str]:
 def test_phone_pattern_finds_numbers_and_skips_years_and_hours():
     text = "Ring 112 eller 020-50 50 50, Bris 116 111. Lag (2025:400). Öppet 09:00-12:00, 07-21."
     assert PHONE.findall(text) == ["112", "020-50 50 50", "116 111"]
+    more = "Ring 90101 eller 1177, UD +46 8 405 50 05. År 2024, 18 år."
+    assert PHONE.findall(more) == ["90101", "1177", "+46 8 405 50 05"]
 
 
 def test_every_phone_number_shown_to_people_has_a_source(repo_root, sourced_numbers):
@@ -122,3 +130,35 @@ def test_widget_page_ships_the_default_language_labels_from_the_texts_file(repo_
 async def test_widget_config_lists_the_default_language_first(client):
     config = (await client.get("/api/v1/widget/config")).json()
     assert config["languages"][0]["code"] == "sv"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_safety_reply_names_its_numbers_in_the_first_sentence(code):
+    """What a person in danger reads first: 112 (and 90101 for suicidal thoughts), in every
+    language, for every reply the safety layer gives (bot/data/safety/policy.yml)."""
+    policy = Policy.load(SETTINGS.safety_policy_file)
+    language = _texts().languages[code]
+    for key, numbers in policy.opening_numbers.items():
+        opening = first_sentence(language.replies[key])
+        assert all(number in opening for number in numbers), (code, key, opening)
+    for key in ("danger_yes", "danger_no", "danger_no_reply"):
+        assert language.replies[key].strip(), (code, key)
+
+
+def test_first_sentence_ends_at_a_sentence_mark_before_a_space():
+    assert first_sentence("Ring 112 nu. Läs mer på mind.se. Sen") == "Ring 112 nu."
+    assert first_sentence("Chatta på mind.se eller ring 90101. Sen") == (
+        "Chatta på mind.se eller ring 90101."
+    )
+    assert first_sentence("إذا كنت في خطر اتصل بـ 112؟ ثم") == "إذا كنت في خطر اتصل بـ 112؟"
+    assert first_sentence("ሕጂ 112 ደውሉ። ድሕሪኡ") == "ሕጂ 112 ደውሉ።"
+
+
+def test_a_language_without_a_safety_reply_stops_the_start():
+    texts = _texts()
+    language = texts.languages["en"]
+    broken = {**language.replies, "danger_suicide": "Call 90101. Or 112."}
+    texts.languages["en"] = dataclasses.replace(language, replies=broken)
+    policy = Policy.load(SETTINGS.safety_policy_file)
+    with pytest.raises(LanguageDataError, match=r"danger_suicide.*112 in its first sentence"):
+        texts.require_replies(policy.opening_numbers)

@@ -81,6 +81,21 @@ def response_texts() -> Callable[[str, str], list[str]]:
     return texts
 
 
+@pytest.fixture(scope="session")
+def safety_openings() -> Callable[[str], list[str]]:
+    """The texts the safety layer opens an answer with in a language (bot/texts/<lang>.yml):
+    the reply of each kind of danger and the unsure question."""
+
+    def texts(lang: str) -> list[str]:
+        policy = yaml.safe_load((REPO_ROOT / "bot/data/safety/policy.yml").read_text("utf-8"))
+        path = REPO_ROOT / "bot/texts" / f"{lang}.yml"
+        replies = yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]
+        keys = {*policy["replies"].values(), policy["unsure_reply"]}
+        return [replies[key] for key in sorted(keys)]
+
+    return texts
+
+
 @dataclass(frozen=True)
 class StaffAccount:
     """What `hrv-guide staff add` printed: the account token and the TOTP key."""

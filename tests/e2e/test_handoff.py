@@ -73,9 +73,9 @@ def _handoff_id(redis_url: str, session_id: str) -> str:
     return store.hget(f"hrv:session:{session_id}", "handoff_id")
 
 
-def _reason(redis_url: str, session_id: str) -> str:
+def _reason(redis_url: str, session_id: str, field: str = "reason") -> str:
     store = redis.Redis.from_url(redis_url, decode_responses=True)
-    return store.hget(f"hrv:handoff:{_handoff_id(redis_url, session_id)}", "reason")
+    return store.hget(f"hrv:handoff:{_handoff_id(redis_url, session_id)}", field)
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
@@ -98,6 +98,8 @@ def test_danger_then_accepting_the_offer_queues_with_reason_danger(api, redis_ur
     assert _offers_a_person(reply)
     assert person.say("/talk_to_human")["handoff"] == "queued"
     assert _reason(redis_url, person.id) == "danger"
+    # The safety layer's mark: staff see the kind, and the chat waits ahead of unmarked ones.
+    assert _reason(redis_url, person.id, "risk") in {"violence", "threat", "locked_in"}
 
 
 def test_handoff_across_two_gateways_pauses_and_resumes_rasa(

@@ -41,7 +41,10 @@ def _matches_template(text: str, template: str) -> bool:
 
 @pytest.mark.parametrize("code", CODES)
 def test_a_conversation_is_answered_in_the_language_it_is_written_in(
-    api: httpx.Client, response_texts: Callable[[str, str], list[str]], code: str
+    api: httpx.Client,
+    response_texts: Callable[[str, str], list[str]],
+    safety_openings: Callable[[str], list[str]],
+    code: str,
 ) -> None:
     says = _first_examples(code)
     created = api.post("/api/v1/sessions")
@@ -72,7 +75,7 @@ def test_a_conversation_is_answered_in_the_language_it_is_written_in(
     danger = say(says["immediate_danger"])
     first = danger["replies"][0]["text"]
     assert "112" in first
-    assert first in response_texts("utter_immediate_danger", code)
+    assert first in safety_openings(code)
 
     human = say(says["talk_to_human"])
     assert human["handoff"] == "queued"

@@ -11,7 +11,7 @@ from registry.load import valid_phone
 
 pytestmark = pytest.mark.unit
 
-TODAY = date(2026, 11, 23)
+TODAY = date(2026, 12, 6)
 
 
 def test_the_real_data_passes_and_the_summary_counts_dedicated_centres(data_copy):

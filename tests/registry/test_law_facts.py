@@ -32,7 +32,15 @@ def test_the_responses_a_legal_fact_backs_exist_in_every_language():
         path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
         for path in (REPO_ROOT / "nlu/responses").glob("*.yml")
     }
+    texts = {
+        path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]
+        for path in (REPO_ROOT / "bot/texts").glob("*.yml")
+    }
     used = {name for entry in _law() for name in entry.get("used_in", [])}
-    assert {"utter_forced_marriage", "utter_child_marriage", "utter_fgm"} <= used
+    assert {"utter_forced_marriage", "utter_child_marriage", "utter_fgm", "danger_abroad"} <= used
+    # Rasa's responses are utter_*; the gateway's fixed replies (bot/texts) are the others.
+    bot_responses = {name for name in used if name.startswith("utter_")}
     for lang, names in responses.items():
-        assert used <= set(names), lang
+        assert bot_responses <= set(names), lang
+    for lang, replies in texts.items():
+        assert used - bot_responses <= set(replies), lang

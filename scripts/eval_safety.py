@@ -1,0 +1,159 @@
+"""`make eval` (safety part): per language, on the held-out risk split (tests/risk/<code>.yml,
+never trained on): danger recall (answer opens with 112), false alarms on hard negatives,
+whether suicidal messages are told of the suicide line, and false alarms on the ordinary
+held-out NLU questions (tests/nlu/<code>.yml, intents that describe no danger).
+
+Usage: python scripts/eval_safety.py [--min-recall 0.98] [--max-false-alarms 0.10]
+       [--min-suicide-line 1.0]   (exit 1 when a language misses a floor)
+       python scripts/eval_safety.py --calibrate [--folds 5]
+`--calibrate` chooses thresholds without looking at the held-out split: k-fold cross-validation
+on the training split (patterns included), recall and false alarms per threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from bot.config import Settings  # noqa: E402
+from bot.language import LanguageDetector  # noqa: E402
+from bot.languages import load_codes  # noqa: E402
+from bot.safety import SafetyLayer  # noqa: E402
+from bot.safety.corpus import load_split, nlu_examples  # noqa: E402
+from bot.safety.evaluate import Figures, evaluate  # noqa: E402
+from bot.safety.features import features  # noqa: E402
+from bot.safety.model import fit_risk, training_examples, vocabulary_of  # noqa: E402
+from bot.safety.patterns import PatternNet  # noqa: E402
+from bot.safety.policy import Policy  # noqa: E402
+
+# Held-out NLU intents that may describe danger are not "ordinary".
+NOT_ORDINARY = {"immediate_danger", "threats_violence", "taken_abroad"}
+
+
+def table(figures: list[Figures]) -> str:
+    """A Markdown table, one row per language."""
+    lines = [
+        "| language | danger | recall | asked | suicide line | hard negatives | false alarms "
+        "| ordinary questions | alarms | own language |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        lines.append(
+            f"| {f.language} | {f.danger} | {f.recall:.3f} | {f.alarmed - f.sure} "
+            f"| {f.suicide_line}/{f.suicidal} | {f.safe} | {f.false_alarm_rate:.3f} "
+            f"| {f.ordinary} | {f.ordinary_alarm_rate:.3f} | {f.language_rate:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def calibrate(settings: Settings, codes: list[str], folds: int) -> None:
+    """Cross-validated scores of the training split's corpus messages (the NLU negatives are
+    always trained on), and recall / false alarms per language at each threshold."""
+    policy = Policy.load(settings.safety_policy_file)
+    patterns = PatternNet.load(settings.danger_dir, codes)
+    risk, _ = training_examples(settings.risk_corpus_dir, settings.nlu_data_dir, codes, policy)
+    corpus = [i for i, e in enumerate(risk) if e.weight == 1.0]
+    scored: dict[str, list[tuple[float, bool]]] = {code: [] for code in codes}
+    for fold in range(folds):
+        held = set(corpus[fold::folds])
+        learn = [e for i, e in enumerate(risk) if i not in held]
+        vocabulary, rows = vocabulary_of([e.text for e in learn])
+        model = fit_risk(rows, learn, len(vocabulary), policy.alpha)
+        none = model.classes.index("none")
+        for i in held:
+            example = risk[i]
+            indices = [vocabulary[f] for f in features(example.text) if f in vocabulary]
+            score = (
+                1.0
+                if patterns.match(example.text)
+                else float(1 - model.probabilities(indices)[none])
+            )
+            scored[example.language].append((score, example.label != "none"))
+        print(f"fold {fold + 1}/{folds} done", flush=True)
+    thresholds = [round(0.2 + 0.05 * i, 2) for i in range(14)]
+    print("threshold  " + "  ".join(f"{code:>11}" for code in codes) + "   (recall/false alarms)")
+    for threshold in thresholds:
+        cells = []
+        for code in codes:
+            danger = [s for s, d in scored[code] if d]
+            safe = [s for s, d in scored[code] if not d]
+            recall = sum(s >= threshold for s in danger) / max(len(danger), 1)
+            false = sum(s >= threshold for s in safe) / max(len(safe), 1)
+            cells.append(f"{recall:.2f}/{false:.2f}")
+        print(f"{threshold:>9}  " + "  ".join(f"{c:>11}" for c in cells))
+
+
+def main() -> int:
+    """Print the table; exit 1 under a floor."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--held-out", type=Path, default=REPO_ROOT / "tests/risk")
+    parser.add_argument("--nlu-tests", type=Path, default=REPO_ROOT / "tests/nlu")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "results/eval-safety")
+    parser.add_argument("--min-recall", type=float, default=0.0)
+    parser.add_argument("--max-false-alarms", type=float, default=1.0)
+    parser.add_argument("--min-suicide-line", type=float, default=0.0)
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+
+    settings = Settings()
+    codes = load_codes(settings.languages_file)
+    if args.calibrate:
+        calibrate(settings, codes, args.folds)
+        return 0
+    layer = SafetyLayer.load(
+        settings.danger_dir,
+        settings.safety_policy_file,
+        settings.risk_corpus_dir,
+        settings.nlu_data_dir,
+        settings.safety_model_dir,
+        codes,
+    )
+    held_out = load_split(args.held_out, codes)
+    detector = LanguageDetector.load(
+        settings.language_markers_dir, codes, settings.place_names_file
+    )
+    default = settings.default_lang or codes[0]
+
+    def language_of(text: str, hint: str | None) -> str:
+        # The first message of a new session: the default language, not yet settled.
+        return detector.detect(text, default, False, hint)
+
+    figures = []
+    for code in codes:
+        by_intent = nlu_examples(args.nlu_tests / f"{code}.yml")
+        ordinary = [t for intent, ts in by_intent.items() if intent not in NOT_ORDINARY for t in ts]
+        figures.append(evaluate(layer, held_out[code], ordinary, language_of))
+    print(
+        "Safety layer on the held-out risk split (recall: the answer opens with 112; asked: "
+        'of those, by the question "Are you in danger right now?")'
+    )
+    print(table(figures))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "figures.json").write_text(
+        json.dumps([asdict(f) for f in figures], indent=2), encoding="utf-8"
+    )
+    failed = [
+        f.language
+        for f in figures
+        if f.recall < args.min_recall
+        or f.false_alarm_rate > args.max_false_alarms
+        or f.suicide_line_rate < args.min_suicide_line
+    ]
+    if failed:
+        print(
+            f"below the floors (recall {args.min_recall}, false alarms "
+            f"{args.max_false_alarms}, suicide line {args.min_suicide_line}): {failed}"
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

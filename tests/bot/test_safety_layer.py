@@ -1,0 +1,149 @@
+"""The safety layer's decision: thresholds, patterns over the classifier, replies, the model."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.languages import LanguageDataError, load_codes
+from bot.safety import SafetyLayer, Verdict
+from bot.safety.classifier import LinearModel
+from bot.safety.kinds import CLASSES
+from bot.safety.model import SafetyModel, digest, load_or_train
+from bot.safety.patterns import PatternNet
+from bot.safety.policy import Policy
+
+pytestmark = pytest.mark.unit
+
+SETTINGS = Settings()
+CODES = load_codes(SETTINGS.languages_file)
+POLICY = Policy.load(SETTINGS.safety_policy_file)
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p)) if p > 0 else -1e9
+
+
+def layer_scoring(
+    score: float, kind: str = "threat", second: tuple[str, float] | None = None
+) -> SafetyLayer:
+    """A layer whose model gives P(danger) = `score` to the one word "alpha", all of it to
+    `kind` or a share of it to a `second` kind; patterns only for "kill me"."""
+    # One-vs-rest sigmoids normalised: half of each probability before normalising.
+    row = np.full(len(CLASSES), -1e9, dtype=np.float32)
+    row[CLASSES.index("none")] = logit((1 - score) / 2)
+    main = score * (1 - second[1]) if second else score
+    row[CLASSES.index(kind)] = logit(main / 2)
+    if second:
+        row[CLASSES.index(second[0])] = logit(score * second[1] / 2)
+    risk = LinearModel(CLASSES, row.reshape(1, -1), np.zeros(len(CLASSES), dtype=np.float32))
+    language = LinearModel(
+        ("en", "sv"), np.array([[5.0]], dtype=np.float32), np.zeros(1, dtype=np.float32)
+    )
+    model = SafetyModel({"w alpha": 0}, risk, language)
+    patterns = PatternNet.load(Path(__file__).parent / "data" / "safety_patterns", ["xx"])
+    return SafetyLayer(patterns, model, POLICY)
+
+
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [
+        (POLICY.danger_threshold, Verdict.DANGER),
+        (min(0.999, POLICY.danger_threshold + 0.05), Verdict.DANGER),
+        (POLICY.danger_threshold - 0.01, Verdict.UNSURE),
+        (POLICY.unsure_threshold, Verdict.UNSURE),
+        (POLICY.unsure_threshold - 0.01, Verdict.NONE),
+        (0.0, Verdict.NONE),
+    ],
+)
+def test_the_thresholds_split_danger_unsure_and_nothing(score, verdict):
+    result = layer_scoring(score).assess("alpha")
+    assert result.verdict is verdict
+    assert result.score == pytest.approx(score, abs=1e-5)
+    assert result.alarm is (verdict is not Verdict.NONE)
+    assert result.kind == (None if verdict is Verdict.NONE else "threat")
+
+
+def test_a_pattern_decides_danger_whatever_the_classifier_says():
+    result = layer_scoring(0.0).assess("they will kill me")
+    assert (result.verdict, result.kind, result.by_pattern) == (Verdict.DANGER, "threat", True)
+    assert result.languages == ("xx",)
+
+
+def test_a_message_with_nothing_the_model_knows_raises_no_alarm():
+    assert layer_scoring(0.99).assess("???").verdict is Verdict.NONE
+    assert layer_scoring(0.99).assess("").verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize("kind", ["violence", "threat", "locked_in", "taken_abroad", "runaway"])
+def test_each_kind_gets_its_reply_and_unsure_asks(kind):
+    sure = layer_scoring(0.99, kind).assess("alpha")
+    assert layer_scoring(0.99, kind).reply_keys(sure) == [POLICY.replies[kind]]
+    unsure = layer_scoring(POLICY.unsure_threshold, kind).assess("alpha")
+    assert layer_scoring(0.5, kind).reply_keys(unsure) == [POLICY.unsure_reply]
+
+
+def test_unsure_of_suicidal_thoughts_still_names_the_suicide_line_first():
+    layer = layer_scoring(POLICY.unsure_threshold, "suicide")
+    result = layer.assess("alpha")
+    assert result.verdict is Verdict.UNSURE
+    assert layer.reply_keys(result) == [POLICY.replies["suicide"], POLICY.unsure_reply]
+    assert layer.danger_reply_key(result) == POLICY.replies["suicide"]
+
+
+def test_a_large_enough_share_of_suicide_adds_the_suicide_line_after_the_first_reply():
+    share = POLICY.also_reply["suicide"]
+    leaning = layer_scoring(0.95, "violence", ("suicide", share + 0.05))
+    result = leaning.assess("alpha")
+    assert result.kind == "violence"
+    assert leaning.reply_keys(result) == [POLICY.replies["violence"], POLICY.replies["suicide"]]
+    slight = layer_scoring(0.95, "violence", ("suicide", share - 0.05))
+    assert slight.reply_keys(slight.assess("alpha")) == [POLICY.replies["violence"]]
+
+
+def test_the_classifier_language_counts_only_when_sure():
+    assert layer_scoring(0.1).assess("alpha").language_guess == "sv"  # sigmoid(5) > 0.8
+
+
+def test_the_policy_refuses_thresholds_out_of_order(tmp_path):
+    text = SETTINGS.safety_policy_file.read_text(encoding="utf-8")
+    bad = text.replace(f"unsure_threshold: {POLICY.unsure_threshold}", "unsure_threshold: 0.99")
+    (tmp_path / "policy.yml").write_text(bad, encoding="utf-8")
+    with pytest.raises(LanguageDataError, match="unsure_threshold <= danger_threshold"):
+        Policy.load(tmp_path / "policy.yml")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> SafetyModel:
+    """The real model, trained on the real training split (cached under build/ by digest)."""
+    return load_or_train(
+        SETTINGS.risk_corpus_dir, SETTINGS.nlu_data_dir, CODES, POLICY, SETTINGS.safety_model_dir
+    )
+
+
+def test_a_saved_model_scores_exactly_as_the_trained_one(model, tmp_path):
+    model.save(tmp_path / "model.npz")
+    again = SafetyModel.read(tmp_path / "model.npz")
+    text = "my brother said he will kill me tonight"
+    assert again.indices(text) == model.indices(text)
+    assert np.allclose(
+        again.risk.probabilities(again.indices(text)), model.risk.probabilities(model.indices(text))
+    )
+    assert again.language.classes == model.language.classes
+
+
+def test_the_model_digest_follows_the_training_data(tmp_path):
+    data = tmp_path / "a.yml"
+    data.write_text("one", encoding="utf-8")
+    before = digest([data], POLICY)
+    data.write_text("two", encoding="utf-8")
+    assert digest([data], POLICY) != before
+
+
+def test_the_trained_layer_knows_every_listed_language(model):
+    assert set(model.language.classes) == set(CODES)
+    assert set(model.risk.classes) == set(CLASSES)
