@@ -208,14 +208,17 @@ class LanguageDetector:
 
         `settled` is False while the session's language is only the default (nobody picked it
         and no message confirmed it): then a weaker guess is enough to switch. `hint` is a
-        language a model trained on our own messages is sure of; it decides where markers and
-        lingua cannot: no evidence, or a language written in another script than its own
-        (Arabic or Persian in Latin letters), which neither knows.
+        language a model trained on our own messages is sure of. It decides what markers and
+        lingua cannot know, a language written in another script than its own (Arabic or
+        Persian in Latin letters), and, while the language is not settled, a message they find
+        no evidence in. A settled session keeps its language then: the model is overconfident
+        on text unlike anything it learnt (pasted code, say).
         """
         guess = self.guess(text)
         if hint in self.markers and hint != current and len(_WORD.findall(text)) >= 2:
             transliterated = self.markers[hint].script != self.script(text)
-            if transliterated or guess is None or not guess.has_evidence():
+            unknown = guess is None or not guess.has_evidence()
+            if transliterated or (unknown and not settled):
                 return hint
         if guess is None or guess.language == current:
             return current

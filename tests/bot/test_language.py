@@ -173,6 +173,8 @@ def test_our_scripts_digits_and_symbols_are_not_unreadable(detector):
         ("salam", "sv", "fa", "sv"),
         # A message with clear evidence of the current language keeps it.
         ("jag vågar inte gå hem", "sv", "en", "sv"),
+        # Pasted code in a settled session: the model's guess is no evidence.
+        ("<script>document.title='x'</script><img src=x onerror=alert(1)>", "sv", "en", "sv"),
         # No hint: as before.
         ("babam mikhad mano bokoshe", "sv", None, "sv"),
     ],

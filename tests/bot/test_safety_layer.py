@@ -52,10 +52,11 @@ def layer_scoring(
 @pytest.mark.parametrize(
     ("score", "verdict"),
     [
-        (POLICY.danger_threshold, Verdict.DANGER),
+        # Just above each threshold: the weights are float32, so "exactly at" may round down.
+        (POLICY.danger_threshold + 1e-4, Verdict.DANGER),
         (min(0.999, POLICY.danger_threshold + 0.05), Verdict.DANGER),
         (POLICY.danger_threshold - 0.01, Verdict.UNSURE),
-        (POLICY.unsure_threshold, Verdict.UNSURE),
+        (POLICY.unsure_threshold + 1e-4, Verdict.UNSURE),
         (POLICY.unsure_threshold - 0.01, Verdict.NONE),
         (0.0, Verdict.NONE),
     ],
@@ -83,12 +84,12 @@ def test_a_message_with_nothing_the_model_knows_raises_no_alarm():
 def test_each_kind_gets_its_reply_and_unsure_asks(kind):
     sure = layer_scoring(0.99, kind).assess("alpha")
     assert layer_scoring(0.99, kind).reply_keys(sure) == [POLICY.replies[kind]]
-    unsure = layer_scoring(POLICY.unsure_threshold, kind).assess("alpha")
+    unsure = layer_scoring(POLICY.unsure_threshold + 1e-4, kind).assess("alpha")
     assert layer_scoring(0.5, kind).reply_keys(unsure) == [POLICY.unsure_reply]
 
 
 def test_unsure_of_suicidal_thoughts_still_names_the_suicide_line_first():
-    layer = layer_scoring(POLICY.unsure_threshold, "suicide")
+    layer = layer_scoring(POLICY.unsure_threshold + 1e-4, "suicide")
     result = layer.assess("alpha")
     assert result.verdict is Verdict.UNSURE
     assert layer.reply_keys(result) == [POLICY.replies["suicide"], POLICY.unsure_reply]

@@ -88,7 +88,10 @@ async def test_danger_reply_from_rasa_with_112_is_not_doubled(client, session, f
     )
     body = response.json()
     assert body["lang"] == "en"
-    assert [r["text"] for r in body["replies"]] == ["If you are in danger now: call 112."]
+    # The safety layer's reply opens; the bot's own 112 line after it would only repeat it.
+    assert [r["text"] for r in body["replies"]] == [
+        "If you are in danger now: call 112. It is free and always open."
+    ]
 
 
 async def test_rasa_down_still_answers_with_helplines_in_the_language(client, session, fake_rasa):

@@ -58,10 +58,11 @@ def pick(layer: SafetyLayer, lang: str, verdict: Verdict, kind: str) -> str:
 
 
 def first_new_reply(widget: Widget, text: str, lang: str) -> Any:
+    """The text of the first bot message that answers `text`, sent with `lang` picked."""
     widget.page.select_option("#lang-select", lang)
     before = widget.page.locator(".msg.bot").count()
     widget.say(text)
-    return widget.page.locator(".msg.bot").nth(before)
+    return widget.page.locator(".msg.bot .msg-text").nth(before)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,7 @@ def test_unsure_asks_and_yes_gives_the_reply_for_the_kind(
     expect(reply).to_have_text(replies(lang)["danger_check"], timeout=REPLY_TIMEOUT_MS)
     before = widget.page.locator(".msg.bot").count()
     widget.page.get_by_role("button", name=replies(lang)["danger_yes"], exact=True).click()
-    answer = widget.page.locator(".msg.bot").nth(before)
+    answer = widget.page.locator(".msg.bot .msg-text").nth(before)
     key = layer.policy.replies[unsure]
     expect(answer).to_have_text(replies(lang)[key], timeout=REPLY_TIMEOUT_MS)
 
@@ -113,7 +114,7 @@ def test_unsure_and_no_is_thanked(widget: Widget, layer: SafetyLayer) -> None:
     first_new_reply(widget, pick(layer, lang, Verdict.UNSURE, kind), lang)
     before = widget.page.locator(".msg.bot").count()
     widget.page.get_by_role("button", name=replies(lang)["danger_no"], exact=True).click()
-    expect(widget.page.locator(".msg.bot").nth(before)).to_have_text(
+    expect(widget.page.locator(".msg.bot .msg-text").nth(before)).to_have_text(
         replies(lang)["danger_no_reply"], timeout=REPLY_TIMEOUT_MS
     )
 
