@@ -95,8 +95,8 @@ CI_MIN_DETECTION := 0.85
 # The bar is recall 0.98, false alarms 0.10 and the suicide line for every suicidal message;
 # not every language reaches it yet (README), so these floors catch a broken language.
 CI_MIN_DANGER_RECALL := 0.90
-CI_MAX_FALSE_ALARMS := 0.21
-CI_MIN_SUICIDE_LINE := 0.65
+CI_MAX_FALSE_ALARMS := 0.18
+CI_MIN_SUICIDE_LINE := 0.75
 test-eval: setup $(MODEL) ## the evaluation below on a small split, failing under floor scores
 	$(VENV)/bin/python scripts/eval.py --per-intent $(CI_EVAL_PER_INTENT) --out results/eval-ci \
 	  --min-f1 $(CI_MIN_F1) --min-detection $(CI_MIN_DETECTION)

@@ -291,7 +291,8 @@ class Conversation:
         A language picked in the widget wins at once; a message clearly in another language
         switches; a danger message is answered in the language whose pattern found it when
         neither the detector nor the session's language is among those. The safety model's
-        language counts where the detector has no evidence (Arabic or Persian in Latin letters).
+        language decides a language written in another script than its own (Arabic or Persian
+        in Latin letters), and a message the detector finds no evidence in while unsettled.
         """
         current = session.lang if self._texts.supports(session.lang) else self._texts.default
         settled = session.lang_settled and current == session.lang

@@ -69,14 +69,7 @@ def create_app(
     codes = load_codes(settings.languages_file)
     texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
     # Trained on our own data when no saved model fits it (seconds, once per data change).
-    safety = SafetyLayer.load(
-        settings.danger_dir,
-        settings.safety_policy_file,
-        settings.risk_corpus_dir,
-        settings.nlu_data_dir,
-        settings.safety_model_dir,
-        codes,
-    )
+    safety = SafetyLayer.from_settings(settings, codes)
     texts.require_replies(safety.policy.opening_numbers)
     detector = LanguageDetector.load(
         settings.language_markers_dir, codes, settings.place_names_file

@@ -2,8 +2,8 @@
 
 A young person may type their personnummer, phone number or address in a panic. Rasa keeps every
 message in its tracker (in Redis) and a handoff keeps a transcript, so the gateway replaces each
-identifier by a typed placeholder (`[personnummer]`, `[telefonnummer]` ...) first; the danger net
-and language detection still read the original, in memory only.
+identifier by a typed placeholder (`[personnummer]`, `[telefonnummer]` ...) first; the safety
+layer and language detection still read the original, in memory only.
 
 Works offline: `python-stdnum` checks personnummer (Luhn digit and date, plus our own rule for
 samordningsnummer: day + 60), `phonenumbers` finds phone numbers with the metadata in its wheel.

@@ -1,4 +1,4 @@
-"""Text normalisation shared by the danger net and language detection (no upward imports).
+"""Text normalisation shared by the safety layer and language detection (no upward imports).
 
 Why: people type the same word in many ways. Phones add invisible direction marks; Persian is
 typed on Arabic keyboards (ي ك for ی ک) and the other way round; Sorani writers without a

@@ -41,14 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     codes = load_codes(settings.languages_file)
-    layer = SafetyLayer.load(
-        settings.danger_dir,
-        settings.safety_policy_file,
-        settings.risk_corpus_dir,
-        settings.nlu_data_dir,
-        settings.safety_model_dir,
-        codes,
-    )
+    layer = SafetyLayer.from_settings(settings, codes)
     texts = messages(settings, codes)
     for text in texts[:200]:
         layer.assess(text)

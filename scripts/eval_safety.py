@@ -107,14 +107,7 @@ def main() -> int:
     if args.calibrate:
         calibrate(settings, codes, args.folds)
         return 0
-    layer = SafetyLayer.load(
-        settings.danger_dir,
-        settings.safety_policy_file,
-        settings.risk_corpus_dir,
-        settings.nlu_data_dir,
-        settings.safety_model_dir,
-        codes,
-    )
+    layer = SafetyLayer.from_settings(settings, codes)
     held_out = load_split(args.held_out, codes)
     detector = LanguageDetector.load(
         settings.language_markers_dir, codes, settings.place_names_file

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from bot.config import Settings
 from bot.safety.kinds import KINDS, NONE
 from bot.safety.model import SafetyModel, load_or_train
 from bot.safety.patterns import PatternNet
@@ -26,8 +27,8 @@ class Verdict(str, Enum):
 
 @dataclass(frozen=True)
 class Assessment:
-    """The verdict on one message; `languages` are those whose patterns found it, else the
-    classifier's language when it is sure of it."""
+    """The verdict on one message; `languages` are those whose patterns found it (the reply
+    goes in one of them), `language_guess` the model's language when it is sure of it."""
 
     verdict: Verdict
     kind: str | None = None
@@ -75,6 +76,18 @@ class SafetyLayer:
         model = load_or_train(risk_dir, nlu_dir, codes, policy, model_dir)
         return cls(PatternNet.load(patterns_dir, codes), model, policy)
 
+    @classmethod
+    def from_settings(cls, settings: Settings, codes: list[str]) -> SafetyLayer:
+        """`load` with the paths of the settings."""
+        return cls.load(
+            settings.danger_dir,
+            settings.safety_policy_file,
+            settings.risk_corpus_dir,
+            settings.nlu_data_dir,
+            settings.safety_model_dir,
+            codes,
+        )
+
     def assess(self, text: str) -> Assessment:
         """Danger, unsure or nothing, with the kind and the languages that found it."""
         indices = self.model.indices(text)
@@ -91,11 +104,10 @@ class SafetyLayer:
             kind = max(found, key=lambda k: (dict(shares)[k], k))
             return Assessment(Verdict.DANGER, kind, score, True, tuple(hits), guess, shares)
         kind = max(shares, key=lambda item: item[1])[0]
-        languages = (guess,) if guess else ()
         if score >= self.policy.danger_threshold:
-            return Assessment(Verdict.DANGER, kind, score, False, languages, guess, shares)
+            return Assessment(Verdict.DANGER, kind, score, False, (), guess, shares)
         if score >= self.policy.unsure_threshold:
-            return Assessment(Verdict.UNSURE, kind, score, False, languages, guess, shares)
+            return Assessment(Verdict.UNSURE, kind, score, False, (), guess, shares)
         return Assessment(Verdict.NONE, None, score, False, (), guess, shares)
 
     def reply_keys(self, assessment: Assessment) -> list[str]:

@@ -9,6 +9,7 @@ the two can never disagree.
 from __future__ import annotations
 
 import re
+import unicodedata
 from itertools import pairwise
 
 from bot.textnorm import fold
@@ -23,10 +24,15 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(_STRETCHED.sub(r"\1\1", fold(text)))
 
 
+def symbols(text: str) -> set[str]:
+    """The emoji and other symbols of a message: "😂" says a threat is a joke as "haha" does."""
+    return {ch for ch in text if unicodedata.category(ch) == "So"}
+
+
 def features(text: str) -> set[str]:
     """The set of features of one message (binary: counts carry no signal in short messages)."""
     words = tokens(text)
-    found: set[str] = set()
+    found: set[str] = {"s " + symbol for symbol in symbols(text)}
     for word in words:
         found.add("w " + word)
         padded = f"<{word}>"

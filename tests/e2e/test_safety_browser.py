@@ -32,14 +32,7 @@ widget = widget_page.widget
 
 @pytest.fixture(scope="module")
 def layer() -> SafetyLayer:
-    return SafetyLayer.load(
-        SETTINGS.danger_dir,
-        SETTINGS.safety_policy_file,
-        SETTINGS.risk_corpus_dir,
-        SETTINGS.nlu_data_dir,
-        SETTINGS.safety_model_dir,
-        CODES,
-    )
+    return SafetyLayer.from_settings(SETTINGS, CODES)
 
 
 def replies(lang: str) -> dict[str, str]:
