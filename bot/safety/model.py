@@ -181,6 +181,10 @@ def load_or_train(
             model = train(risk, language, policy.alpha)
             try:
                 model.save(path)
+                # Models of earlier data are never read again: keep the folder small.
+                for stale in cache_dir.glob("model-*.npz"):
+                    if stale != path:
+                        stale.unlink(missing_ok=True)
             except OSError as error:  # a read-only install still runs, training each start
                 logger.warning("safety_model_not_saved kind=%s", type(error).__name__)
         _LOADED[key] = model

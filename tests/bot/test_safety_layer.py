@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.languages import LanguageDataError, load_codes
 from bot.safety import SafetyLayer, Verdict
+from bot.safety import model as model_module
 from bot.safety.classifier import LinearModel
 from bot.safety.kinds import CLASSES
 from bot.safety.model import SafetyModel, digest, load_or_train
@@ -148,3 +149,14 @@ def test_the_model_digest_follows_the_training_data(tmp_path):
 def test_the_trained_layer_knows_every_listed_language(model):
     assert set(model.language.classes) == set(CODES)
     assert set(model.risk.classes) == set(CLASSES)
+
+
+def test_a_model_for_new_data_replaces_the_saved_one_for_old_data(tmp_path, monkeypatch):
+    """Training writes the model for this data and removes models of earlier data."""
+    monkeypatch.setattr(model_module, "_LOADED", {})  # not the one this process has in memory
+    stale = tmp_path / "cache" / "model-0000000000000000.npz"
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    load_or_train(SETTINGS.risk_corpus_dir, SETTINGS.nlu_data_dir, CODES, POLICY, stale.parent)
+    saved = list(stale.parent.glob("model-*.npz"))
+    assert len(saved) == 1 and saved[0] != stale
