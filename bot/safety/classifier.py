@@ -59,7 +59,7 @@ def fit(
     sample_weight: list[float] | None = None,
     balance_against: str | None = None,
 ) -> LinearModel:
-    """Multinomial logistic regression by stochastic gradient descent (seconds on our data,
+    """One-vs-rest logistic regression by stochastic gradient descent (seconds on our data,
     where lbfgs took minutes and scored no better); deterministic (fixed seed, fixed epochs).
 
     With `balance_against`, that class weighs as much as all the others together (danger kinds
