@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from bot.config import Settings
+from bot.contact_links import ContactLinks
 from bot.conversation import Conversation
 from bot.errors import Unauthorized
 from bot.handoff import Handoffs
@@ -72,6 +73,11 @@ def get_registry(request: Request) -> Registry:
     return request.app.state.registry
 
 
+def get_contact_links(request: Request) -> ContactLinks:
+    """The registry's numbers and addresses, to make them tappable in replies."""
+    return request.app.state.contact_links
+
+
 def get_resolver(request: Request) -> Resolver:
     """The index that turns a written name into a municipality."""
     return request.app.state.resolver
@@ -88,6 +94,7 @@ StaffAuthDep = Annotated[StaffAuth, Depends(get_staff_auth)]
 TextsDep = Annotated[Texts, Depends(get_texts)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 ResolverDep = Annotated[Resolver, Depends(get_resolver)]
+ContactLinksDep = Annotated[ContactLinks, Depends(get_contact_links)]
 
 
 def require_service(settings: SettingsDep, token: TokenDep) -> None:

@@ -159,9 +159,10 @@ def install_refusal_handler(app: FastAPI) -> None:
     """Answer Refused errors with the one error body plus `replies` and Retry-After."""
 
     @app.exception_handler(Refused)
-    async def _refused(_: Request, error: Refused) -> JSONResponse:
+    async def _refused(request: Request, error: Refused) -> JSONResponse:
         body: dict[str, object] = error_body(error.code, error.message)
-        body["replies"] = error.replies
+        links = getattr(request.app.state, "contact_links", None)
+        body["replies"] = [links.annotate(r) for r in error.replies] if links else error.replies
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
         return JSONResponse(body, status_code=error.status_code, headers=headers)
 

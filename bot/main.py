@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.audit import AuditLog
 from bot.body_limit import BodySizeLimit
 from bot.config import PACKAGE_DIR, Settings, get_settings
+from bot.contact_links import ContactLinks
 from bot.conversation import Conversation
 from bot.errors import error_body, install_error_handlers
 from bot.handoff import Handoffs
@@ -28,7 +29,7 @@ from bot.languages import load_codes
 from bot.limits import AbuseLimits, install_refusal_handler
 from bot.live_streams import LiveStreams
 from bot.rasa_client import RasaClient, TrackerCheck
-from bot.redact import Redactor, registry_public_numbers
+from bot.redact import Redactor
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
 from bot.safety import SafetyLayer
 from bot.security import SecurityHeaders, parse_frame_ancestors
@@ -77,9 +78,10 @@ def create_app(
     # Files only, no connection: a broken data file stops the gateway here, not mid-request.
     registry = load_registry(settings.data_dir)
     resolver = Resolver(registry)
+    links = ContactLinks.from_registry(registry)
     # Privacy: identifiers are hidden before storage; public numbers (helplines, centres) stay.
     redactor = Redactor.load(
-        settings.redaction_rules_file, registry_public_numbers(registry), settings.place_names_file
+        settings.redaction_rules_file, registry.public_phones(), settings.place_names_file
     )
     hours = OpeningHours.parse(settings.handoff_hours, settings.handoff_timezone)
 
@@ -116,6 +118,7 @@ def create_app(
         app.state.safety = safety
         app.state.registry = registry
         app.state.resolver = resolver
+        app.state.contact_links = links
         app.state.redis = redis
         app.state.sessions = sessions
         handoffs = Handoffs(
@@ -167,6 +170,7 @@ def create_app(
                 redis,
                 keys,
                 limits=app.state.limits,
+                links=links,
             )
             channel.start()
             tasks.add(asyncio.create_task(TelegramDelivery(channel, redis, keys, texts).run(stop)))
@@ -190,7 +194,7 @@ def create_app(
         description="Anonymous first-line guidance about honour-related violence and oppression.",
         lifespan=lifespan,
     )
-    safe_replies = texts.safe_replies_all()
+    safe_replies = [links.annotate(reply) for reply in texts.safe_replies_all()]
     install_error_handlers(app, safe_replies)
     install_refusal_handler(app)
 

@@ -16,7 +16,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.redact import Redactor, registry_public_numbers
+from bot.redact import Redactor
 
 BATCH = 500  # elements per SCAN / range call
 CHUNK = 64 * 1024  # characters given to the finders at once (phonenumbers tries a bounded number)
@@ -114,7 +114,7 @@ def redactor_for(settings: Settings) -> Redactor:
 
     return Redactor.load(
         settings.redaction_rules_file,
-        registry_public_numbers(load_registry(settings.data_dir)),
+        load_registry(settings.data_dir).public_phones(),
         settings.place_names_file,
     )
 

@@ -215,14 +215,6 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", ascii_digits(text))
 
 
-def registry_public_numbers(registry: Any) -> list[str]:
-    """The phone numbers of the registry's national lines and centres: public, so a person may
-    quote them and they stay as written (a `registry.Registry`)."""
-    return [line.phone for line in registry.lines] + [
-        str(centre.phone.value) for centre in registry.centres.values() if centre.phone
-    ]
-
-
 def read_lookup_names(path: Path) -> list[str]:
     """The examples of a Rasa lookup table (`- name` lines)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

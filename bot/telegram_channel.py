@@ -14,8 +14,8 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.chat_ids import ChatIds
 from bot.config import Settings
+from bot.contact_links import ContactLinks
 from bot.conversation import Conversation
 from bot.handoff import OPEN_STATES, Handoffs
 from bot.limits import AbuseLimits, RateLimited
@@ -63,6 +64,25 @@ def keyboard(buttons: list[dict[str, str]] | None) -> InlineKeyboardMarkup | Non
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def link_entities(text: str, links: ContactLinks | None) -> list[MessageEntity]:
+    """The registry's numbers as phone entities and its addresses as links (Telegram counts
+    offsets in UTF-16 code units)."""
+    if links is None:
+        return []
+    entities = []
+    for start, end, href in links.spans(text):
+        offset, length = _utf16_length(text[:start]), _utf16_length(text[start:end])
+        if href.startswith("tel:"):
+            entities.append(MessageEntity(MessageEntity.PHONE_NUMBER, offset, length))
+        else:
+            entities.append(MessageEntity(MessageEntity.TEXT_LINK, offset, length, url=href))
+    return entities
+
+
 class TelegramChannel:
     """The PTB Application, its handlers, and its start and stop inside the gateway's lifespan."""
 
@@ -76,9 +96,11 @@ class TelegramChannel:
         redis: Redis,
         keys: Keys,
         limits: AbuseLimits | None = None,
+        links: ContactLinks | None = None,
     ) -> None:
         self.settings = settings
         self._limits = limits
+        self._links = links
         self.ids = ChatIds(settings.telegram_id_secret.get_secret_value())
         self._conversation = conversation
         self._sessions = sessions
@@ -319,7 +341,23 @@ class TelegramChannel:
     ) -> None:
         chat = update.effective_chat
         assert chat is not None
-        await self.application.bot.send_message(chat.id, text, reply_markup=markup)
+        await self.send(chat.id, text, markup)
+
+    async def send(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Send one of our texts, its numbers and addresses tappable; should Telegram refuse
+        the marks, the plain text still goes out (the 112 line must never be lost to them)."""
+        entities = link_entities(text, self._links)
+        if entities:
+            try:
+                await self.application.bot.send_message(
+                    chat_id, text, reply_markup=markup, entities=entities
+                )
+                return
+            except BadRequest:
+                logger.warning("telegram_entities_refused")
+        await self.application.bot.send_message(chat_id, text, reply_markup=markup)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the kind only; tell the person the safe reply (112 first) when we can."""

@@ -139,4 +139,4 @@ class TelegramDelivery:
                     ]
                 )
             text = self._texts.widget_text(f"handoff_{event.kind}", lang)
-            await bot.send_message(chat_id, text, reply_markup=markup)
+            await self._channel.send(chat_id, text, markup)

@@ -111,6 +111,11 @@ class _Reader:
             self.problem(where, f"phone number is not in a valid Swedish format: {number!r}")
         return str(number)
 
+    def web(self, where: str, address: Any) -> str:
+        if not isinstance(address, str) or not address.startswith(("http://", "https://")):
+            self.problem(where, f"web is not an address: {address!r}")
+        return str(address)
+
     def mapping(self, where: str, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):
             self.problem(where, "must be a mapping")
@@ -278,6 +283,7 @@ class _Reader:
                         checked=self.checked(where, item.get("checked")),
                         hours=item.get("hours"),
                         audience=item.get("for"),
+                        web=self.web(where, item["web"]) if item.get("web") else None,
                     )
                 )
         return result

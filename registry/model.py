@@ -104,6 +104,7 @@ class Line:
     checked: date
     hours: str | None = None
     audience: str | None = None
+    web: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,18 @@ class Registry:
 
     def __post_init__(self) -> None:
         self.by_code = {m.code: m for m in self.municipalities.values()}
+
+    def public_phones(self) -> list[str]:
+        """Every phone number the bot may show: the lines' and the centres'."""
+        return [line.phone for line in self.lines] + [
+            str(centre.phone.value) for centre in self.centres.values() if centre.phone
+        ]
+
+    def public_webs(self) -> list[str]:
+        """Every web address the bot may show: the lines' and the centres'."""
+        return [line.web for line in self.lines if line.web] + [
+            str(centre.web.value) for centre in self.centres.values()
+        ]
 
     def spans_for(self, municipality: str, on: date) -> list[CoverageSpan]:
         """The coverage spans that apply to `municipality` on `on`."""

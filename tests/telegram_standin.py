@@ -17,10 +17,19 @@ from urllib.parse import parse_qs
 
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from bot.launcher import free_port
 
-_JSON_FIELDS = {"chat_id", "message_id", "reply_markup", "allowed_updates", "offset", "timeout"}
+_JSON_FIELDS = {
+    "chat_id",
+    "message_id",
+    "reply_markup",
+    "allowed_updates",
+    "offset",
+    "timeout",
+    "entities",
+}
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "HRV Guide", "username": "hrv_test_bot"}
 
 
@@ -40,6 +49,8 @@ class BotApiStandIn:
     port: int = field(default_factory=free_port)
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    # Answer messages that carry entities as Telegram answers what it cannot parse.
+    refuse_entities: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -54,7 +65,7 @@ class BotApiStandIn:
         app = FastAPI()
 
         @app.post("/bot{token}/{method}")
-        async def method(token: str, method: str, request: Request) -> dict[str, Any]:
+        async def method(token: str, method: str, request: Request) -> Any:
             if token != self.token:
                 return {"ok": False, "error_code": 401, "description": "Unauthorized"}
             # PTB posts form-urlencoded fields; non-string values are JSON inside them.
@@ -64,6 +75,9 @@ class BotApiStandIn:
                 params[key] = json.loads(values[0]) if key in _JSON_FIELDS else values[0]
             with self._lock:
                 self.calls.append(Call(method, params))
+            if self.refuse_entities and "entities" in params:
+                refusal = {"ok": False, "error_code": 400, "description": "Bad Request: entities"}
+                return JSONResponse(refusal, status_code=400)
             return {"ok": True, "result": await self._result(method, params)}
 
         return app

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
 from bot.deps import (
+    ContactLinksDep,
     ConversationDep,
     EventsDep,
     HandoffsDep,
@@ -98,11 +99,19 @@ class Button(BaseModel):
     payload: str
 
 
+class Link(BaseModel):
+    """A number or address in the reply's text (`text`, as written there) and where it goes."""
+
+    text: str
+    href: str
+
+
 class Reply(BaseModel):
-    """One bot message."""
+    """One bot message; `links` are the registry's numbers and addresses found in its text."""
 
     text: str
     buttons: list[Button] | None = None
+    links: list[Link] | None = None
 
 
 class MessageOut(BaseModel):
@@ -186,6 +195,7 @@ async def post_message(
     conversation: ConversationDep,
     texts: TextsDep,
     limits: LimitsDep,
+    links: ContactLinksDep,
 ) -> MessageOut:
     """Send a message and get the bot's replies (429 when sent too fast, but never for danger)."""
     if body.lang is not None and not texts.supports(body.lang):
@@ -197,13 +207,13 @@ async def post_message(
         replies = limits.over_limit(body.text, lang, retry_after)  # 429 unless danger
         handoff = session.handoff if session.handoff in OPEN_STATES else "none"
         return MessageOut(
-            replies=[Reply(**reply) for reply in replies],
+            replies=[Reply(**links.annotate(reply)) for reply in replies],
             lang=lang,
             handoff=handoff,  # type: ignore[arg-type]
         )
     result = await conversation.turn(session, body.text, body.lang, body.msg_id)
     return MessageOut(
-        replies=[Reply(**reply) for reply in result.replies],
+        replies=[Reply(**links.annotate(reply)) for reply in result.replies],
         lang=result.lang,
         handoff=result.handoff,  # type: ignore[arg-type]
     )

@@ -290,7 +290,32 @@
     return label ? label + ": " : "";
   }
 
-  function addMessage(who, text) {
+  // Only what the server marked, and only these kinds of address: it builds links from the
+  // registry's own numbers and pages, never from what anyone typed.
+  var SAFE_HREF = /^(tel:\+?[0-9]+|https?:\/\/[^\s"'<>]+)$/;
+
+  function fillText(node, text, links) {
+    var rest = text;
+    (Array.isArray(links) ? links : []).forEach(function (link) {
+      if (!link || typeof link.text !== "string" || typeof link.href !== "string") return;
+      var at = link.text ? rest.indexOf(link.text) : -1;
+      if (at < 0 || !SAFE_HREF.test(link.href)) return;
+      if (at > 0) node.appendChild(document.createTextNode(rest.slice(0, at)));
+      var anchor = document.createElement("a");
+      anchor.href = link.href;
+      anchor.textContent = link.text;
+      anchor.dir = "ltr"; // a number keeps its digit order inside right-to-left text
+      if (link.href.indexOf("tel:") !== 0) {
+        anchor.target = "_blank";
+        anchor.rel = "noopener noreferrer"; // the page opened learns nothing of this chat
+      }
+      node.appendChild(anchor);
+      rest = rest.slice(at + link.text.length);
+    });
+    if (rest) node.appendChild(document.createTextNode(rest));
+  }
+
+  function addMessage(who, text, links) {
     var item = document.createElement("div");
     item.className = "msg " + who;
     if (who === "user" || who === "bot" || who === "staff") {
@@ -304,7 +329,7 @@
     var body = document.createElement("span");
     body.className = "msg-text";
     body.dir = "auto";
-    body.textContent = text;
+    fillText(body, text, links);
     item.appendChild(body);
     el.messages.appendChild(item);
     return item;
@@ -609,7 +634,7 @@
     var replies = body && Array.isArray(body.replies) ? body.replies : [];
     replies.forEach(function (reply) {
       if (!reply || typeof reply.text !== "string") return;
-      var node = addMessage("bot", reply.text);
+      var node = addMessage("bot", reply.text, reply.links);
       first = first || node;
       if (Array.isArray(reply.buttons) && reply.buttons.length) addReplyButtons(reply.buttons);
     });
@@ -624,9 +649,9 @@
     var fallback = null;
     replies.forEach(function (reply) {
       if (!reply || typeof reply.text !== "string") return;
-      if (reply.lang === state.lang && !mine) mine = reply.text;
+      if (reply.lang === state.lang && !mine) mine = reply;
       var isDefault = state.config && reply.lang === state.config.default_lang;
-      if (isDefault && !fallback) fallback = reply.text;
+      if (isDefault && !fallback) fallback = reply;
     });
     return mine || fallback;
   }
@@ -665,7 +690,9 @@
           userNode.classList.add("failed");
           if (text === shown && !el.input.value) el.input.value = text;
           var safe = safeReplyFrom(result.body);
-          first = safe ? addMessage("bot", safe) : showNotice(t("error_retry") || fallbackError());
+          first = safe
+            ? addMessage("bot", safe.text, safe.links)
+            : showNotice(t("error_retry") || fallbackError());
         }
         scrollToShow(notice || first);
         return result.ok;

@@ -20,7 +20,6 @@ from bot.redact import (
     ascii_digits,
     identity_type,
     normalised_view,
-    registry_public_numbers,
 )
 from bot.textnorm import clean
 from registry import load_registry
@@ -197,7 +196,7 @@ FALSE_POSITIVES: list[str] = [
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     """As the gateway builds it: rules, the registry's public numbers, the place names."""
-    public = registry_public_numbers(load_registry(SETTINGS.data_dir))
+    public = load_registry(SETTINGS.data_dir).public_phones()
     return Redactor.load(RULES_FILE, public, SETTINGS.place_names_file)
 
 

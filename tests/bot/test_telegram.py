@@ -382,3 +382,26 @@ async def test_a_chat_writing_too_fast_is_told_once_and_danger_still_gets_112(
             await post_update(tg, text_update(111, CHAT, "hej igen"))
             await bot_api.await_sent(6, CHAT)
             assert len(fake_rasa.received) == 3
+
+
+async def test_helplines_are_sent_as_phone_entities_at_their_utf16_offsets(tg, bot_api, fake_rasa):
+    fake_rasa.replies = [{"text": "👋 Ring 112 eller Bris 116 111."}]
+    await post_update(tg, text_update(40, CHAT, "hej"))
+    sent = (await bot_api.await_sent(1, CHAT))[0]
+    # The emoji is two UTF-16 code units: Telegram counts offsets in those.
+    assert sent.params["entities"] == [
+        {"type": "phone_number", "offset": 8, "length": 3},
+        {"type": "phone_number", "offset": 23, "length": 7},
+    ]
+
+
+async def test_the_text_still_goes_out_when_telegram_refuses_the_entities(tg, bot_api, fake_rasa):
+    bot_api.refuse_entities = True
+    fake_rasa.replies = [{"text": "Ring 112."}]
+    await post_update(tg, text_update(41, CHAT, "hej"))
+    sent = await bot_api.await_sent(2, CHAT)
+    assert [call.params.get("entities") for call in sent[:2]] == [
+        [{"type": "phone_number", "offset": 5, "length": 3}],
+        None,
+    ]
+    assert sent[1].params["text"] == "Ring 112."

@@ -261,3 +261,21 @@ async def test_a_quick_exit_during_the_bots_answer_leaves_no_key(
     )
     assert fake_rasa.received  # the erase happened during the turn
     assert [key for key in redis_client.scan_iter() if session.id in key] == []
+
+
+async def test_numbers_from_data_come_with_links_and_a_persons_own_do_not(
+    client, session, fake_rasa
+):
+    fake_rasa.replies = [{"text": "Ring Bris på 116 111 eller 070-123 45 67."}]
+    url = f"/api/v1/sessions/{session.id}/messages"
+    response = await client.post(url, json={"text": "hej"}, headers=session.headers)
+    reply = response.json()["replies"][0]
+    assert reply["links"] == [{"text": "116 111", "href": "tel:116111"}]
+
+
+async def test_the_safe_reply_of_a_failure_has_its_helplines_linked(client, session, fake_rasa):
+    fake_rasa.down = True
+    url = f"/api/v1/sessions/{session.id}/messages"
+    response = await client.post(url, json={"text": "hello, I need help"}, headers=session.headers)
+    hrefs = [link["href"] for link in response.json()["replies"][-1]["links"]]
+    assert {"tel:112", "tel:116111", "tel:+4620505050"} <= set(hrefs)

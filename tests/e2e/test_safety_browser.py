@@ -118,3 +118,13 @@ def _has(layer: SafetyLayer, lang: str, verdict: Verdict, kind: str) -> bool:
         (found := layer.assess(text)).verdict is verdict and found.kind == kind
         for text, _ in corpus.labelled()
     )
+
+
+@pytest.mark.parametrize(("lang", "number"), [("en", "90101"), ("ar", "112")])
+def test_the_numbers_in_a_danger_reply_can_be_tapped_to_call(
+    widget: Widget, layer: SafetyLayer, lang: str, number: str
+) -> None:
+    text = pick(layer, lang, Verdict.DANGER, "suicide")
+    reply = first_new_reply(widget, text, lang)
+    expect(reply).to_have_text(replies(lang)["danger_suicide"], timeout=REPLY_TIMEOUT_MS)
+    expect(reply.locator(f'a[href="tel:{number}"]').first).to_have_text(number)
