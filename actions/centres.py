@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import ActionSettings
-from registry import Centre, Registry, Resolution, Resolver, load_registry
+from registry import Centre, Registry, Resolution, Resolver, SocialServices, load_registry
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +21,41 @@ DEFAULT_LANGUAGE = "sv"
 CHOICE_PAYLOAD = "/inform_municipality"
 
 
+def left_to_right(value: object) -> str:
+    """A number or address kept in its own order inside right-to-left text (an isolate)."""
+    return f"\u2066{value}\u2069"
+
+
 def centre_details(centre: Centre, language: str, labels: dict[str, dict[str, str]]) -> str:
     """The centre's description and its sourced contact lines in the person's language."""
     words = labels.get(language, labels[DEFAULT_LANGUAGE])
     lines = [centre.about.text(language, DEFAULT_LANGUAGE)]
     if centre.phone:
-        lines.append(f"{words['phone']}: {centre.phone.value}")
+        lines.append(f"{words['phone']}: {left_to_right(centre.phone.value)}")
     if centre.hours:
         lines.append(f"{words['hours']}: {centre.hours.text(language, DEFAULT_LANGUAGE)}")
-    lines.append(f"{words['web']}: {centre.web.value}")
+    lines.append(f"{words['web']}: {left_to_right(centre.web.value)}")
+    return "\n".join(lines)
+
+
+def social_services_details(
+    services: SocialServices | None, language: str, labels: dict[str, dict[str, str]]
+) -> str:
+    """How to reach the municipality's social services by day (its number, else its page) and
+    at night (its on-call's number, else the rule: 112, ask for the socialjour)."""
+    words = labels.get(language, labels[DEFAULT_LANGUAGE])
+    lines = []
+    day = services.day if services and services.day and services.day.usable else None
+    if day is not None:
+        if day.phone:
+            lines.append(words["day_phone"].format(phone=day.phone))
+        else:
+            lines.append(words["day_page"].format(page=day.page))
+    night = services.night if services and services.night and services.night.usable else None
+    if night is not None and night.phone:
+        lines.append(words["night_phone"].format(phone=night.phone))
+    else:
+        lines.append(words["night_112"])
     return "\n".join(lines)
 
 
@@ -128,4 +154,8 @@ class ActionFindCentre(Action):
                 centre_name=centre.name.value,
                 centre_details=centre_details(centre, language, self.registry.labels),
             )
+        services = self.registry.social_services.get(municipality.name)
+        dispatcher.utter_message(
+            text=social_services_details(services, language, self.registry.labels)
+        )
         return [SlotSet("municipality", municipality.name)]

@@ -2,7 +2,15 @@
 gateway, so it imports only the standard library and PyYAML (no rasa_sdk, no FastAPI)."""
 
 from registry.load import RegistryError, load_registry, read_registry
-from registry.model import Centre, CoverageSpan, Fact, Municipality, Registry
+from registry.model import (
+    Centre,
+    CoverageSpan,
+    Fact,
+    Municipality,
+    Registry,
+    Route,
+    SocialServices,
+)
 from registry.resolve import Candidate, Resolution, Resolver
 
 __all__ = [
@@ -15,6 +23,8 @@ __all__ = [
     "RegistryError",
     "Resolution",
     "Resolver",
+    "Route",
+    "SocialServices",
     "load_registry",
     "read_registry",
 ]

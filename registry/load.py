@@ -22,12 +22,23 @@ from registry.model import (
     Locality,
     Municipality,
     Registry,
+    Route,
+    SocialServices,
 )
 
 EXPECTED_MUNICIPALITIES = 290
 LANGUAGES_REQUIRED = ("sv", "en")
+# The words of a centre's contact lines and of the ways to reach social services.
+LABEL_KEYS = ("phone", "web", "hours", "day_phone", "day_page", "night_phone", "night_112")
 MUNICIPALITY_COLUMNS = ["kommunkod", "kommun", "lanskod", "lan"]
-FILES = ("municipalities.csv", "localities.yml", "aliases.yml", "contacts.yml", "coverage.yml")
+FILES = (
+    "municipalities.csv",
+    "localities.yml",
+    "aliases.yml",
+    "contacts.yml",
+    "coverage.yml",
+    "social_services.yml",
+)
 
 # A public page, or one of the project's stored source documents (shared/seeds/).
 _SOURCE = re.compile(r"^(https?://\S+|shared/seeds/\S+)")
@@ -288,6 +299,41 @@ class _Reader:
                 )
         return result
 
+    def social_services(self, known: dict[str, Municipality]) -> dict[str, SocialServices]:
+        result: dict[str, SocialServices] = {}
+        for index, item in enumerate(self.listing("social_services.yml", self.yaml(FILES[5]))):
+            item = self.mapping(f"social_services.yml entry {index + 1}", item)
+            name = str(item.get("municipality"))
+            where = f"social_services.yml {name}"
+            if name not in known:
+                self.problem(where, "names an unknown municipality")
+            elif name in result:
+                self.problem(where, "is listed twice")
+            routes = {
+                part: self.route(f"{where} {part}", item[part], night=part == "night")
+                for part in ("day", "night")
+                if part in item
+            }
+            result[name] = SocialServices(name, routes.get("day"), routes.get("night"))
+        return result
+
+    def route(self, where: str, raw: Any, *, night: bool) -> Route:
+        raw = self.mapping(where, raw)
+        phone = raw.get("phone")
+        via = raw.get("via")
+        if via is not None and (not night or str(via) != "112"):
+            self.problem(where, f'via must be "112" and only on a night route: {via!r}')
+        if not raw.get("quote"):
+            self.problem(where, "has no quote from its page")
+        return Route(
+            name=str(raw.get("name") or ""),
+            sources=self.sources(where, raw.get("source")),
+            checked=self.checked(where, raw.get("checked")),
+            phone=self.phone(where, phone) if phone is not None else None,
+            via_112=via is not None,
+            hold=raw.get("hold"),
+        )
+
     def fallback(self, raw: Any) -> Fallback:
         raw = self.mapping("contacts.yml fallback", raw)
         if not raw.get("rule"):
@@ -302,7 +348,7 @@ class _Reader:
         labels = self.mapping("contacts.yml labels", raw)
         for language in LANGUAGES_REQUIRED:
             words = self.mapping(f"contacts.yml labels {language}", labels.get(language))
-            for key in ("phone", "web", "hours"):
+            for key in LABEL_KEYS:
                 if not words.get(key):
                     self.problem(f"contacts.yml labels {language}", f"has no {key!r}")
         return labels
@@ -358,6 +404,7 @@ def read_registry(data_dir: Path, today: date | None = None) -> tuple[Registry |
     fallback = reader.fallback(contacts.get("fallback"))
     labels = reader.labels(contacts.get("labels"))
     coverage = reader.coverage(municipalities, centres)
+    social_services = reader.social_services(municipalities)
     if reader.problems:
         return None, reader.problems
     registry = Registry(
@@ -371,6 +418,7 @@ def read_registry(data_dir: Path, today: date | None = None) -> tuple[Registry |
         lines=lines,
         fallback=fallback,
         labels=labels,
+        social_services=social_services,
     )
     return registry, []
 

@@ -108,6 +108,37 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Route:
+    """One way to reach a municipality's social services, as its page gives it."""
+
+    name: str
+    sources: tuple[str, ...]
+    checked: date
+    phone: str | None = None
+    via_112: bool = False
+    hold: str | None = None  # why it is not shown until someone re-checks it
+
+    @property
+    def usable(self) -> bool:
+        """Whether the bot may show it."""
+        return self.hold is None
+
+    @property
+    def page(self) -> str:
+        """The page it was read from: shown when there is no number."""
+        return self.sources[0]
+
+
+@dataclass(frozen=True)
+class SocialServices:
+    """How to reach a municipality's social services by day and in the evening and at night."""
+
+    municipality: str
+    day: Route | None = None
+    night: Route | None = None
+
+
+@dataclass(frozen=True)
 class Fallback:
     """What a person is told where no centre is known: their own social services."""
 
@@ -130,6 +161,7 @@ class Registry:
     lines: list[Line]
     fallback: Fallback
     labels: dict[str, dict[str, str]]
+    social_services: dict[str, SocialServices] = field(default_factory=dict)
     by_code: dict[str, Municipality] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -137,15 +169,26 @@ class Registry:
 
     def public_phones(self) -> list[str]:
         """Every phone number the bot may show: the lines' and the centres'."""
-        return [line.phone for line in self.lines] + [
-            str(centre.phone.value) for centre in self.centres.values() if centre.phone
-        ]
+        return (
+            [line.phone for line in self.lines]
+            + [str(centre.phone.value) for centre in self.centres.values() if centre.phone]
+            + [route.phone for route in self.routes() if route.phone]
+        )
 
     def public_webs(self) -> list[str]:
         """Every web address the bot may show: the lines' and the centres'."""
-        return [line.web for line in self.lines if line.web] + [
-            str(centre.web.value) for centre in self.centres.values()
-        ]
+        return (
+            [line.web for line in self.lines if line.web]
+            + [str(centre.web.value) for centre in self.centres.values()]
+            + [s.day.page for s in self.social_services.values() if s.day and s.day.usable]
+        )
+
+    def routes(self) -> list[Route]:
+        """Every route to social services that the bot may show."""
+        found = []
+        for services in self.social_services.values():
+            found += [r for r in (services.day, services.night) if r is not None and r.usable]
+        return found
 
     def spans_for(self, municipality: str, on: date) -> list[CoverageSpan]:
         """The coverage spans that apply to `municipality` on `on`."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from bot.deps import RegistryDep, ResolverDep
 from bot.errors import Ambiguous, BadInput, NotFound
-from registry import Centre, CoverageSpan, Fact, Municipality
+from registry import Centre, CoverageSpan, Fact, Municipality, Route
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])
 
@@ -89,14 +89,46 @@ class FallbackOut(BaseModel):
     lines: list[LineOut]
 
 
+class RouteOut(BaseModel):
+    """One way to reach the municipality's social services, as its page gives it."""
+
+    name: str
+    phone: str | None
+    via_112: bool
+    sources: list[str]
+    checked: date
+
+
+class SocialServicesOut(BaseModel):
+    """By day and in the evening and at night; None where no page was found (or the route is
+    held for a re-check): then the rule applies (112, ask for the social services' on-call)."""
+
+    day: RouteOut | None
+    night: RouteOut | None
+
+
 class HelpOut(BaseModel):
-    """The answer: the municipality, the centre(s) on the day, and the fallback."""
+    """The answer: the municipality, the centre(s) on the day, its social services, and the
+    fallback."""
 
     date: date
     municipality: MunicipalityOut
     matched: MatchOut
     centres: list[CentreOut]
+    social_services: SocialServicesOut
     fallback: FallbackOut
+
+
+def _route(route: Route | None) -> RouteOut | None:
+    if route is None or not route.usable:
+        return None
+    return RouteOut(
+        name=route.name,
+        phone=route.phone,
+        via_112=route.via_112,
+        sources=list(route.sources),
+        checked=route.checked,
+    )
 
 
 def _fact(fact: Fact | None) -> FactOut | None:
@@ -163,11 +195,16 @@ async def municipality_help(
         raise NotFound("No Swedish municipality matches that name or code.")
     municipality = candidate.municipality
     spans = registry.spans_for(municipality.name, on)
+    services = registry.social_services.get(municipality.name)
     return HelpOut(
         date=on,
         municipality=_municipality(municipality),
         matched=MatchOut(written=candidate.written, kind=candidate.kind, how=resolution.how),
         centres=[_centre(registry.centres[span.centre_id], span) for span in spans],
+        social_services=SocialServicesOut(
+            day=_route(services.day if services else None),
+            night=_route(services.night if services else None),
+        ),
         fallback=FallbackOut(
             rule=registry.fallback.rule,
             sources=list(registry.fallback.sources),

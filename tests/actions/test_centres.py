@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.centres import ActionFindCentre
+from actions.centres import ActionFindCentre, social_services_details
 from actions.settings import REPO_ROOT
 from registry import read_registry
 
@@ -31,13 +31,17 @@ async def test_alingsas_gets_the_alvsborg_centre_in_boras(registry, make_tracker
         ),
     )
     assert events == [SlotSet("municipality", "Alingsås")]
-    [message] = messages
+    message, services = messages
     assert message["response"] == "utter_centre_found"
     assert message["municipality"] == "Alingsås"
     assert message["centre_name"].endswith("Älvsborg")
     assert "Borås" in message["centre_details"]
-    assert "Webb: https://www.boras.se/" in message["centre_details"]
+    assert "Webb: \u2066https://www.boras.se/" in message["centre_details"]
     assert "Telefon" not in message["centre_details"]  # no sourced number: name and web only
+    # No page found for Alingsås's own social services: the night rule still gives a way.
+    assert services["text"] == (
+        "Kvällar, nätter och helger: ring 112 och be att få prata med socialjouren."
+    )
 
 
 async def test_alingsas_before_the_switch_gets_goteborg(registry, make_tracker):
@@ -47,10 +51,15 @@ async def test_alingsas_before_the_switch_gets_goteborg(registry, make_tracker):
 
 async def test_english_details_and_municipality_from_text_without_entity(registry, make_tracker):
     messages, events = await run(registry, make_tracker("I live in Gothenburg", language="en"))
-    [message] = messages
+    message, services = messages
     assert message["municipality"] == "Göteborg"
     assert message["centre_details"].startswith("The centre is in central Göteborg")
-    assert "Web: https://goteborg.se/" in message["centre_details"]
+    assert "Web: \u2066https://goteborg.se/" in message["centre_details"]
+    assert services["text"].splitlines() == [
+        "In the daytime: call 031-365 00 00 and ask to talk to the social services.",
+        "Evenings, nights and weekends: call the social services' on-call (socialjour) on"
+        " 031-365 87 00. If it is urgent: call 112.",
+    ]
     assert events == [SlotSet("municipality", "Göteborg")]
 
 
@@ -59,6 +68,7 @@ async def test_a_locality_is_named_with_its_municipality_first(registry, make_tr
     assert [m["response"] for m in messages] == [
         "utter_place_in_municipality",
         "utter_centre_found",
+        None,
     ]
     assert messages[0]["place"] == "Kinna"
     assert messages[0]["municipality"] == "Mark"
@@ -68,7 +78,10 @@ async def test_a_locality_is_named_with_its_municipality_first(registry, make_tr
 
 async def test_a_misspelt_name_is_read_aloud_before_the_answer(registry, make_tracker):
     messages, events = await run(registry, make_tracker("jag bor i Ulricehammn"))
-    assert [m["response"] for m in messages] == ["utter_municipality_guessed", "utter_centre_found"]
+    assert [m["response"] for m in messages][:2] == [
+        "utter_municipality_guessed",
+        "utter_centre_found",
+    ]
     assert messages[0]["municipality"] == "Ulricehamn"
     assert events == [SlotSet("municipality", "Ulricehamn")]
 
@@ -101,7 +114,7 @@ async def test_the_chosen_button_resolves_by_code(registry, make_tracker):
 async def test_stockholm_gets_origo_with_its_web_address(registry, make_tracker):
     messages, _ = await run(registry, make_tracker("Södertälje"))
     assert messages[0]["centre_name"].startswith("Origo")
-    assert "Webb: http://origostockholm.se/" in messages[0]["centre_details"]
+    assert "Webb: \u2066http://origostockholm.se/\u2069" in messages[0]["centre_details"]
 
 
 async def test_municipality_without_centre_gets_the_social_services_fallback(
@@ -113,6 +126,50 @@ async def test_municipality_without_centre_gets_the_social_services_fallback(
     assert messages[0]["response"] == "utter_centre_fallback"
     assert messages[0]["municipality"] == "Kiruna"
     assert events == [SlotSet("municipality", "Kiruna")]
+
+
+async def test_an_arabic_reader_gets_the_centre_and_the_way_in_in_arabic(registry, make_tracker):
+    messages, _ = await run(registry, make_tracker("Göteborg", language="ar"))
+    centre, services = messages
+    assert centre["centre_details"].startswith(registry.centres["goteborg"].about.value["ar"])
+    assert "الموقع الإلكتروني" in centre["centre_details"]
+    assert "031-365 87 00" in services["text"] and "112" in services["text"]
+    assert not any(word in services["text"] for word in ("Kvällar", "Evenings", "Dagtid"))
+
+
+@pytest.mark.parametrize(
+    ("place", "lines"),
+    [
+        # A page with no number is shown as the way in; the on-call's own number at night.
+        ("Gnesta", ["Så når du socialtjänsten dagtid: https://www.gnesta.se/", "Kvällar,"]),
+        (
+            "Karlstad",
+            ["Dagtid: ring 054-540 50 20 ", "Kvällar, nätter och helger: ring socialjouren på 054"],
+        ),
+        # A route held for re-checking is not shown: the night rule takes its place.
+        ("Värmdö", ["Kvällar, nätter och helger: ring 112 och be att få prata med socialjouren."]),
+    ],
+)
+async def test_each_municipality_gets_its_own_way_to_social_services(
+    registry, make_tracker, place, lines
+):
+    messages, _ = await run(registry, make_tracker(place))
+    shown = messages[-1]["text"].splitlines()
+    assert len(shown) == len(lines)
+    assert all(line.startswith(start) for line, start in zip(shown, lines, strict=True))
+
+
+async def test_a_route_held_for_re_checking_is_never_shown(registry):
+    held = [
+        (services, route)
+        for services in registry.social_services.values()
+        for route in (services.day, services.night)
+        if route is not None and not route.usable
+    ]
+    assert held
+    for services, route in held:
+        text = social_services_details(services, "sv", registry.labels)
+        assert (route.phone or route.page) not in text, services.municipality
 
 
 async def test_unknown_place_is_answered_honestly(registry, make_tracker):

@@ -78,7 +78,7 @@ async def test_an_unknown_session_language_gets_the_default_safe_reply(
     body = await _say(client, session, "112")
     texts = Texts.load(SETTINGS.texts_dir, CODES)
     assert body["lang"] == DEFAULT
-    assert body["replies"] == [{"text": texts.reply("safe_fallback", DEFAULT)}]
+    assert [r["text"] for r in body["replies"]] == [texts.reply("safe_fallback", DEFAULT)]
     assert "112" in body["replies"][0]["text"] and "116 111" in body["replies"][0]["text"]
 
 
@@ -90,7 +90,7 @@ async def test_rasa_down_gives_the_safe_reply_in_every_listed_language(
     body = await _say(client, session, "112", lang=code)
     expected = Texts.load(SETTINGS.texts_dir, CODES).reply("safe_fallback", code)
     assert body["lang"] == code
-    assert body["replies"] == [{"text": expected}]
+    assert [r["text"] for r in body["replies"]] == [expected]
 
 
 async def test_a_language_outside_the_list_is_refused(client, session):

@@ -47,6 +47,14 @@ async def test_code_and_fallback_with_the_national_lines(client):
     assert phones["kvinnofridslinjen"] == "020-50 50 50"
     assert all(line["sources"] for line in body["fallback"]["lines"])
     assert body["fallback"]["sources"] == ["https://www.hedersfortryck.se/om-oss/stodtelefonen/"]
+    day, night = body["social_services"]["day"], body["social_services"]["night"]
+    assert day["phone"] == "0980-703 61" and day["sources"][0].startswith("https://kiruna.se/")
+    assert night["via_112"] is True and night["phone"] is None
+
+
+async def test_a_route_held_for_a_re_check_is_left_out(client):
+    body = (await client.get(URL.format("Värmdö"))).json()
+    assert body["social_services"] == {"day": None, "night": None}
 
 
 async def test_a_centre_with_a_sourced_phone_and_hours_shows_them_with_sources(client):

@@ -101,3 +101,30 @@ def test_an_interval_that_ends_before_it_starts_fails(data_copy, edit):
 )
 def test_swedish_phone_number_formats(number, valid):
     assert valid_phone(number) is valid
+
+
+def test_a_year_after_the_check_every_fact_read_then_is_due_again(data_copy):
+    report = check(data_copy, date(2027, 12, 7))
+    assert report.ok
+    assert "line sjalvmordslinjen: checked 2026-12-06" in report.due
+    assert "social services Karlstad night: checked 2026-12-06" in report.due
+    assert not any("checked" in due for due in check(data_copy, TODAY).due)
+
+
+def test_a_news_item_used_as_a_contact_is_reported(data_copy):
+    report = check(data_copy, TODAY)
+    news = [due for due in report.due if "a news item is its contact" in due]
+    assert news and news[0].startswith("centre alvsborg web")
+    assert "Due for a re-check" in render(report, data_copy)
+
+
+def test_a_social_services_route_needs_a_quote_and_only_night_goes_via_112(data_copy, edit):
+    edit("social_services.yml", '    via: "112"\n', '    via: "114 14"\n')
+    problems = check(data_copy, TODAY).problems
+    assert any("via must be" in p for p in problems), problems
+
+
+def test_a_social_services_entry_for_an_unknown_municipality_fails(data_copy, edit):
+    edit("social_services.yml", "- municipality: Kiruna\n", "- municipality: Narnia\n")
+    problems = check(data_copy, TODAY).problems
+    assert "social_services.yml Narnia: names an unknown municipality" in problems
