@@ -27,6 +27,7 @@ from bot.safety import Assessment, SafetyLayer, Verdict
 from bot.safety.assess import NOTHING
 from bot.sessions import Session, SessionStore
 from bot.texts import Texts
+from registry import Resolver
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,10 @@ class Conversation:
         texts: Texts,
         handoffs: Handoffs,
         redactor: Redactor | None = None,
+        places: Resolver | None = None,
     ) -> None:
         self._handoffs = handoffs
+        self._places = places
         self._redactor = redactor or Redactor.load()
         self._sessions = sessions
         self._rasa = rasa
@@ -187,8 +190,12 @@ class Conversation:
                 await self._rasa.set_slot(session.id, "language", lang)
                 await self._sessions.update(session.id, rasa_lang=lang)
             message = self._detector.for_nlu(redaction.text, lang)
+            place = self._places.only_a_place(text) if self._places else None
             if assessment.verdict is Verdict.DANGER and not await self._is_question(message):
                 message = DANGER_INTENT
+            elif place is not None:
+                # A name the model has never seen (another script): the place is the answer.
+                message = f'/inform_municipality{{"municipality":"{place.code}"}}'
             elif not assessment.alarm and self._detector.foreign_script(text):
                 # The model would still guess an intent; the honest answer is "not understood".
                 message = NOT_UNDERSTOOD_INTENT

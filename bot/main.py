@@ -152,7 +152,7 @@ def create_app(
             clock=clock,
         )
         app.state.conversation = Conversation(
-            sessions, rasa, safety, detector, texts, handoffs, redactor
+            sessions, rasa, safety, detector, texts, handoffs, redactor, resolver
         )
         await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()

@@ -38,6 +38,7 @@ FILES = (
     "contacts.yml",
     "coverage.yml",
     "social_services.yml",
+    "names_by_language.yml",
 )
 
 # A public page, or one of the project's stored source documents (shared/seeds/).
@@ -212,6 +213,37 @@ class _Reader:
             {str(k): str(v) for k, v in aliases.items()},
             frozenset(str(w) for w in everyday),
             frozenset(str(w) for w in ignored),
+        )
+
+    def other_names(
+        self, known: dict[str, Municipality]
+    ) -> tuple[dict[str, tuple[str, ...]], set[str], set[str]]:
+        """Names per language (written form -> municipalities) and each language's words around
+        a name and everyday words that are also names."""
+        raw = self.mapping("names_by_language.yml", self.yaml(FILES[6]))
+        names: dict[str, list[str]] = {}
+        tables = self.mapping("names_by_language.yml names", raw.get("names") or {})
+        for language, table in tables.items():
+            where = f"names_by_language.yml names {language}"
+            for municipality, forms in self.mapping(where, table).items():
+                if municipality not in known:
+                    self.problem(where, f"unknown municipality {municipality!r}")
+                    continue
+                for form in self.listing(f"{where} {municipality}", forms):
+                    if not isinstance(form, str) or not form.strip():
+                        self.problem(where, f"bad name {form!r} for {municipality}")
+                    elif municipality not in names.setdefault(form.strip(), []):
+                        names[form.strip()].append(municipality)
+        words: dict[str, set[str]] = {"ignored_words": set(), "everyday_words": set()}
+        for key, found in words.items():
+            per_language = self.mapping(f"names_by_language.yml {key}", raw.get(key) or {})
+            for language, listed in per_language.items():
+                items = self.listing(f"names_by_language.yml {key} {language}", listed)
+                found |= {str(word) for word in items}
+        return (
+            {written: tuple(found) for written, found in names.items()},
+            words["ignored_words"],
+            words["everyday_words"],
         )
 
     def fact(self, where: str, raw: Any, *, per_language: bool = False) -> Fact | None:
@@ -398,6 +430,7 @@ def read_registry(data_dir: Path, today: date | None = None) -> tuple[Registry |
     municipalities = reader.municipalities()
     localities = reader.localities(municipalities)
     aliases, everyday, ignored = reader.aliases(municipalities)
+    other_names, other_ignored, other_everyday = reader.other_names(municipalities)
     contacts = reader.mapping("contacts.yml", reader.yaml("contacts.yml"))
     centres = reader.centres(contacts.get("centres"))
     lines = reader.lines(contacts)
@@ -411,14 +444,15 @@ def read_registry(data_dir: Path, today: date | None = None) -> tuple[Registry |
         municipalities=municipalities,
         localities=localities,
         aliases=aliases,
-        everyday_words=everyday,
-        ignored_words=ignored,
+        everyday_words=everyday | other_everyday,
+        ignored_words=ignored | other_ignored,
         centres=centres,
         coverage=coverage,
         lines=lines,
         fallback=fallback,
         labels=labels,
         social_services=social_services,
+        other_names=other_names,
     )
     return registry, []
 

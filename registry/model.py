@@ -162,6 +162,9 @@ class Registry:
     fallback: Fallback
     labels: dict[str, dict[str, str]]
     social_services: dict[str, SocialServices] = field(default_factory=dict)
+    # Names as people write them in their own script or spelling (names_by_language.yml):
+    # written form -> the municipalities it may mean (the NLU's lookup does not hold these).
+    other_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_code: dict[str, Municipality] = field(init=False)
 
     def __post_init__(self) -> None:

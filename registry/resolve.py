@@ -12,11 +12,21 @@ from dataclasses import dataclass
 from typing import Literal
 
 from registry.model import Municipality, Registry
-from registry.text import deletions, edit_distance, fold, has_diacritics, simplify, words
+from registry.text import (
+    deletions,
+    edit_distance,
+    fold,
+    has_diacritics,
+    simplify,
+    unify_script,
+    words,
+)
 
 MAX_QUERY_CHARS = 300
 MAX_WINDOW = 4
 MIN_TYPO_LENGTH = 5
+# One Arabic letter written onto a name: b- "in", l- "to", w- "and", f- "in" (long words only).
+_PROCLITIC = re.compile(r"^[بلوف](?=[\u0600-\u06ff]{4,})")
 # Words after a name that are not part of it ("Marks kommun", "Göteborgs stad").
 SUFFIX_WORDS = frozenset({"kommun", "kommune", "stad", "municipality", "city"})
 
@@ -41,6 +51,8 @@ class Resolution:
     matched: str
     how: How
     candidates: tuple[Candidate, ...]
+    # Where the name stands among the message's words: (first word, number of words).
+    span: tuple[int, int] | None = None
 
     @property
     def municipalities(self) -> list[Municipality]:
@@ -101,6 +113,10 @@ class Resolver:
         for locality in registry.localities:
             municipality = registry.municipalities[locality.municipality]
             self._add(locality.name, Candidate(municipality, locality.name, "locality"))
+        for written, names in registry.other_names.items():
+            for name in names:
+                self._add(written, Candidate(registry.municipalities[name], written, "alias"))
+        self.other_forms = {simplify(written) for written in registry.other_names}
         self.everyday = {fold(w) for w in registry.everyday_words}
         self.everyday_written = {simplify(w) for w in registry.everyday_words}
         self.ignored = {fold(w) for w in registry.ignored_words} | set(SUFFIX_WORDS)
@@ -127,12 +143,12 @@ class Resolver:
                 return Resolution(text, query, "code", (Candidate(municipality, query, "code"),))
             return Resolution(text, query, "none", ())
         written = words(text)
-        lowered = [w.casefold() for w in written]
+        lowered = _lowered(written)
         hit = self._best_hit(written, lowered) or self._typo_hit(written, lowered)
         if hit is None:
             return Resolution(text, "", "none", ())
         matched = " ".join(written[hit.start : hit.start + hit.size])
-        return Resolution(text, matched, hit.how, hit.candidates)
+        return Resolution(text, matched, hit.how, hit.candidates, (hit.start, hit.size))
 
     def _best_hit(self, written: list[str], lowered: list[str]) -> _Hit | None:
         weak: _Hit | None = None
@@ -155,6 +171,9 @@ class Resolver:
         # Genitive before "kommun": "Marks kommun" -> "Mark".
         if following and following[0] in SUFFIX_WORDS and key.endswith("s"):
             keys.append(key[:-1])
+        # Arabic writes "in"/"to"/"and" onto the next word: "بمالمو" is "in Malmö".
+        if _PROCLITIC.match(group[0]):
+            keys.append(" ".join([group[0][1:], *group[1:]]))
         for candidate_key in keys:
             folded_key = fold(candidate_key)
             exact = self.exact.get(candidate_key, [])
@@ -167,6 +186,21 @@ class Resolver:
             if folded and not has_diacritics(candidate_key):
                 return _Hit(start, size, tuple(folded), "folded", self.is_everyday(candidate_key))
         return None
+
+    def only_a_place(self, text: str) -> Municipality | None:
+        """The municipality when a message is little more than one of the names the NLU does
+        not know (another script, a far-off spelling): then it is the answer to "where do you
+        live?" whatever words the model would see in it."""
+        resolution = self.resolve(text)
+        municipality = resolution.municipality
+        if municipality is None or resolution.how not in ("exact", "folded") or not resolution.span:
+            return None
+        matched = simplify(resolution.matched)
+        stripped = matched[1:] if _PROCLITIC.match(matched) else matched
+        if not {matched, stripped} & self.other_forms:
+            return None
+        lowered = _lowered(words(text[:MAX_QUERY_CHARS]))
+        return municipality if self._alone(lowered, *resolution.span) else None
 
     def is_everyday(self, written: str) -> bool:
         """Whether a name as written is also an everyday word ('vara', 'are'; not 'Åre')."""
@@ -220,6 +254,10 @@ class Resolver:
         for variant in deletions(key, 2):
             found |= self.typo_index.get(variant, set())
         return {name for name in found if name not in self.everyday}
+
+
+def _lowered(written: list[str]) -> list[str]:
+    return [unify_script(word).casefold() for word in written]
 
 
 def _merge(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:

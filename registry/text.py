@@ -7,6 +7,25 @@ import unicodedata
 from collections.abc import Iterator
 
 _NON_WORD = re.compile(r"[^\w]+")
+# Arabic-script letters that people write either way (Arabic and Persian keyboards, with or
+# without hamza), and the short vowels and elongation that are optional in writing.
+_ARABIC_VARIANTS = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "ـ": None,
+    }
+)
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")
 
 
 def words(text: str) -> list[str]:
@@ -15,8 +34,14 @@ def words(text: str) -> list[str]:
 
 
 def simplify(text: str) -> str:
-    """Lower-case words joined by one space: 'Upplands-Bro' == 'upplands bro'."""
-    return " ".join(word.casefold() for word in words(text))
+    """Lower-case words joined by one space: 'Upplands-Bro' == 'upplands bro'; Arabic-script
+    letters in one form ('يوتبوري' == 'یوتبوری')."""
+    return " ".join(unify_script(word).casefold() for word in words(text))
+
+
+def unify_script(word: str) -> str:
+    """One spelling of the Arabic-script letters that keyboards and writers vary."""
+    return _ARABIC_MARKS.sub("", word).translate(_ARABIC_VARIANTS)
 
 
 def fold(text: str) -> str:

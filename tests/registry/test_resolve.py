@@ -12,9 +12,8 @@ from registry import Resolver, read_registry
 
 pytestmark = pytest.mark.unit
 
-NLU_FILES = [
-    Path(__file__).resolve().parents[2] / "nlu" / "data" / f for f in ("nlu_sv.yml", "nlu_en.yml")
-]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NLU_FILES = [REPO_ROOT / "nlu" / "data" / f for f in ("nlu_sv.yml", "nlu_en.yml")]
 
 
 def test_every_one_of_the_290_municipalities_resolves_from_its_exact_name(registry, resolver):
@@ -151,3 +150,51 @@ def test_every_example_of_naming_a_municipality_resolves(resolver):
                 if resolver.resolve(text).how == "none":
                     missed.append(text)
     assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("بوروس", "Borås"),  # Arabic script
+        ("انا ساكنة ب بوروس", "Borås"),
+        ("ببوروس", "Borås"),  # "in" written onto the name
+        ("نحنا بكومون يوتبوري", "Göteborg"),
+        ("يوتبوري", "Göteborg"),  # Arabic ي and Persian ی are one letter here
+        ("ما در کمون یوتبوری هستیم", "Göteborg"),  # Persian
+        ("لە بۆرۆس دەژیم", "Borås"),  # Sorani
+        ("ኣብ ዮተቦሪ እየ ዝነብር", "Göteborg"),  # Tigrinya
+        ("Yonshoping", "Jönköping"),  # a Latin spelling far from the Swedish one
+    ],
+)
+def test_a_name_in_another_script_is_a_place_on_its_own(resolver, text, name):
+    place = resolver.only_a_place(text)
+    assert place is not None and place.name == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jag bor i Borås",  # the NLU knows the Swedish names: it answers those itself
+        "انا من مالمو وبدي مساعدة",  # more than the name: the NLU reads the rest
+        "يونشوبنغ",  # a typo: the action says what it read, so it goes that way
+        "مرحبا",
+    ],
+)
+def test_a_message_that_is_more_than_another_scripts_name_is_left_to_the_nlu(resolver, text):
+    assert resolver.only_a_place(text) is None
+
+
+def test_no_message_of_another_kind_is_taken_for_a_place_alone(resolver):
+    """Every training and held-out message of the other intents, in every language: none may
+    be answered as if it named only a place."""
+    taken = []
+    paths = sorted(REPO_ROOT.glob("nlu/data/nlu_*.yml")) + sorted(REPO_ROOT.glob("tests/nlu/*.yml"))
+    for path in paths:
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if block.get("intent") in (None, "inform_municipality"):
+                continue
+            for line in block["examples"].splitlines():
+                text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])
+                if resolver.only_a_place(text) is not None:
+                    taken.append(text)
+    assert taken == []
