@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.lines import audience_buttons, words_in
 from actions.settings import ActionSettings
 from registry import Centre, Registry, Resolution, Resolver, SocialServices, load_registry
 
@@ -155,7 +156,10 @@ class ActionFindCentre(Action):
                 centre_details=centre_details(centre, language, self.registry.labels),
             )
         services = self.registry.social_services.get(municipality.name)
+        labels = self.registry.labels
+        dispatcher.utter_message(text=social_services_details(services, language, labels))
         dispatcher.utter_message(
-            text=social_services_details(services, language, self.registry.labels)
+            text=words_in(labels, language)["lines_question"],
+            buttons=audience_buttons(labels, language),
         )
         return [SlotSet("municipality", municipality.name)]

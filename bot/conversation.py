@@ -28,12 +28,18 @@ from bot.safety.assess import NOTHING
 from bot.sessions import Session, SessionStore
 from bot.texts import Texts
 from registry import Resolver
+from registry.model import LINE_AUDIENCES
 
 logger = logging.getLogger(__name__)
 
 # Button payloads the widget sends back: "/intent_name", and one entity form only: the SCB code
 # of the municipality a person picked when a place name fitted several (action_find_centre).
-_PAYLOAD = re.compile(r'^/[a-z_]{1,64}$|^/inform_municipality\{"municipality":"\d{4}"\}$')
+# Payloads a person's message may be (buttons): an intent, a municipality's code, or whom a
+# support line should fit.
+_PAYLOAD = re.compile(
+    r'^/[a-z_]{1,64}$|^/inform_municipality\{"municipality":"\d{4}"\}$'
+    rf'|^/which_line\{{"audience":"({"|".join(LINE_AUDIENCES)})"\}}$'
+)
 DANGER_INTENT = "/immediate_danger"  # also the "Yes" under "Are you in danger right now?"
 NO_DANGER_PAYLOAD = "/no_danger"  # the "No" under it: answered here, never sent to Rasa
 NOT_UNDERSTOOD_INTENT = "/nlu_fallback"

@@ -14,6 +14,7 @@ import yaml
 
 from registry.model import (
     AUDIENCES,
+    LINE_AUDIENCES,
     Centre,
     CoverageSpan,
     Fact,
@@ -29,7 +30,19 @@ from registry.model import (
 EXPECTED_MUNICIPALITIES = 290
 LANGUAGES_REQUIRED = ("sv", "en")
 # The words of a centre's contact lines and of the ways to reach social services.
-LABEL_KEYS = ("phone", "web", "hours", "day_phone", "day_page", "night_phone", "night_112")
+LABEL_KEYS = (
+    "phone",
+    "web",
+    "hours",
+    "day_phone",
+    "day_page",
+    "night_phone",
+    "night_112",
+    "lines_question",
+    *(f"audience_{audience}" for audience in LINE_AUDIENCES),
+    "lines_intro",
+    "no_line",
+)
 MUNICIPALITY_COLUMNS = ["kommunkod", "kommun", "lanskod", "lan"]
 FILES = (
     "municipalities.csv",
@@ -317,6 +330,12 @@ class _Reader:
                 for language in LANGUAGES_REQUIRED:
                     if not name.get(language):
                         self.problem(where, f"has no name in {language}")
+                fits = tuple(str(a) for a in self.listing(f"{where} fits", item.get("fits") or []))
+                if set(fits) - set(LINE_AUDIENCES):
+                    self.problem(where, f"fits unknown audiences; use {list(LINE_AUDIENCES)}")
+                about = self.mapping(f"{where} about", item.get("about") or {})
+                if fits and not all(about.get(language) for language in LANGUAGES_REQUIRED):
+                    self.problem(where, "fits someone but has no about text in sv and en")
                 result.append(
                     Line(
                         id=str(item.get("id")),
@@ -327,6 +346,8 @@ class _Reader:
                         hours=item.get("hours"),
                         audience=item.get("for"),
                         web=self.web(where, item["web"]) if item.get("web") else None,
+                        fits=fits,
+                        about={str(k): str(v) for k, v in about.items()},
                     )
                 )
         return result

@@ -8,6 +8,8 @@ from typing import Any
 
 # Who a centre is for, as the data files name it.
 AUDIENCES = ("children", "young_people", "adults", "professionals")
+# Whom a national line fits: the choices a person is offered ("I am under 18", ...).
+LINE_AUDIENCES = ("under_18", "women", "men", "lgbtqi", "relatives", "professionals")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class Line:
     hours: str | None = None
     audience: str | None = None
     web: str | None = None
+    fits: tuple[str, ...] = ()
+    about: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,10 @@ class Registry:
             + [str(centre.web.value) for centre in self.centres.values()]
             + [s.day.page for s in self.social_services.values() if s.day and s.day.usable]
         )
+
+    def lines_for(self, audience: str) -> list[Line]:
+        """The lines that fit a person of `audience`, in the data's order."""
+        return [line for line in self.lines if audience in line.fits]
 
     def routes(self) -> list[Route]:
         """Every route to social services that the bot may show."""

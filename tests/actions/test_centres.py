@@ -31,7 +31,8 @@ async def test_alingsas_gets_the_alvsborg_centre_in_boras(registry, make_tracker
         ),
     )
     assert events == [SlotSet("municipality", "Alingsås")]
-    message, services = messages
+    message, services, question = messages
+    assert question["buttons"][0]["payload"] == '/which_line{"audience":"under_18"}'
     assert message["response"] == "utter_centre_found"
     assert message["municipality"] == "Alingsås"
     assert message["centre_name"].endswith("Älvsborg")
@@ -51,7 +52,7 @@ async def test_alingsas_before_the_switch_gets_goteborg(registry, make_tracker):
 
 async def test_english_details_and_municipality_from_text_without_entity(registry, make_tracker):
     messages, events = await run(registry, make_tracker("I live in Gothenburg", language="en"))
-    message, services = messages
+    message, services, _ = messages
     assert message["municipality"] == "Göteborg"
     assert message["centre_details"].startswith("The centre is in central Göteborg")
     assert "Web: \u2066https://goteborg.se/" in message["centre_details"]
@@ -68,6 +69,7 @@ async def test_a_locality_is_named_with_its_municipality_first(registry, make_tr
     assert [m["response"] for m in messages] == [
         "utter_place_in_municipality",
         "utter_centre_found",
+        None,
         None,
     ]
     assert messages[0]["place"] == "Kinna"
@@ -130,7 +132,7 @@ async def test_municipality_without_centre_gets_the_social_services_fallback(
 
 async def test_an_arabic_reader_gets_the_centre_and_the_way_in_in_arabic(registry, make_tracker):
     messages, _ = await run(registry, make_tracker("Göteborg", language="ar"))
-    centre, services = messages
+    centre, services, _ = messages
     assert centre["centre_details"].startswith(registry.centres["goteborg"].about.value["ar"])
     assert "الموقع الإلكتروني" in centre["centre_details"]
     assert "031-365 87 00" in services["text"] and "112" in services["text"]
@@ -154,7 +156,7 @@ async def test_each_municipality_gets_its_own_way_to_social_services(
     registry, make_tracker, place, lines
 ):
     messages, _ = await run(registry, make_tracker(place))
-    shown = messages[-1]["text"].splitlines()
+    shown = messages[-2]["text"].splitlines()
     assert len(shown) == len(lines)
     assert all(line.startswith(start) for line, start in zip(shown, lines, strict=True))
 

@@ -141,6 +141,19 @@ async def test_a_chosen_municipality_code_is_the_one_entity_payload_forwarded(
     assert not any(message.startswith("/") for message in sent[1:])
 
 
+async def test_the_choice_of_whom_a_line_should_fit_is_forwarded_only_for_known_audiences(
+    client, session, fake_rasa
+):
+    url = f"/api/v1/sessions/{session.id}/messages"
+    chosen = '/which_line{"audience":"lgbtqi"}'
+    refused = ('/which_line{"audience":"everyone"}', '/which_line{"audience":"men","x":1}')
+    for text in (chosen, *refused):
+        await client.post(url, json={"text": text}, headers=session.headers)
+    sent = [m["message"] for m in fake_rasa.received]
+    assert sent[0] == chosen
+    assert not any(message.startswith("/") for message in sent[1:])
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -82,6 +82,13 @@ def response_texts() -> Callable[[str, str], list[str]]:
 
 
 @pytest.fixture(scope="session")
+def registry_labels() -> dict[str, dict[str, str]]:
+    """The contact labels per language (data/contacts.yml), to compare the registry's lines."""
+    raw = yaml.safe_load((REPO_ROOT / "data/contacts.yml").read_text(encoding="utf-8"))
+    return raw["labels"]
+
+
+@pytest.fixture(scope="session")
 def safety_openings() -> Callable[[str], list[str]]:
     """The texts the safety layer opens an answer with in a language (bot/texts/<lang>.yml):
     the reply of each kind of danger and the unsure question."""

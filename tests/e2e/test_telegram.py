@@ -110,9 +110,11 @@ def test_a_swedish_conversation_with_municipality_routing(chat, response_texts):
     assert "Telegram sparar chatten" in welcome["text"]
     [answer] = chat.say("vad menas egentligen med hedersrelaterat våld")
     assert answer["text"] in response_texts("utter_what_is_hrv", "sv")
-    place, centre = chat.say("Jag bor i Kinna", expect=2)
+    place, centre, services, question = chat.say("Jag bor i Kinna", expect=4)
     assert place["text"] == "Kinna ligger i kommunen Mark."
     assert centre["text"].startswith("För Mark finns Resurscentrum mot hedersrelaterat våld")
+    assert "112" in services["text"]
+    assert len(question["reply_markup"]["inline_keyboard"]) == 6
 
 
 def test_an_ambiguous_place_is_asked_back_with_inline_buttons(chat):
@@ -121,8 +123,9 @@ def test_an_ambiguous_place_is_asked_back_with_inline_buttons(chat):
     assert "Vilken kommun menar du?" in ask["text"]
     buttons = [row[0] for row in ask["reply_markup"]["inline_keyboard"]]
     assert [b["text"] for b in buttons] == ["Habo (Jönköpings län)", "Håbo (Uppsala län)"]
-    [answer] = chat.press(buttons[1]["callback_data"])
+    answer, services, _ = chat.press(buttons[1]["callback_data"], expect=3)
     assert answer["text"].startswith("För Håbo har jag inget särskilt centrum i min lista.")
+    assert {"type": "phone_number", "offset": 13, "length": 11} in services["entities"]
 
 
 def test_danger_gets_112_first(chat):
