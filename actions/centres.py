@@ -11,13 +11,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.lines import audience_buttons, words_in
-from actions.settings import ActionSettings
-from registry import Centre, Registry, Resolution, Resolver, SocialServices, load_registry
+from actions.data import DEFAULT_LANGUAGE, registry_from_settings, words_in
+from actions.lines import audience_buttons
+from registry import Centre, Registry, Resolution, Resolver, SocialServices
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LANGUAGE = "sv"
 # The one payload form the gateway lets through besides "/intent": a municipality code.
 CHOICE_PAYLOAD = "/inform_municipality"
 
@@ -29,7 +28,7 @@ def left_to_right(value: object) -> str:
 
 def centre_details(centre: Centre, language: str, labels: dict[str, dict[str, str]]) -> str:
     """The centre's description and its sourced contact lines in the person's language."""
-    words = labels.get(language, labels[DEFAULT_LANGUAGE])
+    words = words_in(labels, language)
     lines = [centre.about.text(language, DEFAULT_LANGUAGE)]
     if centre.phone:
         lines.append(f"{words['phone']}: {left_to_right(centre.phone.value)}")
@@ -44,7 +43,7 @@ def social_services_details(
 ) -> str:
     """How to reach the municipality's social services by day (its number, else its page) and
     at night (its on-call's number, else the rule: 112, ask for the socialjour)."""
-    words = labels.get(language, labels[DEFAULT_LANGUAGE])
+    words = words_in(labels, language)
     lines = []
     day = services.day if services and services.day and services.day.usable else None
     if day is not None:
@@ -90,10 +89,8 @@ class ActionFindCentre(Action):
 
     @property
     def registry(self) -> Registry:
-        """The registry, loaded lazily so importing the module reads no files."""
-        if self._registry is None:
-            self._registry = load_registry(ActionSettings.from_env().data_dir)
-        return self._registry
+        """The registry given, else data/ (read on first use)."""
+        return self._registry or registry_from_settings()
 
     @property
     def resolver(self) -> Resolver:

@@ -10,20 +10,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.settings import ActionSettings
-from registry import Registry, load_registry
+from actions.data import DEFAULT_LANGUAGE, registry_from_settings, words_in
+from registry import Registry
 from registry.model import LINE_AUDIENCES
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LANGUAGE = "sv"
 # The payload of each choice; the gateway lets exactly these through (one per audience).
 CHOICE_INTENT = "/which_line"
-
-
-def words_in(labels: dict[str, dict[str, str]], language: str) -> dict[str, str]:
-    """The labels of `language`, else of the default language."""
-    return labels.get(language, labels[DEFAULT_LANGUAGE])
 
 
 def audience_buttons(labels: dict[str, dict[str, str]], language: str) -> list[dict[str, str]]:
@@ -60,10 +54,8 @@ class ActionLinesThatFit(Action):
 
     @property
     def registry(self) -> Registry:
-        """The registry, loaded lazily so importing the module reads no files."""
-        if self._registry is None:
-            self._registry = load_registry(ActionSettings.from_env().data_dir)
-        return self._registry
+        """The registry given, else data/ (read on first use)."""
+        return self._registry or registry_from_settings()
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -14,7 +14,7 @@ from registry.model import Registry
 STALE_AFTER = timedelta(days=365)
 # Addresses of news items: they show that something happened, never how to reach anyone now.
 _NEWS = re.compile(
-    r"/(?:nyheter|nyhet|nyhetsarkiv|news|pressmeddelanden|pressrum|artikel)[/.]"
+    r"/(?:nyheter|nyhet|nyhetsarkiv|news|pressmeddelanden|pressrum|artikel)[-/._]"
     r"|//(?:www\.)?(?:8sidor|svt|sverigesradio|vartgoteborg|vimmerbytidning|aftonbladet|dn|gp"
     r"|expressen|svd|mynewsdesk|lidkopingsextra|marsta)\.(?:se|nu|com)/",
     re.IGNORECASE,

@@ -187,7 +187,11 @@ class Registry:
         return (
             [line.web for line in self.lines if line.web]
             + [str(centre.web.value) for centre in self.centres.values()]
-            + [s.day.page for s in self.social_services.values() if s.day and s.day.usable]
+            + [
+                services.day.page
+                for services in self.social_services.values()
+                if services.day and services.day.usable and not services.day.phone
+            ]
         )
 
     def lines_for(self, audience: str) -> list[Line]:

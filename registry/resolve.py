@@ -27,6 +27,8 @@ MAX_WINDOW = 4
 MIN_TYPO_LENGTH = 5
 # One Arabic letter written onto a name: b- "in", l- "to", w- "and", f- "in" (long words only).
 _PROCLITIC = re.compile(r"^[بلوف](?=[\u0600-\u06ff]{4,})")
+# The scripts of names_by_language.yml: Arabic (with Persian and Sorani letters) and Ethiopic.
+_NON_LATIN = re.compile("[\u0600-\u06ff\u1200-\u139f]")
 # Words after a name that are not part of it ("Marks kommun", "Göteborgs stad").
 SUFFIX_WORDS = frozenset({"kommun", "kommune", "stad", "municipality", "city"})
 
@@ -117,6 +119,10 @@ class Resolver:
             for name in names:
                 self._add(written, Candidate(registry.municipalities[name], written, "alias"))
         self.other_forms = {simplify(written) for written in registry.other_names}
+        # Most messages hold none of those names: a cheap look first spares them the search.
+        self._other_latin_words = {
+            word for form in self.other_forms if form.isascii() for word in form.split()
+        }
         self.everyday = {fold(w) for w in registry.everyday_words}
         self.everyday_written = {simplify(w) for w in registry.everyday_words}
         self.ignored = {fold(w) for w in registry.ignored_words} | set(SUFFIX_WORDS)
@@ -191,6 +197,10 @@ class Resolver:
         """The municipality when a message is little more than one of the names the NLU does
         not know (another script, a far-off spelling): then it is the answer to "where do you
         live?" whatever words the model would see in it."""
+        if not _NON_LATIN.search(text) and not (
+            set(simplify(text[:MAX_QUERY_CHARS]).split()) & self._other_latin_words
+        ):
+            return None
         resolution = self.resolve(text)
         municipality = resolution.municipality
         if municipality is None or resolution.how not in ("exact", "folded") or not resolution.span:

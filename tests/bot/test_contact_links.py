@@ -61,6 +61,7 @@ def test_known_numbers_and_addresses_are_found_however_they_are_spaced(text, exp
         "ring 0112 34 56",
         "socialtjänstlagen (2025:400), öppet 07–21",
         "070-123 45 67",  # a person's own number, echoed back: not in data/
+        "070-112 45 67",  # a known number inside someone else's
         "example.se",  # a deep page is linked only when written out whole
         "mind.se/annan-sida",
         "evil-mind.se",

@@ -141,11 +141,11 @@ def test_rasa_killed_mid_conversation_gives_the_safe_reply_then_recovers(faults,
     stack, _ = faults
     assert readyz(api) == (200, dict.fromkeys(("redis", "rasa", "actions", "rasa_store"), "ok"))
     person = Person(api)
-    assert person.say("hello", lang="en")["replies"] != [{"text": safe_reply("en")}]
+    assert person.say("hello", lang="en")["replies"][0]["text"] != safe_reply("en")
 
     stack.kill("rasa")
     body = person.say("what does honour based violence and oppression mean")
-    assert body["replies"] == [{"text": safe_reply("en")}]  # in the person's language
+    assert [r["text"] for r in body["replies"]] == [safe_reply("en")]  # in the person's language
     assert "112" in body["replies"][0]["text"]
     status, checks = readyz(api)
     assert status == 503 and checks["rasa"] == "failed" and checks["redis"] == "ok"
@@ -168,7 +168,7 @@ def test_a_stuck_rasa_times_out_into_the_safe_reply(faults, api):
         waited = time.monotonic() - started
     finally:
         os.killpg(rasa.pid, signal.SIGCONT)
-    assert body["replies"] == [{"text": safe_reply("sv")}]
+    assert [r["text"] for r in body["replies"]] == [safe_reply("sv")]
     assert RASA_TIMEOUT <= waited < RASA_TIMEOUT * 2 + 2
     body = person.say("vad menas med hedersrelaterat våld och förtryck")
     assert body["replies"][0]["text"] in response_texts("utter_what_is_hrv", "sv")
@@ -182,7 +182,7 @@ def test_action_server_down_gives_the_safe_reply(faults, api):
     stack.kill("actions")
     try:
         body = person.say("Jag bor i Alingsås")
-        assert body["replies"] == [{"text": safe_reply("sv")}]
+        assert [r["text"] for r in body["replies"]] == [safe_reply("sv")]
         status, checks = readyz(api)
         assert status == 503 and checks["actions"] == "failed" and checks["rasa"] == "ok"
     finally:
