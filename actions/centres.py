@@ -19,6 +19,24 @@ logger = logging.getLogger(__name__)
 
 # The one payload form the gateway lets through besides "/intent": a municipality code.
 CHOICE_PAYLOAD = "/inform_municipality"
+# The bot's words that ask where the person lives: whatever comes next is meant as a place.
+ASKS_FOR_A_PLACE = frozenset(
+    {
+        "utter_where_to_get_help",
+        "utter_ask_municipality",
+        "utter_pro_consultation",
+        "utter_centre_unknown",
+        "utter_municipality_ambiguous",
+    }
+)
+
+
+def asked_for_a_place(events: list[dict[str, Any]]) -> bool:
+    """Whether the bot's last message before this one asked where the person lives."""
+    for event in reversed(events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action") in ASKS_FOR_A_PLACE
+    return False
 
 
 def left_to_right(value: object) -> str:
@@ -125,7 +143,12 @@ class ActionFindCentre(Action):
             return [SlotSet("municipality", None)]
         candidate = resolution.candidate
         if candidate is None:
-            dispatcher.utter_message(response="utter_centre_unknown")
+            # The model reads any unknown words as a place; unasked and with no "I live in",
+            # "I could not find that place" would answer a question nobody asked.
+            text = tracker.latest_message.get("text") or ""
+            meant_as_place = asked_for_a_place(tracker.events) or self.resolver.frames_a_place(text)
+            unknown = "utter_centre_unknown" if meant_as_place else "utter_not_understood"
+            dispatcher.utter_message(response=unknown)
             return [SlotSet("municipality", None)]
 
         municipality = candidate.municipality

@@ -212,6 +212,11 @@ class Resolver:
         lowered = _lowered(words(text[:MAX_QUERY_CHARS]))
         return municipality if self._alone(lowered, *resolution.span) else None
 
+    def frames_a_place(self, text: str) -> bool:
+        """Whether the message has the words people put around a place ("I live in", "from"),
+        so that a name we do not know was still meant as one."""
+        return any(fold(word) in self.ignored for word in words(text[:MAX_QUERY_CHARS]))
+
     def is_everyday(self, written: str) -> bool:
         """Whether a name as written is also an everyday word ('vara', 'are'; not 'Åre')."""
         key = simplify(written)

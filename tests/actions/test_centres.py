@@ -205,3 +205,21 @@ async def test_a_locality_named_like_another_municipality_gets_one_button_each(
         "Skövde (Västra Götalands län)",
     ]
     assert events == [SlotSet("municipality", None)]
+
+
+async def test_unknown_words_nobody_asked_for_are_not_answered_as_a_place(registry, make_tracker):
+    messages, events = await run(registry, make_tracker("qwxz plorf gnnn"))
+    assert [m["response"] for m in messages] == ["utter_not_understood"]
+    assert events == [SlotSet("municipality", None)]
+
+
+async def test_an_unknown_name_after_the_question_where_you_live_is_a_place_not_found(
+    registry, make_tracker
+):
+    tracker = make_tracker("qwxz plorf")
+    tracker.events = [
+        {"event": "bot", "metadata": {"utter_action": "utter_ask_municipality"}},
+        {"event": "user", "text": "qwxz plorf"},
+    ]
+    messages, _ = await run(registry, tracker)
+    assert [m["response"] for m in messages] == ["utter_centre_unknown"]
