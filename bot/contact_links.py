@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # A run of digits with what people put between them ("020-50 50 50", "+46 (0)8 405 50 05").
-_NUMBER_RUN = re.compile(
-    r"(?<![\w+])\+?\d(?:[ \u00a0\u202f\-\u2010\u2011\u2013.()]{0,3}\d)*(?!\w)"
-)
+_NUMBER_RUN = re.compile(r"(?<![\w+])\+?\d(?:[ \u00a0\u202f\-\u2010\u2011\u2013.()]{0,3}\d)*(?!\w)")
 _DIGIT_GROUP = re.compile(r"\d+")
 # An address, with or without its scheme; trailing punctuation is the sentence's, not its own.
 _ADDRESS = re.compile(
