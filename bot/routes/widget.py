@@ -40,13 +40,22 @@ class LanguageOut(BaseModel):
     dir: Literal["ltr", "rtl"]
 
 
+class Link(BaseModel):
+    """A number or address in a text (`text`, as written there) and where it goes."""
+
+    text: str
+    href: str
+
+
 class WidgetConfig(BaseModel):
-    """Everything the widget needs to draw itself."""
+    """Everything the widget needs to draw itself; `links`: per language and text key, the
+    registry's numbers in that text (the banner's 112), to draw as links."""
 
     default_lang: str
     languages: list[LanguageOut]
     exit_url: str
     texts: dict[str, dict[str, str]]
+    links: dict[str, dict[str, list[Link]]]
 
 
 class SessionIn(BaseModel):
@@ -99,13 +108,6 @@ class Button(BaseModel):
     payload: str
 
 
-class Link(BaseModel):
-    """A number or address in the reply's text (`text`, as written there) and where it goes."""
-
-    text: str
-    href: str
-
-
 class Reply(BaseModel):
     """One bot message; `links` are the registry's numbers and addresses found in its text."""
 
@@ -147,7 +149,9 @@ class HandoffStateOut(BaseModel):
 
 
 @router.get("/widget/config", response_model=WidgetConfig)
-async def widget_config(settings: SettingsDep, texts: TextsDep) -> WidgetConfig:
+async def widget_config(
+    settings: SettingsDep, texts: TextsDep, links: ContactLinksDep
+) -> WidgetConfig:
     """Languages, labels and the quick-exit address."""
     return WidgetConfig(
         default_lang=texts.default,
@@ -157,6 +161,14 @@ async def widget_config(settings: SettingsDep, texts: TextsDep) -> WidgetConfig:
         ],
         exit_url=settings.exit_url,
         texts={code: lang.widget for code, lang in texts.languages.items()},
+        links={
+            code: {
+                key: [Link(text=link.text, href=link.href) for link in found]
+                for key, text in lang.widget.items()
+                if (found := links.find(text))
+            }
+            for code, lang in texts.languages.items()
+        },
     )
 
 

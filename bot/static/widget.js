@@ -73,9 +73,15 @@
 
   function renderLabels() {
     var nodes = document.querySelectorAll("[data-text]");
+    var links = (state.config && state.config.links && state.config.links[state.lang]) || {};
     for (var i = 0; i < nodes.length; i++) {
-      var value = t(nodes[i].getAttribute("data-text"));
-      if (value !== null) nodes[i].textContent = value;
+      var key = nodes[i].getAttribute("data-text");
+      var value = t(key);
+      if (value === null) continue;
+      nodes[i].textContent = "";
+      // The banner's 112 becomes a link to call; links only where the server marked them.
+      if (nodes[i].tagName !== "A" && Array.isArray(links[key])) fillText(nodes[i], value, links[key]);
+      else nodes[i].textContent = value;
     }
     var placeholders = document.querySelectorAll("[data-text-placeholder]");
     for (var j = 0; j < placeholders.length; j++) {

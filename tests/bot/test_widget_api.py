@@ -292,3 +292,15 @@ async def test_the_safe_reply_of_a_failure_has_its_helplines_linked(client, sess
     response = await client.post(url, json={"text": "hello, I need help"}, headers=session.headers)
     hrefs = [link["href"] for link in response.json()["replies"][-1]["links"]]
     assert {"tel:112", "tel:116111", "tel:+4620505050"} <= set(hrefs)
+
+
+async def test_the_config_marks_the_numbers_in_the_widgets_own_texts(client):
+    config = (await client.get("/api/v1/widget/config")).json()
+    for lang, texts in config["texts"].items():
+        banner = config["links"][lang]["emergency_banner"]
+        assert {"text": "112", "href": "tel:112"} in banner, lang
+        assert all(
+            link["text"] in texts[key]
+            for key, links in config["links"][lang].items()
+            for link in links
+        )

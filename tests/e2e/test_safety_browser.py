@@ -128,3 +128,9 @@ def test_the_numbers_in_a_danger_reply_can_be_tapped_to_call(
     reply = first_new_reply(widget, text, lang)
     expect(reply).to_have_text(replies(lang)["danger_suicide"], timeout=REPLY_TIMEOUT_MS)
     expect(reply.locator(f'a[href="tel:{number}"]').first).to_have_text(number)
+
+
+@pytest.mark.parametrize("lang", ["sv", "ar"])
+def test_the_banners_112_can_be_tapped_to_call(widget: Widget, lang: str) -> None:
+    widget.page.select_option("#lang-select", lang)
+    expect(widget.page.locator('#emergency-banner a[href="tel:112"]')).to_have_text("112")
