@@ -9,10 +9,7 @@ Prints p50/p95/p99/max in microseconds. CPU only, in this process.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -21,7 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
-from bench_safety import messages  # noqa: E402
+from bench_safety import messages, report, timed  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.contact_links import ContactLinks  # noqa: E402
@@ -39,27 +36,6 @@ def reply_texts(settings: Settings, codes: list[str]) -> list[str]:
         fixed = yaml.safe_load((settings.texts_dir / f"{code}.yml").read_text(encoding="utf-8"))
         texts += [str(text) for text in fixed["replies"].values()]
     return texts
-
-
-def timed(step: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
-    """Microseconds per call, after a warm-up."""
-    for text in texts[:200]:
-        step(text)
-    timings = []
-    for _ in range(rounds):
-        for text in texts:
-            started = time.perf_counter()
-            step(text)
-            timings.append((time.perf_counter() - started) * 1e6)
-    return sorted(timings)
-
-
-def report(name: str, count: int, rounds: int, timings: list[float]) -> None:
-    q = statistics.quantiles(timings, n=100)
-    print(
-        f"{name}: {count} texts x {rounds}: p50 {q[49]:.0f} µs, p95 {q[94]:.0f} µs, "
-        f"p99 {q[98]:.0f} µs, max {timings[-1]:.0f} µs"
-    )
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,28 @@ def messages(settings: Settings, codes: list[str]) -> list[str]:
     return found
 
 
+def timed(step: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
+    """Microseconds per call of `step`, `rounds` times over `texts`, after a warm-up."""
+    for text in texts[:200]:
+        step(text)
+    timings = []
+    for _ in range(rounds):
+        for text in texts:
+            started = time.perf_counter()
+            step(text)
+            timings.append((time.perf_counter() - started) * 1e6)
+    return sorted(timings)
+
+
+def report(name: str, count: int, rounds: int, timings: list[float]) -> None:
+    """One line: p50, p95, p99 and max in microseconds."""
+    q = statistics.quantiles(timings, n=100)
+    print(
+        f"{name}: {count} texts x {rounds}: p50 {q[49]:.0f} µs, p95 {q[94]:.0f} µs, "
+        f"p99 {q[98]:.0f} µs, max {timings[-1]:.0f} µs"
+    )
+
+
 def main() -> None:
     """Warm up, then time `assess` once per message, `--rounds` times over."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -43,20 +66,7 @@ def main() -> None:
     codes = load_codes(settings.languages_file)
     layer = SafetyLayer.from_settings(settings, codes)
     texts = messages(settings, codes)
-    for text in texts[:200]:
-        layer.assess(text)
-    timings: list[float] = []
-    for _ in range(args.rounds):
-        for text in texts:
-            started = time.perf_counter()
-            layer.assess(text)
-            timings.append((time.perf_counter() - started) * 1e6)
-    timings.sort()
-    q = statistics.quantiles(timings, n=100)
-    print(
-        f"safety layer: {len(texts)} messages x {args.rounds}: p50 {q[49]:.0f} µs, "
-        f"p95 {q[94]:.0f} µs, p99 {q[98]:.0f} µs, max {timings[-1]:.0f} µs per message"
-    )
+    report("safety layer", len(texts), args.rounds, timed(layer.assess, texts, args.rounds))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
+from bot.contact_links import ContactLinks
 from bot.deps import (
     ContactLinksDep,
     ConversationDep,
@@ -24,6 +25,7 @@ from bot.handoff import OPEN_STATES, PERSON
 from bot.limits import AbuseLimits, get_limits
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
 from bot.sessions import SessionsFull
+from bot.texts import Texts
 
 router = APIRouter(prefix="/api/v1", tags=["widget"])
 
@@ -150,16 +152,25 @@ class HandoffStateOut(BaseModel):
 
 @router.get("/widget/config", response_model=WidgetConfig)
 async def widget_config(
-    settings: SettingsDep, texts: TextsDep, links: ContactLinksDep
+    request: Request, settings: SettingsDep, texts: TextsDep, links: ContactLinksDep
 ) -> WidgetConfig:
-    """Languages, labels and the quick-exit address."""
+    """Languages, labels and the quick-exit address; the same for the app's whole life, so
+    built (and its links found) on the first request only."""
+    built: WidgetConfig | None = getattr(request.app.state, "widget_config", None)
+    if built is None:
+        built = _build_config(settings.exit_url, texts, links)
+        request.app.state.widget_config = built
+    return built
+
+
+def _build_config(exit_url: str, texts: Texts, links: ContactLinks) -> WidgetConfig:
     return WidgetConfig(
         default_lang=texts.default,
         languages=[
             LanguageOut(code=lang.code, name=lang.name, dir=lang.dir)  # type: ignore[arg-type]
             for lang in texts.languages.values()
         ],
-        exit_url=settings.exit_url,
+        exit_url=exit_url,
         texts={code: lang.widget for code, lang in texts.languages.items()},
         links={
             code: {
