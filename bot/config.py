@@ -50,10 +50,13 @@ class Settings(BaseSettings):
     # The one list of languages (also read by scripts/build_domain.py) and their data files.
     languages_file: Path = PACKAGE_DIR.parent / "nlu" / "languages.yml"
     texts_dir: Path = PACKAGE_DIR / "texts"
-    # The safety layer (bot/safety/): its patterns per language, its policy, the risk corpus's
-    # training split and the NLU training data it learns from, and where its model is saved.
+    # The safety layer (bot/safety/): its patterns per language, its policy, its concepts' words
+    # per language, the risk corpus's training split and the NLU training data it learns from,
+    # and where its model is saved.
     danger_dir: Path = PACKAGE_DIR / "data" / "danger"
     safety_policy_file: Path = PACKAGE_DIR / "data" / "safety" / "policy.yml"
+    safety_concepts_file: Path = PACKAGE_DIR / "data" / "safety" / "concepts.yml"
+    safety_concepts_dir: Path = PACKAGE_DIR / "data" / "safety" / "concepts"
     risk_corpus_dir: Path = PACKAGE_DIR / "data" / "risk"
     nlu_data_dir: Path = PACKAGE_DIR.parent / "nlu" / "data"
     safety_model_dir: Path = PACKAGE_DIR.parent / "build" / "safety"

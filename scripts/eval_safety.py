@@ -1,10 +1,12 @@
 """`make eval` (safety part): per language, on the held-out risk split (tests/risk/<code>.yml,
-never trained on): danger recall (answer opens with 112), false alarms on hard negatives,
+never trained on) and on the blind split (tests/risk_blind/<code>.yml, written without sight of
+the corpus or the code): danger recall (answer opens with 112), false alarms on hard negatives,
 whether suicidal messages are told of the suicide line, and false alarms on the ordinary
 held-out NLU questions (tests/nlu/<code>.yml, intents that describe no danger).
 
 Usage: python scripts/eval_safety.py [--min-recall 0.98] [--max-false-alarms 0.10]
-       [--min-suicide-line 1.0]   (exit 1 when a language misses a floor)
+       [--min-suicide-line 1.0] [--blind-min-recall R] [--blind-max-false-alarms F]
+       (exit 1 when a language misses a floor of a split)
        python scripts/eval_safety.py --calibrate [--folds 5]
 `--calibrate` chooses thresholds without looking at the held-out split: k-fold cross-validation
 on the training split (patterns included), recall and false alarms per threshold.
@@ -25,6 +27,8 @@ from bot.config import Settings  # noqa: E402
 from bot.language import LanguageDetector  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
 from bot.safety import SafetyLayer  # noqa: E402
+from bot.safety.assess import decisive  # noqa: E402
+from bot.safety.concepts import ConceptLexicon  # noqa: E402
 from bot.safety.corpus import load_split, nlu_examples  # noqa: E402
 from bot.safety.evaluate import Figures, evaluate  # noqa: E402
 from bot.safety.features import features  # noqa: E402
@@ -58,22 +62,23 @@ def calibrate(settings: Settings, codes: list[str], folds: int) -> None:
     policy = Policy.load(settings.safety_policy_file)
     patterns = PatternNet.load(settings.danger_dir, codes)
     risk, _ = training_examples(settings.risk_corpus_dir, settings.nlu_data_dir, codes, policy)
+    lexicon = ConceptLexicon.load(
+        settings.safety_concepts_file, settings.safety_concepts_dir, codes
+    )
     corpus = [i for i, e in enumerate(risk) if e.weight == 1.0]
     scored: dict[str, list[tuple[float, bool]]] = {code: [] for code in codes}
     for fold in range(folds):
         held = set(corpus[fold::folds])
         learn = [e for i, e in enumerate(risk) if i not in held]
-        vocabulary, rows = vocabulary_of([e.text for e in learn])
+        vocabulary, rows = vocabulary_of([e.text for e in learn], lexicon)
         model = fit_risk(rows, learn, len(vocabulary), policy.alpha)
         none = model.classes.index("none")
         for i in held:
             example = risk[i]
-            indices = [vocabulary[f] for f in features(example.text) if f in vocabulary]
-            score = (
-                1.0
-                if patterns.match(example.text)
-                else float(1 - model.probabilities(indices)[none])
-            )
+            found = features(example.text, lexicon)
+            indices = [vocabulary[f] for f in found if f in vocabulary]
+            hits = decisive(patterns.match(example.text), example.text, lexicon, policy)
+            score = 1.0 if hits else float(1 - model.probabilities(indices)[none])
             scored[example.language].append((score, example.label != "none"))
         print(f"fold {fold + 1}/{folds} done", flush=True)
     thresholds = [round(0.2 + 0.05 * i, 2) for i in range(14)]
@@ -93,11 +98,14 @@ def main() -> int:
     """Print the table; exit 1 under a floor."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--held-out", type=Path, default=REPO_ROOT / "tests/risk")
+    parser.add_argument("--blind", type=Path, default=REPO_ROOT / "tests/risk_blind")
     parser.add_argument("--nlu-tests", type=Path, default=REPO_ROOT / "tests/nlu")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results/eval-safety")
     parser.add_argument("--min-recall", type=float, default=0.0)
     parser.add_argument("--max-false-alarms", type=float, default=1.0)
     parser.add_argument("--min-suicide-line", type=float, default=0.0)
+    parser.add_argument("--blind-min-recall", type=float, default=0.0)
+    parser.add_argument("--blind-max-false-alarms", type=float, default=1.0)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
@@ -108,7 +116,6 @@ def main() -> int:
         calibrate(settings, codes, args.folds)
         return 0
     layer = SafetyLayer.from_settings(settings, codes)
-    held_out = load_split(args.held_out, codes)
     detector = LanguageDetector.load(
         settings.language_markers_dir, codes, settings.place_names_file
     )
@@ -118,37 +125,44 @@ def main() -> int:
         # The first message of a new session: the default language, not yet settled.
         return detector.detect(text, default, False, hint)
 
-    figures = []
+    ordinary = {}
     for code in codes:
         by_intent = nlu_examples(args.nlu_tests / f"{code}.yml")
-        ordinary = [t for intent, ts in by_intent.items() if intent not in NOT_ORDINARY for t in ts]
-        figures.append(evaluate(layer, held_out[code], ordinary, language_of))
-    print(
-        "Safety layer on the held-out risk split (recall: the answer opens with 112; asked: "
-        'of those, by the question "Are you in danger right now?"; suicide line: suicidal '
-        "messages whose answer names 90101; alarms: ordinary held-out NLU questions answered "
-        "with 112 first; own language: messages answered in their language as a new session's "
-        "first message)"
-    )
-    print(table(figures))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "figures.json").write_text(
-        json.dumps([asdict(f) for f in figures], indent=2), encoding="utf-8"
-    )
-    failed = [
-        f.language
-        for f in figures
-        if f.recall < args.min_recall
-        or f.false_alarm_rate > args.max_false_alarms
-        or f.suicide_line_rate < args.min_suicide_line
-    ]
-    if failed:
+        ordinary[code] = [t for i, ts in by_intent.items() if i not in NOT_ORDINARY for t in ts]
+    splits = {
+        "held-out": (args.held_out, args.min_recall, args.max_false_alarms),
+        "blind": (args.blind, args.blind_min_recall, args.blind_max_false_alarms),
+    }
+    report: dict[str, list[dict[str, object]]] = {}
+    failed: list[str] = []
+    for name, (folder, min_recall, max_false_alarms) in splits.items():
+        corpus = load_split(folder, codes)
+        figures = [evaluate(layer, corpus[c], ordinary[c], language_of) for c in codes]
         print(
-            f"below the floors (recall {args.min_recall}, false alarms "
-            f"{args.max_false_alarms}, suicide line {args.min_suicide_line}): {failed}"
+            f"Safety layer on the {name} risk split (recall: the answer opens with 112; asked: "
+            'of those, by the question "Are you in danger right now?"; suicide line: suicidal '
+            "messages whose answer names 90101; alarms: ordinary held-out NLU questions "
+            "answered with 112 first; own language: messages answered in their language as a "
+            "new session's first message)"
         )
-        return 1
-    return 0
+        print(table(figures))
+        report[name] = [asdict(f) for f in figures]
+        below = [
+            f.language
+            for f in figures
+            if f.recall < min_recall
+            or f.false_alarm_rate > max_false_alarms
+            or f.suicide_line_rate < args.min_suicide_line
+        ]
+        if below:
+            print(
+                f"{name}: below the floors (recall {min_recall}, false alarms "
+                f"{max_false_alarms}, suicide line {args.min_suicide_line}): {below}"
+            )
+            failed += below
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "figures.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ from enum import Enum
 from pathlib import Path
 
 from bot.config import Settings
+from bot.languages import LanguageDataError
+from bot.safety.concepts import ConceptLexicon
+from bot.safety.features import tokens
 from bot.safety.kinds import KINDS, NONE
 from bot.safety.model import SafetyModel, load_or_train
 from bot.safety.patterns import PatternNet
@@ -51,6 +54,22 @@ NOTHING = Assessment(Verdict.NONE)
 LANGUAGE_CONFIDENCE = 0.8
 
 
+def decisive(
+    hits: dict[str, list[str]], text: str, lexicon: ConceptLexicon, policy: Policy
+) -> dict[str, list[str]]:
+    """The pattern hits that decide alone: not those of a language whose words in the message
+    also say it is a joke, past or a question about a case (the policy's `patterns_yield_to`);
+    for those the classifier decides."""
+    if not hits or not policy.patterns_yield_to:
+        return hits
+    yielding = {
+        code
+        for code, concept in lexicon.concepts(tokens(text))
+        if concept in policy.patterns_yield_to
+    }
+    return {code: kinds for code, kinds in hits.items() if code not in yielding}
+
+
 class SafetyLayer:
     """Patterns and classifier together, with the thresholds of the policy."""
 
@@ -60,6 +79,9 @@ class SafetyLayer:
         self.policy = policy
         self._none = model.risk.classes.index(NONE)
         self._kinds = [(model.risk.classes.index(kind), kind) for kind in KINDS]
+        unknown = policy.patterns_yield_to - set(model.lexicon.names)
+        if unknown:
+            raise LanguageDataError(f"policy: `patterns_yield_to` names no concept: {unknown}")
 
     @classmethod
     def load(
@@ -70,10 +92,11 @@ class SafetyLayer:
         nlu_dir: Path,
         model_dir: Path,
         codes: list[str],
+        concepts: tuple[Path, Path],
     ) -> SafetyLayer:
         """Read the data and get the model trained on it (saved, or trained now)."""
         policy = Policy.load(policy_file)
-        model = load_or_train(risk_dir, nlu_dir, codes, policy, model_dir)
+        model = load_or_train(risk_dir, nlu_dir, codes, policy, model_dir, concepts)
         return cls(PatternNet.load(patterns_dir, codes), model, policy)
 
     @classmethod
@@ -86,12 +109,13 @@ class SafetyLayer:
             settings.nlu_data_dir,
             settings.safety_model_dir,
             codes,
+            (settings.safety_concepts_file, settings.safety_concepts_dir),
         )
 
     def assess(self, text: str) -> Assessment:
         """Danger, unsure or nothing, with the kind and the languages that found it."""
         indices = self.model.indices(text)
-        hits = self.patterns.match(text)
+        hits = decisive(self.patterns.match(text), text, self.model.lexicon, self.policy)
         if not indices and not hits:
             return NOTHING  # no letters we know: nothing to weigh (an empty vector is no signal)
         risk = self.model.risk.probabilities(indices)

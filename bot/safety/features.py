@@ -2,8 +2,9 @@
 
 Why these: people misspell, drop accents, stretch letters and write Arabic or Persian in Latin
 letters; char n-grams inside words survive all of that, and words and word pairs keep what a
-phrase means ("kill me" is not "kill time"). The same function serves training and scoring, so
-the two can never disagree.
+phrase means ("kill me" is not "kill time"); concepts (`concepts.py`) carry what a word means
+when the corpus never used it. The same function serves training and scoring, so the two can
+never disagree.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import unicodedata
 from itertools import pairwise
 
+from bot.safety.concepts import ConceptLexicon
 from bot.textnorm import fold
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: Arabizi writes ع as 3
@@ -29,10 +31,12 @@ def symbols(text: str) -> set[str]:
     return {ch for ch in text if unicodedata.category(ch) == "So"}
 
 
-def features(text: str) -> set[str]:
+def features(text: str, lexicon: ConceptLexicon | None = None) -> set[str]:
     """The set of features of one message (binary: counts carry no signal in short messages)."""
     words = tokens(text)
     found: set[str] = {"s " + symbol for symbol in symbols(text)}
+    if lexicon is not None:
+        found |= lexicon.features(words)
     for word in words:
         found.add("w " + word)
         padded = f"<{word}>"

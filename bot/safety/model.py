@@ -20,13 +20,19 @@ import numpy as np
 from bot.languages import LanguageDataError
 from bot.safety import classifier, features
 from bot.safety.classifier import LinearModel
+from bot.safety.concepts import ConceptLexicon
 from bot.safety.corpus import load_split, nlu_examples
 from bot.safety.kinds import NONE
 from bot.safety.policy import Policy
 
 logger = logging.getLogger(__name__)
 MIN_DOCUMENTS_PER_FEATURE = 2  # a feature seen in one message only is that message's noise
-_CODE = (Path(features.__file__), Path(classifier.__file__), Path(__file__))
+_CODE = (
+    Path(features.__file__),
+    Path(classifier.__file__),
+    Path(__file__),
+    Path(features.__file__).with_name("concepts.py"),
+)
 _LOCK = threading.Lock()
 _LOADED: dict[str, SafetyModel] = {}
 
@@ -48,11 +54,13 @@ class SafetyModel:
     vocabulary: dict[str, int]
     risk: LinearModel
     language: LinearModel
+    lexicon: ConceptLexicon  # data, not saved with the weights: the digest ties them together
 
     def indices(self, text: str) -> list[int]:
         """The vocabulary indices of the message's features."""
         vocabulary = self.vocabulary
-        return [vocabulary[f] for f in features.features(text) if f in vocabulary]
+        found = features.features(text, self.lexicon)
+        return [vocabulary[f] for f in found if f in vocabulary]
 
     def save(self, path: Path) -> None:
         """Write atomically: another process may be reading or writing the same file."""
@@ -72,7 +80,7 @@ class SafetyModel:
         os.replace(out.name, path)
 
     @classmethod
-    def read(cls, path: Path) -> SafetyModel:
+    def read(cls, path: Path, lexicon: ConceptLexicon) -> SafetyModel:
         """Load a saved model (no pickles)."""
         with np.load(path, allow_pickle=False) as saved:
             terms = [str(t) for t in saved["vocabulary"]]
@@ -88,6 +96,7 @@ class SafetyModel:
                     saved["language_weights"],
                     saved["language_bias"],
                 ),
+                lexicon,
             )
 
 
@@ -116,12 +125,14 @@ def training_examples(
     return risk, language
 
 
-def vocabulary_of(texts: list[str]) -> tuple[dict[str, int], list[list[int]]]:
+def vocabulary_of(
+    texts: list[str], lexicon: ConceptLexicon
+) -> tuple[dict[str, int], list[list[int]]]:
     """The features seen in at least two texts, and each text's row of their indices."""
     counts: dict[str, int] = {}
     seen: list[set[str]] = []
     for text in texts:
-        found = features.features(text)
+        found = features.features(text, lexicon)
         seen.append(found)
         for feature in found:
             counts[feature] = counts.get(feature, 0) + 1
@@ -137,14 +148,17 @@ def fit_risk(rows: list[list[int]], risk: list[Example], width: int, alpha: floa
     return classifier.fit(rows, labels, width, alpha, weights, balance_against=NONE)
 
 
-def train(risk: list[Example], language: list[Example], alpha: float) -> SafetyModel:
+def train(
+    risk: list[Example], language: list[Example], alpha: float, lexicon: ConceptLexicon
+) -> SafetyModel:
     """Fit both models on a shared vocabulary."""
-    vocabulary, rows = vocabulary_of([e.text for e in [*risk, *language]])
+    vocabulary, rows = vocabulary_of([e.text for e in [*risk, *language]], lexicon)
     risk_rows, language_rows = rows[: len(risk)], rows[len(risk) :]
     return SafetyModel(
         vocabulary,
         fit_risk(risk_rows, risk, len(vocabulary), alpha),
         classifier.fit(language_rows, [e.label for e in language], len(vocabulary), alpha),
+        lexicon,
     )
 
 
@@ -164,21 +178,29 @@ def digest(paths: list[Path], policy: Policy) -> str:
 
 
 def load_or_train(
-    risk_dir: Path, nlu_dir: Path, codes: list[str], policy: Policy, cache_dir: Path
+    risk_dir: Path,
+    nlu_dir: Path,
+    codes: list[str],
+    policy: Policy,
+    cache_dir: Path,
+    concepts: tuple[Path, Path],
 ) -> SafetyModel:
-    """The model for exactly this data: from memory, from `cache_dir`, or trained now."""
+    """The model for exactly this data: from memory, from `cache_dir`, or trained now.
+    `concepts` is the concept names file and the folder of each language's words."""
+    lexicon = ConceptLexicon.load(*concepts, codes)
     sources = [risk_dir / f"{c}.yml" for c in codes] + [nlu_dir / f"nlu_{c}.yml" for c in codes]
+    sources += ConceptLexicon.sources(*concepts, codes)
     key = digest(sources, policy)
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
         path = cache_dir / f"model-{key}.npz"
         if path.is_file():
-            model = SafetyModel.read(path)
+            model = SafetyModel.read(path, lexicon)
         else:
             logger.info("safety_model_training")
             risk, language = training_examples(risk_dir, nlu_dir, codes, policy)
-            model = train(risk, language, policy.alpha)
+            model = train(risk, language, policy.alpha, lexicon)
             try:
                 model.save(path)
                 # Models of earlier data are never read again: keep the folder small.

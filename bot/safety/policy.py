@@ -25,6 +25,7 @@ class Policy:
     opening_numbers: dict[str, tuple[str, ...]]
     answer_intents: frozenset[str]
     answer_confidence: float
+    patterns_yield_to: frozenset[str]
 
     @classmethod
     def load(cls, path: Path) -> Policy:
@@ -46,6 +47,7 @@ class Policy:
                 },
                 answer_intents=frozenset(raw["answer_intents"]),
                 answer_confidence=float(raw["answer_confidence"]),
+                patterns_yield_to=frozenset(str(c) for c in raw["patterns_yield_to"]),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise LanguageDataError(f"{path}: missing or malformed {error}") from error

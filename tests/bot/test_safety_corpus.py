@@ -13,9 +13,12 @@ pytestmark = pytest.mark.unit
 
 SETTINGS = Settings()
 CODES = load_codes(SETTINGS.languages_file)
-# Per language: the training split teaches, the held-out split measures (tests/risk).
+# Per language: the training split teaches; the held-out split (tests/risk) and the blind one
+# (tests/risk_blind, written without sight of the others) measure.
 MIN_TRAINING = {"per_kind": 25, "danger": 150, "safe": 150}
 MIN_HELD_OUT = {"per_kind": 8, "danger": 50, "safe": 50}
+MIN_BLIND = {"per_kind": 6, "danger": 36, "safe": 40}
+MEASURING = {"tests/risk": MIN_HELD_OUT, "tests/risk_blind": MIN_BLIND}
 
 
 @pytest.fixture(scope="module")
@@ -24,25 +27,30 @@ def training() -> dict[str, RiskCorpus]:
 
 
 @pytest.fixture(scope="module")
-def held_out(repo_root) -> dict[str, RiskCorpus]:
-    return load_split(repo_root / "tests/risk", CODES)
+def measuring(repo_root) -> dict[str, dict[str, RiskCorpus]]:
+    return {folder: load_split(repo_root / folder, CODES) for folder in MEASURING}
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_every_language_has_enough_danger_and_hard_negatives(training, held_out, code):
-    for split, minimum in ((training[code], MIN_TRAINING), (held_out[code], MIN_HELD_OUT)):
+def test_every_language_has_enough_danger_and_hard_negatives(training, measuring, code):
+    splits = [(training[code], MIN_TRAINING)]
+    splits += [(measuring[folder][code], minimum) for folder, minimum in MEASURING.items()]
+    for split, minimum in splits:
         sizes = {kind: len(split.danger[kind]) for kind in KINDS}
         assert min(sizes.values()) >= minimum["per_kind"], (code, sizes)
         assert sum(sizes.values()) >= minimum["danger"], code
         assert len(split.safe) >= minimum["safe"], code
 
 
+@pytest.mark.parametrize("folder", MEASURING)
 @pytest.mark.parametrize("code", CODES)
-def test_no_held_out_risk_message_is_a_near_copy_of_a_training_one(training, held_out, code):
+def test_no_measuring_risk_message_is_a_near_copy_of_a_training_one(
+    training, measuring, folder, code
+):
     """A held-out message a few letters or a word away from a training one measures memory,
     not understanding."""
     train = [text for text, _ in training[code].labelled()]
-    held = [text for text, _ in held_out[code].labelled()]
+    held = [text for text, _ in measuring[folder][code].labelled()]
     assert near_copies(held, train) == []
 
 
@@ -54,14 +62,10 @@ def test_no_held_out_nlu_message_is_a_near_copy_of_a_training_one(repo_root, cod
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_no_message_is_labelled_both_danger_and_safe(training, held_out, code):
-    danger = {
-        comparable(t)
-        for split in (training, held_out)
-        for ts in split[code].danger.values()
-        for t in ts
-    }
-    safe = {comparable(t) for split in (training, held_out) for t in split[code].safe}
+def test_no_message_is_labelled_both_danger_and_safe(training, measuring, code):
+    splits = [training[code], *(split[code] for split in measuring.values())]
+    danger = {comparable(t) for split in splits for ts in split.danger.values() for t in ts}
+    safe = {comparable(t) for split in splits for t in split.safe}
     assert danger & safe == set()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from bot.languages import LanguageDataError, load_codes
 from bot.safety import SafetyLayer, Verdict
 from bot.safety import model as model_module
 from bot.safety.classifier import LinearModel
+from bot.safety.concepts import ConceptLexicon
 from bot.safety.kinds import CLASSES
 from bot.safety.model import SafetyModel, digest, load_or_train
 from bot.safety.patterns import PatternNet
@@ -23,6 +25,13 @@ pytestmark = pytest.mark.unit
 SETTINGS = Settings()
 CODES = load_codes(SETTINGS.languages_file)
 POLICY = Policy.load(SETTINGS.safety_policy_file)
+CONCEPTS = (SETTINGS.safety_concepts_file, SETTINGS.safety_concepts_dir)
+LEXICON = ConceptLexicon.load(*CONCEPTS, CODES)
+TEST_DATA = Path(__file__).parent / "data"
+# A made-up language's words, with the concepts the policy lets patterns yield to.
+TEST_LEXICON = ConceptLexicon.load(
+    TEST_DATA / "concepts" / "names.yml", TEST_DATA / "concepts", ["xx"]
+)
 
 
 def logit(p: float) -> float:
@@ -45,8 +54,8 @@ def layer_scoring(
     language = LinearModel(
         ("en", "sv"), np.array([[5.0]], dtype=np.float32), np.zeros(1, dtype=np.float32)
     )
-    model = SafetyModel({"w alpha": 0}, risk, language)
-    patterns = PatternNet.load(Path(__file__).parent / "data" / "safety_patterns", ["xx"])
+    model = SafetyModel({"w alpha": 0}, risk, language, TEST_LEXICON)
+    patterns = PatternNet.load(TEST_DATA / "safety_patterns", ["xx"])
     return SafetyLayer(patterns, model, POLICY)
 
 
@@ -74,6 +83,23 @@ def test_a_pattern_decides_danger_whatever_the_classifier_says():
     result = layer_scoring(0.0).assess("they will kill me")
     assert (result.verdict, result.kind, result.by_pattern) == (Verdict.DANGER, "threat", True)
     assert result.languages == ("xx",)
+
+
+@pytest.mark.parametrize(
+    "text", ["alpha kill me haha", "years ago alpha said kill me", "a story: alpha, kill me"]
+)
+def test_a_pattern_yields_to_the_classifier_in_a_joke_the_past_or_a_story(text):
+    assert layer_scoring(0.0).assess(text).verdict is Verdict.NONE
+    assert layer_scoring(0.0).assess("alpha said kill me").by_pattern
+    sure = layer_scoring(0.99).assess(text)
+    assert (sure.verdict, sure.by_pattern) == (Verdict.DANGER, False)
+
+
+def test_a_policy_that_yields_to_an_unknown_concept_stops_the_start():
+    layer = layer_scoring(0.0)
+    policy = replace(POLICY, patterns_yield_to=frozenset({"sarcasm"}))
+    with pytest.raises(LanguageDataError, match="sarcasm"):
+        SafetyLayer(layer.patterns, layer.model, policy)
 
 
 def test_a_message_with_nothing_the_model_knows_raises_no_alarm():
@@ -123,13 +149,18 @@ def test_the_policy_refuses_thresholds_out_of_order(tmp_path):
 def model(tmp_path_factory) -> SafetyModel:
     """The real model, trained on the real training split (cached under build/ by digest)."""
     return load_or_train(
-        SETTINGS.risk_corpus_dir, SETTINGS.nlu_data_dir, CODES, POLICY, SETTINGS.safety_model_dir
+        SETTINGS.risk_corpus_dir,
+        SETTINGS.nlu_data_dir,
+        CODES,
+        POLICY,
+        SETTINGS.safety_model_dir,
+        CONCEPTS,
     )
 
 
 def test_a_saved_model_scores_exactly_as_the_trained_one(model, tmp_path):
     model.save(tmp_path / "model.npz")
-    again = SafetyModel.read(tmp_path / "model.npz")
+    again = SafetyModel.read(tmp_path / "model.npz", LEXICON)
     text = "my brother said he will kill me tonight"
     assert again.indices(text) == model.indices(text)
     assert np.allclose(
@@ -157,6 +188,8 @@ def test_a_model_for_new_data_replaces_the_saved_one_for_old_data(tmp_path, monk
     stale = tmp_path / "cache" / "model-0000000000000000.npz"
     stale.parent.mkdir()
     stale.write_bytes(b"old")
-    load_or_train(SETTINGS.risk_corpus_dir, SETTINGS.nlu_data_dir, CODES, POLICY, stale.parent)
+    load_or_train(
+        SETTINGS.risk_corpus_dir, SETTINGS.nlu_data_dir, CODES, POLICY, stale.parent, CONCEPTS
+    )
     saved = list(stale.parent.glob("model-*.npz"))
     assert len(saved) == 1 and saved[0] != stale

@@ -6,6 +6,8 @@ import pytest
 
 from bot.config import Settings
 from bot.languages import LanguageDataError, load_codes
+from bot.safety.assess import decisive
+from bot.safety.concepts import ConceptLexicon
 from bot.safety.corpus import load_split
 from bot.safety.patterns import (
     LanguagePatterns,
@@ -13,12 +15,14 @@ from bot.safety.patterns import (
     required_literals,
     scans_each_position,
 )
+from bot.safety.policy import Policy
 from bot.textnorm import fold, normalise
 
 pytestmark = pytest.mark.unit
 
 SETTINGS = Settings()
 CODES = load_codes(SETTINGS.languages_file)
+POLICY = Policy.load(SETTINGS.safety_policy_file)
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +49,19 @@ def test_patterns_leave_their_safe_examples_alone(net, lang, text):
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_no_pattern_matches_a_hard_negative_of_either_split(net, repo_root, code):
-    """Precision first: the patterns decide danger alone, so they must never fire on the
-    messages that only share danger's words (both splits: training and held-out)."""
+def test_no_pattern_decides_on_a_hard_negative_of_either_split(net, repo_root, code):
+    """Precision first: the patterns decide danger alone, so they must never do so on the
+    messages that only share danger's words (both splits: training and held-out). A hit in
+    a message that says it is a joke, past or a story does not decide (the policy)."""
+    lexicon = ConceptLexicon.load(
+        SETTINGS.safety_concepts_file, SETTINGS.safety_concepts_dir, CODES
+    )
     safe = [
         *load_split(SETTINGS.risk_corpus_dir, [code])[code].safe,
         *load_split(repo_root / "tests/risk", [code])[code].safe,
     ]
-    assert [(text, net.match(text)) for text in safe if net.match(text)] == []
+    deciding = [(text, decisive(net.match(text), text, lexicon, POLICY)) for text in safe]
+    assert [(text, hits) for text, hits in deciding if hits] == []
 
 
 @pytest.mark.parametrize(
