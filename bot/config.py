@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=4 * 3600, ge=60)
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
-    # A normal turn takes 0.05-0.25 s here (issue 7 faults); past this the person gets the safe
+    # A normal turn takes 0.05-0.25 s here (the fault tests); past this the person gets the safe
     # reply with 112 rather than waiting on a stuck Rasa.
     rasa_timeout_seconds: float = Field(default=5.0, gt=0)
     # Must equal the tracker store's key_prefix in endpoints.yml (letters and digits only).
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     # many trusted reverse proxies the address comes from X-Forwarded-For; 0 = the socket peer.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
-    # ---- Issue 7, part "staff": sign-in throttling and the audit of views (bot/staff_throttle.py,
+    # ---- Staff: sign-in throttling and the audit of views (bot/staff_throttle.py,
     # bot/staff_auth.py, bot/audit.py). HRV_STAFF_LOGIN_MAX_FAILURES per HRV_STAFF_LOGIN_WINDOW_
     # SECONDS above now counts only wrong second-factor codes after a right account token, so no
     # one who merely knows a staff name can lock that person out. Sign-in attempts per client
@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     # listing the queue (polled by every console) likewise.
     audit_repeat_seconds: int = Field(default=300, ge=1)
 
-    # ---- Abuse limits and security headers (issue 7, part "limits": bot/limits.py,
+    # ---- Abuse limits and security headers (bot/limits.py,
     # bot/security.py). Rate limits count in each gateway process's memory, keyed by the session
     # id or a keyed hash of the client address (bot/ratelimit.py); nothing of them is stored.
     # One person types far fewer than 20 messages a minute; a flood script types more.

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.languages import LanguageDataError
-from bot.safety import classifier, features
+from bot.safety import classifier, concepts, features
 from bot.safety.classifier import LinearModel
 from bot.safety.concepts import ConceptLexicon
 from bot.safety.corpus import load_split, nlu_examples
@@ -29,9 +29,9 @@ logger = logging.getLogger(__name__)
 MIN_DOCUMENTS_PER_FEATURE = 2  # a feature seen in one message only is that message's noise
 _CODE = (
     Path(features.__file__),
+    Path(concepts.__file__),
     Path(classifier.__file__),
     Path(__file__),
-    Path(features.__file__).with_name("concepts.py"),
 )
 _LOCK = threading.Lock()
 _LOADED: dict[str, SafetyModel] = {}
@@ -187,13 +187,13 @@ def load_or_train(
 ) -> SafetyModel:
     """The model for exactly this data: from memory, from `cache_dir`, or trained now.
     `concepts` is the concept names file and the folder of each language's words."""
-    lexicon = ConceptLexicon.load(*concepts, codes)
     sources = [risk_dir / f"{c}.yml" for c in codes] + [nlu_dir / f"nlu_{c}.yml" for c in codes]
     sources += ConceptLexicon.sources(*concepts, codes)
     key = digest(sources, policy)
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
+        lexicon = ConceptLexicon.load(*concepts, codes)  # a second: only for a model not in memory
         path = cache_dir / f"model-{key}.npz"
         if path.is_file():
             model = SafetyModel.read(path, lexicon)

@@ -30,6 +30,11 @@ def net() -> PatternNet:
     return PatternNet.load(SETTINGS.danger_dir, CODES)
 
 
+@pytest.fixture(scope="module")
+def lexicon() -> ConceptLexicon:
+    return ConceptLexicon.load(SETTINGS.safety_concepts_file, SETTINGS.safety_concepts_dir, CODES)
+
+
 def _examples(kind: str) -> list[tuple[str, str]]:
     return [
         (code, text)
@@ -49,13 +54,10 @@ def test_patterns_leave_their_safe_examples_alone(net, lang, text):
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_no_pattern_decides_on_a_hard_negative_of_either_split(net, repo_root, code):
+def test_no_pattern_decides_on_a_hard_negative_of_either_split(net, lexicon, repo_root, code):
     """Precision first: the patterns decide danger alone, so they must never do so on the
     messages that only share danger's words (both splits: training and held-out). A hit in
     a message that says it is a joke, past or a story does not decide (the policy)."""
-    lexicon = ConceptLexicon.load(
-        SETTINGS.safety_concepts_file, SETTINGS.safety_concepts_dir, CODES
-    )
     safe = [
         *load_split(SETTINGS.risk_corpus_dir, [code])[code].safe,
         *load_split(repo_root / "tests/risk", [code])[code].safe,
