@@ -58,6 +58,7 @@ KINDS = (
     Kind("danger patterns", lambda s, c: s.danger_dir / f"{c}.yml", _key_status),
     Kind("risk corpus", lambda s, c: s.risk_corpus_dir / f"{c}.yml", _key_status),
     Kind("language markers", lambda s, c: s.language_markers_dir / f"{c}.yml", _key_status),
+    Kind("concept words", lambda s, c: s.safety_concepts_dir / f"{c}.yml", _key_status),
 )
 
 

@@ -29,6 +29,7 @@ def copied(tmp_path: Path) -> Settings:
         danger_dir=tmp_path / "data/danger",
         risk_corpus_dir=tmp_path / "data/risk",
         language_markers_dir=tmp_path / "data/language_markers",
+        safety_concepts_dir=tmp_path / "data/safety/concepts",
     )
 
 
@@ -47,7 +48,10 @@ def test_drafts_are_listed_and_reviewed_files_are_not(copied: Settings):
     assert ok
     assert statuses(copied)["en"]["widget texts"] == "reviewed"
     drafts = text.split("Draft, not yet checked by a native speaker:")[1]
-    assert "en: responses, training data, danger patterns, risk corpus, language markers" in drafts
+    assert (
+        "en: responses, training data, danger patterns, risk corpus, language markers, "
+        "concept words" in drafts
+    )
     assert "sv: responses, widget texts, training data" in drafts
 
 
@@ -65,5 +69,5 @@ def test_the_command_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == [
         "language", "responses", "widget", "texts", "training", "data", "danger", "patterns",
-        "risk", "corpus", "language", "markers",
+        "risk", "corpus", "language", "markers", "concept", "words",
     ]  # fmt: skip
