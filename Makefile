@@ -97,11 +97,11 @@ CI_MIN_DETECTION := 0.85
 # every suicidal message; not every language reaches it yet (README), so these floors catch a
 # broken language. The blind split has 36 danger messages and 40 safe ones per language: one
 # message moves a figure by 0.03, so its floors leave room for two.
-CI_MIN_DANGER_RECALL := 0.90
-CI_MAX_FALSE_ALARMS := 0.18
+CI_MIN_DANGER_RECALL := 0.92
+CI_MAX_FALSE_ALARMS := 0.16
 CI_MIN_SUICIDE_LINE := 0.75
 CI_BLIND_MIN_DANGER_RECALL := 0.94
-CI_BLIND_MAX_FALSE_ALARMS := 0.28
+CI_BLIND_MAX_FALSE_ALARMS := 0.25
 test-eval: setup $(MODEL) ## the evaluation below on a small split, failing under floor scores
 	$(VENV)/bin/python scripts/eval.py --per-intent $(CI_EVAL_PER_INTENT) --out results/eval-ci \
 	  --min-f1 $(CI_MIN_F1) --min-detection $(CI_MIN_DETECTION)

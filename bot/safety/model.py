@@ -73,6 +73,7 @@ class SafetyModel:
                 risk_classes=np.array(self.risk.classes, dtype=str),
                 risk_weights=self.risk.weights,
                 risk_bias=self.risk.bias,
+                risk_scale=self.risk.scale if self.risk.scale is not None else np.zeros(0),
                 language_classes=np.array(self.language.classes, dtype=str),
                 language_weights=self.language.weights,
                 language_bias=self.language.bias,
@@ -90,6 +91,7 @@ class SafetyModel:
                     tuple(str(c) for c in saved["risk_classes"]),
                     saved["risk_weights"],
                     saved["risk_bias"],
+                    saved["risk_scale"] if saved["risk_scale"].size else None,
                 ),
                 LinearModel(
                     tuple(str(c) for c in saved["language_classes"]),
@@ -142,10 +144,12 @@ def vocabulary_of(
 
 
 def fit_risk(rows: list[list[int]], risk: list[Example], width: int, alpha: float) -> LinearModel:
-    """The kind model: "none" weighs as much as all the kinds together."""
+    """The kind model: "none" weighs as much as all the kinds together; each feature counts
+    by how well it tells danger of any kind from none."""
     labels = [e.label for e in risk]
     weights = [e.weight for e in risk]
-    return classifier.fit(rows, labels, width, alpha, weights, balance_against=NONE)
+    scale = classifier.evidence_scale(rows, [label != NONE for label in labels], width)
+    return classifier.fit(rows, labels, width, alpha, weights, NONE, scale)
 
 
 def train(

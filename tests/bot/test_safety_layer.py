@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.languages import LanguageDataError, load_codes
-from bot.safety import SafetyLayer, Verdict
+from bot.safety import SafetyLayer, Verdict, classifier
 from bot.safety import model as model_module
 from bot.safety.classifier import LinearModel
 from bot.safety.concepts import ConceptLexicon
@@ -143,6 +143,40 @@ def test_the_policy_refuses_thresholds_out_of_order(tmp_path):
     (tmp_path / "policy.yml").write_text(bad, encoding="utf-8")
     with pytest.raises(LanguageDataError, match="unsure_threshold <= danger_threshold"):
         Policy.load(tmp_path / "policy.yml")
+
+
+def test_a_word_that_tells_danger_apart_counts_more_than_one_seen_everywhere():
+    # Word 0 is in every message, word 1 only in danger, word 2 only in the others.
+    rows = [[0, 1], [0, 1], [0, 1], [0, 2], [0, 2], [0, 2]]
+    scale = classifier.evidence_scale(rows, [True, True, True, False, False, False], 3)
+    assert scale[0] == pytest.approx(0.0)
+    assert scale[1] > 0.5 and scale[2] == pytest.approx(scale[1])
+
+
+def test_the_exported_scaled_model_scores_as_scikit_learn_does():
+    """Folding the feature scale into the weights changes no probability."""
+    from sklearn.linear_model import SGDClassifier
+
+    rng = np.random.default_rng(0)
+    labels = ["none", "threat", "suicide"] * 20
+    rows = [
+        sorted({int(i) for i in rng.choice(12, 4, replace=False)} | {9 + labels.index(label)})
+        for label in labels
+    ]
+    scale = classifier.evidence_scale(rows, [label != "none" for label in labels], 12)
+    exported = classifier.fit(rows, labels, 12, 1e-4, scale=scale)
+    reference = SGDClassifier(
+        loss="log_loss",
+        alpha=1e-4,
+        max_iter=classifier.EPOCHS,
+        tol=None,
+        class_weight="balanced",
+        random_state=0,
+    ).fit(classifier.design_matrix(rows, 12, scale), labels)
+    expected = reference.predict_proba(classifier.design_matrix(rows, 12, scale))
+    got = np.array([exported.probabilities(row) for row in rows])
+    assert exported.classes == tuple(reference.classes_)
+    assert np.allclose(got, expected, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
