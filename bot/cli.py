@@ -46,16 +46,16 @@ def serve() -> int:
 
 def run() -> int:
     """Start Redis (if needed), the action server, Rasa and the gateway until Ctrl-C."""
-    from bot.launcher import run_forever
+    from bot.ops.launcher import run_forever
 
     return run_forever(get_settings())
 
 
 async def _staff(action: str, name: str | None) -> int:
-    from bot.audit import AuditLog
     from bot.errors import ApiError
-    from bot.handoff import Handoffs
-    from bot.staff_auth import StaffAuth
+    from bot.handoff.service import Handoffs
+    from bot.staff.audit import AuditLog
+    from bot.staff.auth import StaffAuth
     from bot.store import Keys, connect
 
     settings = get_settings()
@@ -98,7 +98,7 @@ async def _staff(action: str, name: str | None) -> int:
 
 def texts_status() -> int:
     """Print each language's review status per file; exit 1 if a listed file lacks one."""
-    from bot.review import report
+    from bot.ops.texts_review import report
 
     text, ok = report(get_settings())
     print(text)
@@ -120,7 +120,7 @@ def privacy_audit(redis_url: str | None, match: str) -> int:
     exit 1 when anything is found, 2 when Redis cannot be read."""
     from redis.exceptions import RedisError
 
-    from bot.privacy_audit import audit
+    from bot.ops.privacy_audit import audit
 
     try:
         report = asyncio.run(audit(get_settings(), redis_url, match))

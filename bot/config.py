@@ -10,11 +10,38 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.hours import OpeningHours
-from bot.security import parse_frame_ancestors
+from bot.handoff.hours import OpeningHours
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _PLACEHOLDER_PREFIX = "dev-"
+
+
+# https, a host of letters, digits and hyphens (a leading "*." allows its subdomains, with at
+# least two labels after it, so "*.se" is refused), an optional port, nothing after.
+_ORIGIN = re.compile(
+    r"https://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:[0-9]{1,5})?"
+)
+
+
+def parse_frame_ancestors(value: str) -> tuple[str, ...]:
+    """The origins allowed to frame the widget; () for 'none'. ValueError for anything else.
+
+    Accepted: `'none'`, `'self'`, and https origins (`https://www.example.se`, with a port if
+    needed, or `https://*.example.se` for every subdomain). Refused: http, bare `*`, schemes
+    alone, paths, and `'none'` mixed with origins.
+    """
+    items = [item for item in re.split(r"[\s,]+", value.strip().lower()) if item]
+    if not items or items == ["'none'"]:
+        return ()
+    for item in items:
+        if item == "'self'":
+            continue
+        if not _ORIGIN.fullmatch(item):
+            raise ValueError(
+                "HRV_FRAME_ANCESTORS: 'none', 'self' or https origins such as "
+                f"https://www.example.se (a leading *. for subdomains); not {item[:80]!r}"
+            )
+    return tuple(dict.fromkeys(items))
 
 
 class Settings(BaseSettings):
@@ -50,9 +77,9 @@ class Settings(BaseSettings):
     # The one list of languages (also read by scripts/build_domain.py) and their data files.
     languages_file: Path = PACKAGE_DIR.parent / "nlu" / "languages.yml"
     texts_dir: Path = PACKAGE_DIR / "texts"
-    # The safety layer (bot/safety/): its patterns per language, its policy, its concepts' words
-    # per language, the risk corpus's training split and the NLU training data it learns from,
-    # and where its model is saved.
+    # The safety layer (bot/conversation/safety/): its patterns per language, its policy, its
+    # concepts' words per language, the risk corpus's training split and the NLU training data it
+    # learns from, and where its model is saved.
     danger_dir: Path = PACKAGE_DIR / "data" / "danger"
     safety_policy_file: Path = PACKAGE_DIR / "data" / "safety" / "policy.yml"
     safety_concepts_file: Path = PACKAGE_DIR / "data" / "safety" / "concepts.yml"
@@ -66,9 +93,10 @@ class Settings(BaseSettings):
     # The registry's data files (municipalities, centres, coverage): shared with the actions.
     data_dir: Path = PACKAGE_DIR.parent / "data"
 
-    # Human handoff (bot/handoff.py). Opening hours of the staffed chat, in handoff_timezone:
-    # "" means no fixed hours (whether someone answers depends on staff being signed in), else
-    # e.g. "mon-fri 09:00-16:00; sat 10:00-14:00". No hours are ever shown to people.
+    # Human handoff (bot/handoff/service.py). Opening hours of the staffed chat, in
+    # handoff_timezone: "" means no fixed hours (whether someone answers depends on staff being
+    # signed in), else e.g. "mon-fri 09:00-16:00; sat 10:00-14:00". No hours are ever shown to
+    # people.
     handoff_hours: str = ""
     handoff_timezone: str = "Europe/Stockholm"
     # After this long without a claim the person is told honestly and may keep the place or leave.
@@ -76,7 +104,7 @@ class Settings(BaseSettings):
     # A claim holds a lease renewed by the console's heartbeat; a lapsed one requeues the chat.
     handoff_lease_seconds: int = Field(default=45, ge=5)
     handoff_sweep_seconds: float = Field(default=2.0, gt=0)
-    # Staff accounts (bot/staff_auth.py). Sign-in exchanges the account token for a session.
+    # Staff accounts (bot/staff/auth.py). Sign-in exchanges the account token for a session.
     staff_session_idle_seconds: int = Field(default=30 * 60, ge=60)
     staff_session_absolute_seconds: int = Field(default=12 * 3600, ge=300)
     # An account not used for this long expires (every key expires; dormant accounts too).
@@ -86,16 +114,16 @@ class Settings(BaseSettings):
     # A staff member counts as on duty while their console's heartbeat is this recent.
     staff_on_duty_seconds: int = Field(default=30, ge=5)
     audit_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
-    # Rate limits key clients by a keyed hash of their address (bot/ratelimit.py). Behind this
+    # Rate limits key clients by a keyed hash of their address (bot/limits/rates.py). Behind this
     # many trusted reverse proxies the address comes from X-Forwarded-For; 0 = the socket peer.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
 
-    # ---- Staff: sign-in throttling and the audit of views (bot/staff_throttle.py,
-    # bot/staff_auth.py, bot/audit.py). HRV_STAFF_LOGIN_MAX_FAILURES per HRV_STAFF_LOGIN_WINDOW_
-    # SECONDS above now counts only wrong second-factor codes after a right account token, so no
-    # one who merely knows a staff name can lock that person out. Sign-in attempts per client
-    # (keyed hash of its address, memory only) per window: an office behind one address still
-    # gets in; a guesser is slowed.
+    # ---- Staff: sign-in throttling and the audit of views (bot/staff/throttle.py,
+    # bot/staff/auth.py, bot/staff/audit.py). HRV_STAFF_LOGIN_MAX_FAILURES per
+    # HRV_STAFF_LOGIN_WINDOW_SECONDS above now counts only wrong second-factor codes after a
+    # right account token, so no one who merely knows a staff name can lock that person out. Sign-in
+    # attempts per client (keyed hash of its address, memory only) per window: an office behind one
+    # address still gets in; a guesser is slowed.
     staff_login_client_attempts: int = Field(default=20, ge=1)
     staff_login_client_window_seconds: int = Field(default=15 * 60, ge=10)
     # All clients together, per gateway process and minute: bounds the CPU and memory that
@@ -108,10 +136,10 @@ class Settings(BaseSettings):
     # listing the queue (polled by every console) likewise.
     audit_repeat_seconds: int = Field(default=300, ge=1)
 
-    # ---- Abuse limits and security headers (bot/limits.py,
-    # bot/security.py). Rate limits count in each gateway process's memory, keyed by the session
-    # id or a keyed hash of the client address (bot/ratelimit.py); nothing of them is stored.
-    # One person types far fewer than 20 messages a minute; a flood script types more.
+    # ---- Abuse limits and security headers (bot/limits/abuse.py,
+    # bot/web/security_headers.py). Rate limits count in each gateway process's memory, keyed by the
+    # session id or a keyed hash of the client address (bot/limits/rates.py); nothing of them is
+    # stored. One person types far fewer than 20 messages a minute; a flood script types more.
     rate_session_messages_per_minute: int = Field(default=20, ge=1)
     # Per client address: generous, because a school or a shelter may share one address.
     rate_client_messages_per_minute: int = Field(default=120, ge=1)
@@ -126,7 +154,7 @@ class Settings(BaseSettings):
     # Live event streams (SSE) open at once in this process: per conversation (a person's
     # session, a staff member's handoff) and in all. Each holds a client socket and a Redis
     # connection; over a cap the client gets 429 and the widget and console poll instead
-    # (bot/live_streams.py). Keep the total well under the process's open-file limit / 2.
+    # (bot/handoff/live_streams.py). Keep the total well under the process's open-file limit / 2.
     max_live_streams_per_conversation: int = Field(default=4, ge=1)
     max_live_streams: int = Field(default=500, ge=1)
     # Largest request body, checked before parsing (413). 2000 characters as JSON take at most
@@ -143,7 +171,7 @@ class Settings(BaseSettings):
     # 0 turns it off.
     hsts_max_age_seconds: int = Field(default=365 * 24 * 3600, ge=0)
 
-    # Telegram (bot/telegram_channel.py). No token: no Telegram, nothing else changes.
+    # Telegram (bot/channels/telegram.py). No token: no Telegram, nothing else changes.
     telegram_token: SecretStr = SecretStr("")
     # The gateway's public https address; the webhook is <this>/api/v1/telegram/webhook.
     # Empty in "auto" mode: the gateway polls Telegram instead (development, `hrv-guide run`).
@@ -159,9 +187,11 @@ class Settings(BaseSettings):
     # Telegram retries a webhook call it saw no answer to: an update id is handled once.
     telegram_dedupe_seconds: int = Field(default=24 * 3600, ge=60)
 
-    # Privacy (bot/redact.py, bot/privacy_audit.py): what is hidden before anything is stored.
+    # Privacy (bot/conversation/redaction.py, bot/ops/privacy_audit.py): what is hidden before
+    # anything is stored.
     redaction_rules_file: Path = PACKAGE_DIR / "data" / "redaction" / "rules.yml"
-    # Faults (bot/health.py, bot/rasa_client.py). The action server's base address, for /readyz.
+    # Faults (bot/web/health.py, bot/conversation/rasa_client.py). The action server's base address,
+    # for /readyz.
     actions_url: str = "http://127.0.0.1:5055"
     # Each part /readyz asks must answer within this, so an orchestrator's probe never hangs.
     readyz_timeout_seconds: float = Field(default=2.0, gt=0, le=10)

@@ -14,31 +14,32 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.audit import AuditLog
-from bot.body_limit import BodySizeLimit
-from bot.config import PACKAGE_DIR, Settings, get_settings
-from bot.contact_links import ContactLinks
-from bot.conversation import Conversation
-from bot.errors import error_body, install_error_handlers
-from bot.handoff import Handoffs
-from bot.handoff_events import EventReader
-from bot.health import Readiness
-from bot.hours import OpeningHours
-from bot.language import LanguageDetector
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
+from bot.channels.telegram_delivery import TelegramDelivery
+from bot.config import PACKAGE_DIR, Settings, get_settings, parse_frame_ancestors
+from bot.conversation.contact_links import ContactLinks
+from bot.conversation.language import LanguageDetector
+from bot.conversation.rasa_client import RasaClient, TrackerCheck
+from bot.conversation.redaction import Redactor
+from bot.conversation.safety import SafetyLayer
+from bot.conversation.sessions import SessionStore
+from bot.conversation.texts import Texts
+from bot.conversation.turn import Conversation
+from bot.errors import error_body
+from bot.handoff.delivery import EventReader
+from bot.handoff.hours import OpeningHours
+from bot.handoff.live_streams import LiveStreams
+from bot.handoff.service import Handoffs
 from bot.languages import load_codes
-from bot.limits import AbuseLimits, install_refusal_handler
-from bot.live_streams import LiveStreams
-from bot.rasa_client import RasaClient, TrackerCheck
-from bot.redact import Redactor
+from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import internal, municipalities, pages, staff, telegram, widget
-from bot.safety import SafetyLayer
-from bot.security import SecurityHeaders, parse_frame_ancestors
-from bot.sessions import SessionStore
-from bot.staff_auth import StaffAuth
+from bot.staff.audit import AuditLog
+from bot.staff.auth import StaffAuth
 from bot.store import Keys, connect
-from bot.telegram_channel import WEBHOOK_PATH, TelegramChannel
-from bot.telegram_delivery import TelegramDelivery
-from bot.texts import Texts
+from bot.web.body_limit import BodySizeLimit
+from bot.web.errors import install_error_handlers
+from bot.web.health import Readiness
+from bot.web.security_headers import SecurityHeaders
 from registry import Resolver, load_registry
 
 logger = logging.getLogger(__name__)

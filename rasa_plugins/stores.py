@@ -11,7 +11,7 @@ fallback is per call, not sticky: the next call tries Redis first again.
   message at all; the gateway then gives its safe reply (112 and the national lines);
 - a turn read from the stand-in is not saved (saving it would pause the real conversation);
 - a failed save is logged and dropped: nothing is kept in memory. The gateway sees that the
-  tracker key was not refreshed (bot/rasa_client.py) and answers with the safe reply.
+  tracker key was not refreshed (bot/conversation/rasa_client.py) and answers with the safe reply.
 Its client has short socket timeouts: Rasa calls Redis synchronously from its event loop, so a
 hung Redis without a timeout would stop every conversation (Rasa sets none for the tracker).
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from bot.config import Settings
-from bot.launcher import REPO_ROOT, Stack, free_port
+from bot.ops.launcher import REPO_ROOT, Stack, free_port
 
 MESSAGES = [
     "hej",

@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from bench_safety import messages, report, timed  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
-from bot.contact_links import ContactLinks  # noqa: E402
+from bot.conversation.contact_links import ContactLinks  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
 from registry import Resolver, load_registry  # noqa: E402
 

@@ -31,9 +31,9 @@ import httpx
 import redis
 from playwright.sync_api import Page, sync_playwright
 
-from bot import totp
 from bot.config import Settings
-from bot.launcher import REPO_ROOT, Stack, free_port
+from bot.ops.launcher import REPO_ROOT, Stack, free_port
+from bot.staff import totp
 from bot.store import Keys
 
 CHROMIUM = "/usr/bin/chromium"

@@ -17,9 +17,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from bot.config import Settings  # noqa: E402
+from bot.conversation.safety import SafetyLayer  # noqa: E402
+from bot.conversation.safety.corpus import load_split, nlu_examples  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
-from bot.safety import SafetyLayer  # noqa: E402
-from bot.safety.corpus import load_split, nlu_examples  # noqa: E402
 
 
 def messages(settings: Settings, codes: list[str]) -> list[str]:

@@ -11,8 +11,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.safety.concepts import ConceptLexicon  # noqa: E402
-from bot.safety.features import tokens  # noqa: E402
+from bot.conversation.safety.concepts import ConceptLexicon  # noqa: E402
+from bot.conversation.safety.features import tokens  # noqa: E402
 
 
 def main(codes: list[str]) -> int:

@@ -29,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.language import LanguageDetector  # noqa: E402
+from bot.conversation.language import LanguageDetector  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
 
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")

@@ -24,17 +24,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.language import LanguageDetector  # noqa: E402
+from bot.conversation.language import LanguageDetector  # noqa: E402
+from bot.conversation.safety import SafetyLayer  # noqa: E402
+from bot.conversation.safety.assess import decisive  # noqa: E402
+from bot.conversation.safety.concepts import ConceptLexicon  # noqa: E402
+from bot.conversation.safety.corpus import load_split, nlu_examples  # noqa: E402
+from bot.conversation.safety.evaluate import Figures, evaluate  # noqa: E402
+from bot.conversation.safety.features import features  # noqa: E402
+from bot.conversation.safety.model import fit_risk, training_examples, vocabulary_of  # noqa: E402
+from bot.conversation.safety.patterns import PatternNet  # noqa: E402
+from bot.conversation.safety.policy import Policy  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
-from bot.safety import SafetyLayer  # noqa: E402
-from bot.safety.assess import decisive  # noqa: E402
-from bot.safety.concepts import ConceptLexicon  # noqa: E402
-from bot.safety.corpus import load_split, nlu_examples  # noqa: E402
-from bot.safety.evaluate import Figures, evaluate  # noqa: E402
-from bot.safety.features import features  # noqa: E402
-from bot.safety.model import fit_risk, training_examples, vocabulary_of  # noqa: E402
-from bot.safety.patterns import PatternNet  # noqa: E402
-from bot.safety.policy import Policy  # noqa: E402
 
 # Held-out NLU intents that may describe danger are not "ordinary".
 NOT_ORDINARY = {"immediate_danger", "threats_violence", "taken_abroad"}

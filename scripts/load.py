@@ -36,9 +36,9 @@ import httpx
 import yaml
 from redis.asyncio import Redis
 
-from bot import totp
 from bot.config import Settings
-from bot.launcher import REPO_ROOT, Stack, free_port
+from bot.ops.launcher import REPO_ROOT, Stack, free_port
+from bot.staff import totp
 from bot.store import Keys, connect
 
 API = "/api/v1"

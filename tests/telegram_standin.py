@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot.launcher import free_port
+from bot.ops.launcher import free_port
 
 _JSON_FIELDS = {
     "chat_id",

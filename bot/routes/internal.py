@@ -7,10 +7,10 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from bot.deps import HandoffsDep, ServiceDep, SessionsDep, SettingsDep, TextsDep
+from bot.channels.telegram import watch_telegram_handoff
 from bot.errors import BadInput
+from bot.routes.deps import HandoffsDep, ServiceDep, SessionsDep, SettingsDep, TextsDep
 from bot.store import Keys
-from bot.telegram_channel import watch_telegram_handoff
 
 router = APIRouter(prefix="/api/v1/internal", tags=["internal"])
 

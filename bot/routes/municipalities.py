@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from bot.deps import RegistryDep, ResolverDep
 from bot.errors import Ambiguous, BadInput, NotFound
+from bot.routes.deps import RegistryDep, ResolverDep
 from registry import Centre, CoverageSpan, Fact, Municipality, Route
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])

@@ -36,8 +36,8 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: Redis, Rasa, the action server, and Rasa storing conversations in Redis.
 
-    200 when all are ready, else 503; `checks` maps each part to "ok" or "failed" (bot/health.py).
-    Like /healthz, exempt from rate limits: an orchestrator polls it.
+    200 when all are ready, else 503; `checks` maps each part to "ok" or "failed"
+    (bot/web/health.py). Like /healthz, exempt from rate limits: an orchestrator polls it.
     """
     checks = await request.app.state.readiness.check()
     ready = all(checks.values())

@@ -1,7 +1,7 @@
 """The staff console (/staff) and its API: sign in, the queue, claim, chat, release, close.
 
 Every call but sign-in carries `Authorization: Bearer <console session token>`. A staff member
-sees the queue and only the conversations they hold; all checks happen in bot/handoff.py's
+sees the queue and only the conversations they hold; all checks happen in bot/handoff/service.py's
 atomic scripts, so two consoles on two gateway processes see the same truth.
 
 Only what a person at the console does renews the session's idle timeout (claim, reading a
@@ -23,10 +23,12 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 from redis.exceptions import RedisError
 
-from bot.audit import AuditLog
 from bot.config import PACKAGE_DIR
-from bot.conversation import Conversation
-from bot.deps import (
+from bot.conversation.textnorm import readable_text
+from bot.conversation.turn import Conversation
+from bot.errors import Forbidden
+from bot.handoff.service import CLOSED, QUEUED, RELEASED, STAFF, Handoff, Handoffs
+from bot.routes.deps import (
     ConversationDep,
     EventsDep,
     HandoffsDep,
@@ -35,11 +37,10 @@ from bot.deps import (
     StaffAuthDep,
     TokenDep,
 )
-from bot.errors import Forbidden
-from bot.handoff import CLOSED, QUEUED, RELEASED, STAFF, Handoff, Handoffs
+from bot.routes.schemas import EventOut, MessageId
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
-from bot.routes.widget import EventOut, MessageId, readable_text
-from bot.staff_auth import StaffAuth, StaffMember
+from bot.staff.audit import AuditLog
+from bot.staff.auth import StaffAuth, StaffMember
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ SESSION_CHECK_SECONDS = 10.0
 
 class _AuditRefusals(APIRoute):
     """Audits a 403 (a conversation that is not the caller's) with the staff name and handoff id;
-    refused session tokens (401) are audited in bot/staff_auth.py, where the name is known."""
+    refused session tokens (401) are audited in bot/staff/auth.py, where the name is known."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -363,7 +364,7 @@ async def handoff_events(
     the conversation (the claim and the transcript read are audited), so not audited per call;
     the console reconnects and polls on timers, so it does not renew the idle timeout. A live
     stream ends once its session was signed out, revoked or timed out. 429 when the handoff
-    has too many streams open (bot/live_streams.py): the console then polls."""
+    has too many streams open (bot/handoff/live_streams.py): the console then polls."""
     await handoffs.held_by(handoff_id, staff.name)
     cursor = cursor_of(request, after)
     if wants_stream(request):

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from redis.exceptions import RedisError
 
 from bot.errors import BadInput
-from bot.handoff_events import EventReader, valid_cursor
+from bot.handoff.delivery import EventReader, valid_cursor
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
 from bot.errors import BadInput, Forbidden, NotFound, ServiceUnavailable
-from bot.telegram_channel import WEBHOOK_PATH, TelegramChannel
 
 router = APIRouter(tags=["telegram"])
 MAX_BODY_BYTES = 1_000_000

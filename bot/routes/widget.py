@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
-from bot.contact_links import ContactLinks
-from bot.deps import (
+from bot.conversation.contact_links import ContactLinks
+from bot.conversation.sessions import SessionsFull
+from bot.conversation.textnorm import readable_text
+from bot.conversation.texts import Texts
+from bot.errors import BadInput
+from bot.handoff.service import OPEN_STATES, PERSON
+from bot.limits.abuse import AbuseLimits, get_limits
+from bot.routes.deps import (
     ContactLinksDep,
     ConversationDep,
     EventsDep,
@@ -20,18 +25,13 @@ from bot.deps import (
     TextsDep,
     TokenDep,
 )
-from bot.errors import BadInput
-from bot.handoff import OPEN_STATES, PERSON
-from bot.limits import AbuseLimits, get_limits
+from bot.routes.schemas import EventOut, MessageId
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
-from bot.sessions import SessionsFull
-from bot.texts import Texts
 
 router = APIRouter(prefix="/api/v1", tags=["widget"])
 
 LimitsDep = Annotated[AbuseLimits, Depends(get_limits)]
 SessionId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-_ALLOWED_CONTROLS = {"\n", "\t"}
 
 
 class LanguageOut(BaseModel):
@@ -73,23 +73,6 @@ class SessionOut(BaseModel):
     token: str
 
 
-def readable_text(value: str) -> str:
-    """Refuse control characters and undecodable text; strip; refuse empty."""
-    if (
-        any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value)
-        or "\ufffd" in value
-    ):
-        raise ValueError("the message contains characters that cannot be read")
-    value = value.strip()
-    if not value:
-        raise ValueError("the message is empty")
-    return value
-
-
-# A client-chosen id per message: a retried message is stored once in a handoff.
-MessageId = Annotated[str | None, Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-
-
 class MessageIn(BaseModel):
     """One message from the person."""
 
@@ -124,17 +107,6 @@ class MessageOut(BaseModel):
     replies: list[Reply]
     lang: str
     handoff: Literal["none", "queued", "active"]
-
-
-class EventOut(BaseModel):
-    """One event of a handoff: a staff message (`kind` text) or a change (joined, released …)."""
-
-    id: str
-    kind: str
-    sender: str = Field(alias="from")
-    text: str
-    flags: list[str]
-    at: int
 
 
 class EventsOut(BaseModel):
@@ -276,7 +248,7 @@ async def session_events(
     With `Accept: text/event-stream` a live stream (resume with `Last-Event-ID`); otherwise
     JSON with the events after `after` (the polling fallback). The token goes in the
     Authorization header, never in the address. 429 when the session has too many streams open
-    (bot/live_streams.py): the widget then polls.
+    (bot/handoff/live_streams.py): the widget then polls.
     """
     session = await sessions.authenticate(session_id, token)
     cursor = cursor_of(request, after)

@@ -17,8 +17,8 @@ import redis
 from fastapi import FastAPI
 
 from bot.config import Settings
-from bot.launcher import redis_reachable, start_embedded_redis
 from bot.main import create_app
+from bot.ops.launcher import redis_reachable, start_embedded_redis
 
 TEST_REDIS_URL = os.environ.get("HRV_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SERVICE_TOKEN = "test-service-token-0123456789"

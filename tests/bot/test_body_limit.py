@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.body_limit import BodySizeLimit
-from bot.telegram_channel import WEBHOOK_PATH
+from bot.channels.telegram import WEBHOOK_PATH
+from bot.web.body_limit import BodySizeLimit
 from tests.bot.test_limits import make_client, snapshot  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.contact_links import ContactLinks, dial_uri
+from bot.conversation.contact_links import ContactLinks, dial_uri
 from registry import load_registry
 
 pytestmark = pytest.mark.unit

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
+from bot.conversation.texts import Texts
 from bot.languages import load_codes
-from bot.texts import Texts
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.redact import ascii_digits
-from bot.texts import Texts
+from bot.conversation.redaction import ascii_digits
+from bot.conversation.texts import Texts
 from tests.bot.test_telegram import (  # noqa: F401 (fixtures)
     CHAT,
     bot_api,

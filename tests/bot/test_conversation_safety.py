@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety import Assessment, Verdict
+from bot.conversation.safety import Assessment, Verdict
 
 pytestmark = pytest.mark.unit
 

@@ -13,10 +13,10 @@ import httpx
 import pytest
 import redis
 
-from bot.health import Readiness
-from bot.launcher import free_port, redis_reachable
-from bot.rasa_client import RasaClient, RasaUnavailable, TrackerCheck
+from bot.conversation.rasa_client import RasaClient, RasaUnavailable, TrackerCheck
+from bot.ops.launcher import free_port, redis_reachable
 from bot.store import Keys, connect
+from bot.web.health import Readiness
 
 KEYS = Keys("hrvtest", "hrvguide")
 TTL = 600

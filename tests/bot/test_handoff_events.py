@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from bot.handoff import PERSON, STAFF
-from bot.handoff_events import EventReader
+from bot.handoff.delivery import EventReader
+from bot.handoff.service import PERSON, STAFF
 from tests.bot.conftest import SERVICE_TOKEN
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
-from bot.hours import OpeningHours
+from bot.handoff.hours import OpeningHours
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.language import LanguageDetector, Markers
+from bot.conversation.language import LanguageDetector, Markers
 from bot.languages import LanguageDataError, load_codes
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from bot.config import Settings
-from bot.launcher import Stack, stop_on_termination_signals
+from bot.ops.launcher import Stack, stop_on_termination_signals
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Abuse limits (bot/limits.py): message rates per session and per client, new sessions per
+"""Abuse limits (bot/limits/abuse.py): message rates per session and per client, new sessions per
 client, the caps on open sessions and queued handoffs; danger is never turned away, a refusal
 writes nothing, and nothing that identifies a client reaches Redis or a log."""
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.responses import StreamingResponse
 
 from bot.errors import TooManyRequests
-from bot.live_streams import LiveStreams
+from bot.handoff.live_streams import LiveStreams
 
 pytestmark = pytest.mark.unit
 

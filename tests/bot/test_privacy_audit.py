@@ -13,7 +13,7 @@ import redis
 
 from bot.cli import main
 from bot.config import Settings
-from bot.privacy_audit import BATCH, CHUNK, PrivacyAudit, redactor_for, texts_in
+from bot.ops.privacy_audit import BATCH, CHUNK, PrivacyAudit, redactor_for, texts_in
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from bot.ratelimit import ClientKeys, RateLimiter
+from bot.limits.rates import ClientKeys, RateLimiter
 
 
 class FakeClock:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.redact import (
+from bot.conversation.redaction import (
     RULES_FILE,
     RedactionRules,
     RedactionRulesError,
@@ -21,7 +21,7 @@ from bot.redact import (
     identity_type,
     normalised_view,
 )
-from bot.textnorm import clean
+from bot.conversation.textnorm import clean
 from registry import load_registry
 
 pytestmark = pytest.mark.unit
@@ -257,8 +257,8 @@ def test_random_tokens_and_ids_are_not_identifiers(redactor):
 
 
 # Invisible marks (phones add them; RTL keyboards more so), fullwidth and compatibility forms:
-# Rasa's NLU text is cleaned of them (bot/textnorm.py), so an identifier they split must be found
-# anyway, or the cleaned text would carry it whole into Rasa's tracker.
+# Rasa's NLU text is cleaned of them (bot/conversation/textnorm.py), so an identifier they split
+# must be found anyway, or the cleaned text would carry it whole into Rasa's tracker.
 DISGUISED: list[tuple[str, str, str]] = [
     ("ring 070\u200e-123 45 67", "070\u200e-123 45 67", "telefonnummer"),
     ("070\u202f123\u202f45\u202f67 är mitt", "070\u202f123\u202f45\u202f67", "telefonnummer"),

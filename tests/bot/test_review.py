@@ -10,7 +10,7 @@ import pytest
 from bot import cli
 from bot.config import Settings
 from bot.languages import load_codes
-from bot.review import KINDS, report, statuses
+from bot.ops.texts_review import KINDS, report, statuses
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.conversation.safety.concepts import ConceptLexicon
+from bot.conversation.safety.features import features, tokens
 from bot.languages import LanguageDataError, load_codes
-from bot.safety.concepts import ConceptLexicon
-from bot.safety.features import features, tokens
 
 pytestmark = pytest.mark.unit
 

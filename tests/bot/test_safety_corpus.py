@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
+from bot.conversation.safety.corpus import (
+    RiskCorpus,
+    comparable,
+    load_split,
+    near_copies,
+    nlu_examples,
+)
+from bot.conversation.safety.kinds import KINDS
 from bot.languages import LanguageDataError, load_codes
-from bot.safety.corpus import RiskCorpus, comparable, load_split, near_copies, nlu_examples
-from bot.safety.kinds import KINDS
 
 pytestmark = pytest.mark.unit
 

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
+from bot.conversation.safety import SafetyLayer, Verdict, classifier
+from bot.conversation.safety import model as model_module
+from bot.conversation.safety.classifier import LinearModel
+from bot.conversation.safety.concepts import ConceptLexicon
+from bot.conversation.safety.kinds import CLASSES
+from bot.conversation.safety.model import SafetyModel, digest, load_or_train
+from bot.conversation.safety.patterns import PatternNet
+from bot.conversation.safety.policy import Policy
 from bot.languages import LanguageDataError, load_codes
-from bot.safety import SafetyLayer, Verdict, classifier
-from bot.safety import model as model_module
-from bot.safety.classifier import LinearModel
-from bot.safety.concepts import ConceptLexicon
-from bot.safety.kinds import CLASSES
-from bot.safety.model import SafetyModel, digest, load_or_train
-from bot.safety.patterns import PatternNet
-from bot.safety.policy import Policy
 
 pytestmark = pytest.mark.unit
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.languages import LanguageDataError, load_codes
-from bot.safety.assess import decisive
-from bot.safety.concepts import ConceptLexicon
-from bot.safety.corpus import load_split
-from bot.safety.patterns import (
+from bot.conversation.safety.assess import decisive
+from bot.conversation.safety.concepts import ConceptLexicon
+from bot.conversation.safety.corpus import load_split
+from bot.conversation.safety.patterns import (
     LanguagePatterns,
     PatternNet,
     required_literals,
     scans_each_position,
 )
-from bot.safety.policy import Policy
-from bot.textnorm import fold, normalise
+from bot.conversation.safety.policy import Policy
+from bot.conversation.textnorm import fold, normalise
+from bot.languages import LanguageDataError, load_codes
 
 pytestmark = pytest.mark.unit
 

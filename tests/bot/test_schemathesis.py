@@ -32,10 +32,10 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from bot.audit import AuditLog
 from bot.config import Settings
 from bot.main import create_app
-from bot.staff_auth import StaffAuth
+from bot.staff.audit import AuditLog
+from bot.staff.auth import StaffAuth
 from bot.store import Keys, connect
 from tests.bot.conftest import SERVICE_TOKEN, TEST_REDIS_URL, FakeRasa
 

@@ -1,13 +1,12 @@
-"""Security headers (bot/security.py) on every kind of response, the frame-ancestors allow-list
-for the widget page, and the check of HRV_FRAME_ANCESTORS."""
+"""Security headers (bot/web/security_headers.py) on every kind of response, the frame-ancestors
+allow-list for the widget page, and the check of HRV_FRAME_ANCESTORS."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from bot.config import Settings
-from bot.security import parse_frame_ancestors
+from bot.config import Settings, parse_frame_ancestors
 from tests.bot.test_limits import make_client  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.unit

@@ -18,11 +18,13 @@ import pytest
 import redis
 from fastapi import FastAPI
 
-from bot import cli, staff_auth, totp
+from bot import cli
 from bot.config import Settings, get_settings
-from bot.launcher import start_embedded_redis
 from bot.main import create_app
+from bot.ops.launcher import start_embedded_redis
 from bot.routes import staff as staff_routes
+from bot.staff import auth as staff_auth
+from bot.staff import totp
 from tests.bot.conftest import FakeClock, FakeRasa
 
 pytestmark = pytest.mark.unit

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handoff import STAFF
-from bot.handoff_events import EventReader
+from bot.handoff.delivery import EventReader
+from bot.handoff.service import STAFF
 
 pytestmark = pytest.mark.unit
 

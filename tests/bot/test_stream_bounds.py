@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handoff import PERSON, STAFF, Handoffs
-from bot.handoff_events import BATCH, EventReader
-from bot.sessions import SessionStore
+from bot.conversation.sessions import SessionStore
+from bot.handoff.delivery import BATCH, EventReader
+from bot.handoff.service import PERSON, STAFF, Handoffs
 from bot.store import Keys
 
 pytestmark = pytest.mark.unit

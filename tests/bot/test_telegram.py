@@ -10,7 +10,7 @@ import pytest
 import redis
 from fastapi import FastAPI
 
-from bot.chat_ids import ChatIds
+from bot.channels.telegram_ids import ChatIds
 from bot.config import Settings
 from bot.main import create_app
 from tests.bot.conftest import SERVICE_TOKEN, FakeClock, FakeRasa

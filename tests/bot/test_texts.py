@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from bot.config import Settings
+from bot.conversation.safety.policy import Policy
+from bot.conversation.texts import Texts, first_sentence
 from bot.languages import LanguageDataError, load_codes
-from bot.safety.policy import Policy
-from bot.texts import Texts, first_sentence
 from registry import load_registry
 
 pytestmark = pytest.mark.unit

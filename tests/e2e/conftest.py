@@ -17,9 +17,9 @@ import pytest
 import redis
 import yaml
 
-from bot import totp
 from bot.config import Settings
-from bot.launcher import Stack, free_port, redis_reachable
+from bot.ops.launcher import Stack, free_port, redis_reachable
+from bot.staff import totp
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 E2E_REDIS_URL = os.environ.get("HRV_E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -36,7 +36,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         settings = Settings(environment="test", **ports)
     running = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
     # The whole run is one client (127.0.0.1) of one gateway: the per-client limits of
-    # bot/limits.py and of staff sign-in would count every test together (they have their own
+    # bot/limits/abuse.py and of staff sign-in would count every test together (they have their own
     # tests in tests/bot).
     with pytest.MonkeyPatch.context() as env:
         for name in (

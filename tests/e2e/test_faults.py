@@ -25,7 +25,7 @@ import redis
 import yaml
 
 from bot.config import Settings
-from bot.launcher import REPO_ROOT, Stack, free_port, redis_reachable
+from bot.ops.launcher import REPO_ROOT, Stack, free_port, redis_reachable
 from tests.e2e.conftest import StaffAccount, parse_staff_add
 
 pytestmark = pytest.mark.e2e

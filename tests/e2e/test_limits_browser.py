@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from bot.launcher import Stack
+from bot.ops.launcher import Stack
 from tests.e2e.conftest import GatewayProcess
 
 pytestmark = pytest.mark.e2e

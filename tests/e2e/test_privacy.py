@@ -17,9 +17,9 @@ import pytest
 import redis
 
 from bot.config import Settings
+from bot.conversation.texts import Texts
 from bot.languages import load_codes
-from bot.privacy_audit import AuditReport, PrivacyAudit, redactor_for
-from bot.texts import Texts
+from bot.ops.privacy_audit import AuditReport, PrivacyAudit, redactor_for
 
 pytestmark = pytest.mark.e2e
 

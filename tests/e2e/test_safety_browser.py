@@ -14,9 +14,9 @@ import yaml
 from playwright.sync_api import expect
 
 from bot.config import Settings
+from bot.conversation.safety import SafetyLayer, Verdict
+from bot.conversation.safety.corpus import load_split
 from bot.languages import load_codes
-from bot.safety import SafetyLayer, Verdict
-from bot.safety.corpus import load_split
 from tests.e2e import test_widget_browser as widget_page
 from tests.e2e.test_widget_browser import REPLY_TIMEOUT_MS, Widget
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import redis
 
-from bot.chat_ids import ChatIds
-from bot.launcher import Stack
+from bot.channels.telegram_ids import ChatIds
+from bot.ops.launcher import Stack
 from tests.bot.test_telegram import everything_in
 from tests.e2e.conftest import GatewayProcess
 from tests.telegram_standin import BotApiStandIn, button_update, text_update

@@ -1,0 +1,1 @@
+"""Where people write from besides the widget's own API: Telegram."""

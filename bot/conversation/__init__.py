@@ -1,0 +1,1 @@
+"""One person's turn: safety first, language, redaction, Rasa, the replies and their texts."""

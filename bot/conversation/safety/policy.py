@@ -1,0 +1,62 @@
+"""How the layer decides and answers, as data (`bot/data/safety/policy.yml`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.conversation.safety.kinds import KINDS
+from bot.languages import LanguageDataError, read_yaml
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds, training settings and which reply answers which kind."""
+
+    danger_threshold: float
+    unsure_threshold: float
+    alpha: float
+    nlu_negative_intents: tuple[str, ...]
+    nlu_negative_weight: float
+    replies: dict[str, str]
+    unsure_reply: str
+    unsure_first: dict[str, str]
+    also_reply: dict[str, float]
+    opening_numbers: dict[str, tuple[str, ...]]
+    answer_intents: frozenset[str]
+    answer_confidence: float
+    patterns_yield_to: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path) -> Policy:
+        """Read and check the policy; thresholds must be ordered probabilities."""
+        raw = read_yaml(path)
+        try:
+            policy = cls(
+                danger_threshold=float(raw["danger_threshold"]),
+                unsure_threshold=float(raw["unsure_threshold"]),
+                alpha=float(raw["training"]["alpha"]),
+                nlu_negative_intents=tuple(raw["training"]["nlu_negative_intents"]),
+                nlu_negative_weight=float(raw["training"]["nlu_negative_weight"]),
+                replies={str(k): str(v) for k, v in raw["replies"].items()},
+                unsure_reply=str(raw["unsure_reply"]),
+                unsure_first={str(k): str(v) for k, v in (raw.get("unsure_first") or {}).items()},
+                also_reply={str(k): float(v) for k, v in (raw.get("also_reply") or {}).items()},
+                opening_numbers={
+                    str(k): tuple(str(n) for n in v) for k, v in raw["opening_numbers"].items()
+                },
+                answer_intents=frozenset(raw["answer_intents"]),
+                answer_confidence=float(raw["answer_confidence"]),
+                patterns_yield_to=frozenset(str(c) for c in raw["patterns_yield_to"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise LanguageDataError(f"{path}: missing or malformed {error}") from error
+        if not 0 < policy.unsure_threshold <= policy.danger_threshold < 1:
+            raise LanguageDataError(f"{path}: need 0 < unsure_threshold <= danger_threshold < 1")
+        if set(policy.replies) != set(KINDS):
+            raise LanguageDataError(f"{path}: `replies` must name one reply per kind {KINDS}")
+        if not set(policy.unsure_first) | set(policy.also_reply) <= set(KINDS):
+            raise LanguageDataError(f"{path}: `unsure_first` and `also_reply` keys must be kinds")
+        if set(policy.opening_numbers) != {*policy.replies.values(), policy.unsure_reply}:
+            raise LanguageDataError(f"{path}: `opening_numbers` must name every reply's numbers")
+        return policy

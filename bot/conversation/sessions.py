@@ -1,0 +1,258 @@
+"""Anonymous widget sessions in Redis: a random id and a token whose hash alone is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from bot.errors import SessionExpired, Unauthorized
+from bot.handoff.service import DROP_HANDOFF_LUA
+from bot.store import Keys
+
+HANDOFF_NONE = "none"
+
+# Change fields of a session that still exists: a quick exit during a turn must not be undone by
+# the turn's own write (a plain HSET would recreate the erased hash). KEYS: session. ARGV: the TTL,
+# then field, value pairs.
+_UPDATE_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
+_SET_PAUSED_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'rasa_paused', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
+# A new session, unless HRV_MAX_OPEN_SESSIONS are open. Open sessions are counted in a sorted
+# set of their random ids scored by when they expire (ms): expired ones are trimmed here, and
+# every write that extends a session moves its score (nothing about the client is in it).
+# KEYS: session, open set. ARGV: now_ms, expires_ms, ttl, max (0 = no cap), session_id, then
+# field, value pairs. Returns 0 when full (nothing written), 1 when created.
+_CREATE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+local max = tonumber(ARGV[4])
+if max > 0 and redis.call('ZCARD', KEYS[2]) >= max then return 0 end
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
+
+class SessionsFull(Exception):
+    """HRV_MAX_OPEN_SESSIONS sessions are open; the route answers with the safe reply."""
+
+
+# Quick exit, in one step: read the session's handoff id and delete the session, Rasa's tracker
+# and that handoff with its transcript, so a handoff queued meanwhile cannot slip between a read
+# and the delete. KEYS: session, tracker, queue, leases, open set. ARGV: the 12 handoff key parts,
+# the session id (leaves the count of open sessions).
+_ERASE = (
+    DROP_HANDOFF_LUA
+    + """
+local handoff_id = redis.call('HGET', KEYS[1], 'handoff_id')
+if handoff_id and handoff_id ~= '' then drop_handoff(handoff_id, KEYS[3], KEYS[4], 1) end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[5], ARGV[13])
+return 1
+"""
+)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    """What the gateway keeps about a conversation: nothing about the person or the client."""
+
+    id: str
+    lang: str
+    # False while `lang` is only the default: nobody picked it and no message confirmed it.
+    lang_settled: bool
+    rasa_lang: str
+    handoff: str
+    handoff_id: str
+    rasa_paused: bool = False
+    # The kind of the first danger the safety layer found (no text): a handoff asked for later
+    # goes to the front of the queue with this mark.
+    risk: str = ""
+    # The kind the layer was unsure of when it asked "Are you in danger right now?".
+    asked_kind: str = ""
+
+
+def _session(session_id: str, data: dict[str, str]) -> Session:
+    return Session(
+        id=session_id,
+        lang=data.get("lang", ""),
+        lang_settled=bool(data.get("lang_settled")),
+        rasa_lang=data.get("rasa_lang", ""),
+        handoff=data.get("handoff", HANDOFF_NONE),
+        handoff_id=data.get("handoff_id", ""),
+        rasa_paused=data.get("rasa_paused") == "1",
+        risk=data.get("risk", ""),
+        asked_kind=data.get("asked_kind", ""),
+    )
+
+
+class SessionStore:
+    """Create, authenticate, update and erase sessions; every write refreshes the TTL."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        ttl_seconds: int,
+        max_open: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._ttl = ttl_seconds
+        self._max_open = max_open
+        self._clock = clock
+        self._create = redis.register_script(_CREATE)
+        self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
+        self._update_if_exists = redis.register_script(_UPDATE_IF_EXISTS)
+        self._erase = redis.register_script(_ERASE)
+
+    def _expires_ms(self) -> tuple[int, int]:
+        now = int(self._clock() * 1000)
+        return now, now + self._ttl * 1000
+
+    def _count_open(self, pipe: Pipeline, session_id: str, new: bool = False) -> None:
+        """Move the session's expiry in the open set (add it when `new`), in `pipe`."""
+        _, expires = self._expires_ms()
+        opened = self._keys.open_sessions()
+        pipe.zadd(opened, {session_id: expires}, xx=not new)
+        pipe.expire(opened, self._ttl)
+
+    async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
+        """A new session; returns (session_id, token). Only the token's hash is stored.
+
+        `settled` says the person chose `lang`; otherwise it is the default until confirmed.
+        SessionsFull when `max_open` sessions are open already (nothing is written then).
+        """
+        session_id = secrets.token_urlsafe(16)
+        token = secrets.token_urlsafe(32)
+        fields = {
+            "token_hash": _hash_token(token),
+            "lang": lang,
+            "lang_settled": "1" if settled else "",
+            "rasa_lang": "",
+            "handoff": HANDOFF_NONE,
+            "handoff_id": "",
+        }
+        now, expires = self._expires_ms()
+        created = await self._create(
+            keys=[self._keys.session(session_id), self._keys.open_sessions()],
+            args=[
+                now,
+                expires,
+                self._ttl,
+                self._max_open,
+                session_id,
+                *(part for item in fields.items() for part in item),
+            ],
+        )
+        if not created:
+            raise SessionsFull
+        return session_id, token
+
+    async def authenticate(self, session_id: str, token: str | None) -> Session:
+        """The session if `token` is its token; 404 when unknown or expired, 401 when wrong."""
+        data = await self._redis.hgetall(self._keys.session(session_id))
+        if not data:
+            raise SessionExpired("This conversation does not exist or has ended. Start a new one.")
+        if not token or not hmac.compare_digest(_hash_token(token), data.get("token_hash", "")):
+            raise Unauthorized("The token does not match this conversation.")
+        return _session(session_id, data)
+
+    async def open_channel(
+        self, session_id: str, lang: str, channel: str, fields: dict[str, str]
+    ) -> Session:
+        """A channel's session under an id the channel derived (no bearer token: the widget API
+        refuses it); created with `lang` when new, `fields` set only when missing."""
+        key = self._keys.session(session_id)
+        new = {"token_hash": "", "lang": lang, "lang_settled": "", "rasa_lang": ""}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            extra = {"handoff": HANDOFF_NONE, "handoff_id": "", "channel": channel, **fields}
+            for name, value in {**new, **extra}.items():
+                pipe.hsetnx(key, name, value)
+            pipe.expire(key, self._ttl)
+            self._count_open(pipe, session_id, new=True)  # counted, never refused (see README)
+            pipe.hgetall(key)
+            data = (await pipe.execute())[-1]
+        return _session(session_id, data)
+
+    async def get(self, session_id: str) -> Session | None:
+        """The session as stored, without a token check (for channels and delivery)."""
+        data = await self._redis.hgetall(self._keys.session(session_id))
+        return _session(session_id, data) if data else None
+
+    async def field(self, session_id: str, name: str) -> str | None:
+        """One stored field of the session (e.g. its channel)."""
+        return await self._redis.hget(self._keys.session(session_id), name)
+
+    async def update(self, session_id: str, **fields: str) -> bool:
+        """Change fields of an existing session and keep it alive for another TTL; False (and
+        nothing written) when it was erased meanwhile."""
+        pairs = [item for name_value in fields.items() for item in name_value]
+        key = self._keys.session(session_id)
+        if not await self._update_if_exists(keys=[key], args=[self._ttl, *pairs]):
+            return False
+        async with self._redis.pipeline(transaction=True) as pipe:
+            self._count_open(pipe, session_id)
+            await pipe.execute()
+        return True
+
+    async def exists(self, session_id: str) -> bool:
+        """Whether the session is still there (not erased, not expired)."""
+        return bool(await self._redis.exists(self._keys.session(session_id)))
+
+    async def touch(self, session_id: str) -> None:
+        """Keep a session that is in use alive."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.expire(self._keys.session(session_id), self._ttl)
+            self._count_open(pipe, session_id)
+            await pipe.execute()
+
+    async def handoff_state(self, session_id: str) -> str:
+        """The session's handoff state as stored now (the action server may have changed it)."""
+        state = await self._redis.hget(self._keys.session(session_id), "handoff")
+        return state or HANDOFF_NONE
+
+    async def set_rasa_paused(self, session_id: str, paused: bool) -> None:
+        """Remember whether Rasa's tracker holds a `pause`; never recreates an erased session."""
+        await self._set_if_exists(
+            keys=[self._keys.session(session_id)], args=["1" if paused else "", self._ttl]
+        )
+
+    async def erase(self, session_id: str) -> None:
+        """Delete everything about the session now: its hash, its handoff (with the transcript)
+        and Rasa's tracker. Earlier handoffs of the session were deleted when it asked again."""
+        await self._erase(
+            keys=[
+                self._keys.session(session_id),
+                self._keys.rasa_tracker(session_id),
+                self._keys.handoff_queue(),
+                self._keys.handoff_leases(),
+                self._keys.open_sessions(),
+            ],
+            args=[*self._keys.handoff_key_parts(), session_id],
+        )

@@ -1,0 +1,1 @@
+"""Running and checking the service: the launcher, the privacy audit, the texts' review status."""

@@ -1,0 +1,107 @@
+"""FastAPI dependencies: the app's shared objects and the bearer-token checks."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from bot.config import Settings
+from bot.conversation.contact_links import ContactLinks
+from bot.conversation.sessions import SessionStore
+from bot.conversation.texts import Texts
+from bot.conversation.turn import Conversation
+from bot.errors import Unauthorized
+from bot.handoff.delivery import EventReader
+from bot.handoff.live_streams import LiveStreams
+from bot.handoff.service import Handoffs
+from bot.staff.auth import StaffAuth
+from registry import Registry, Resolver
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if any."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+def get_sessions(request: Request) -> SessionStore:
+    """The session store."""
+    return request.app.state.sessions
+
+
+def get_conversation(request: Request) -> Conversation:
+    """The conversation path."""
+    return request.app.state.conversation
+
+
+def get_handoffs(request: Request) -> Handoffs:
+    """The handoff state machine."""
+    return request.app.state.handoffs
+
+
+def get_events(request: Request) -> EventReader:
+    """The reader of handoff streams."""
+    return request.app.state.events
+
+
+def get_live_streams(request: Request) -> LiveStreams:
+    """The count of open live event streams."""
+    return request.app.state.live_streams
+
+
+def get_staff_auth(request: Request) -> StaffAuth:
+    """Staff accounts and console sessions."""
+    return request.app.state.staff_auth
+
+
+def get_texts(request: Request) -> Texts:
+    """The fixed texts."""
+    return request.app.state.texts
+
+
+def get_registry(request: Request) -> Registry:
+    """The municipalities, centres and coverage read at start-up."""
+    return request.app.state.registry
+
+
+def get_contact_links(request: Request) -> ContactLinks:
+    """The registry's numbers and addresses, to make them tappable in replies."""
+    return request.app.state.contact_links
+
+
+def get_resolver(request: Request) -> Resolver:
+    """The index that turns a written name into a municipality."""
+    return request.app.state.resolver
+
+
+TokenDep = Annotated[str | None, Depends(bearer_token)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
+ConversationDep = Annotated[Conversation, Depends(get_conversation)]
+HandoffsDep = Annotated[Handoffs, Depends(get_handoffs)]
+EventsDep = Annotated[EventReader, Depends(get_events)]
+LiveStreamsDep = Annotated[LiveStreams, Depends(get_live_streams)]
+StaffAuthDep = Annotated[StaffAuth, Depends(get_staff_auth)]
+TextsDep = Annotated[Texts, Depends(get_texts)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+ResolverDep = Annotated[Resolver, Depends(get_resolver)]
+ContactLinksDep = Annotated[ContactLinks, Depends(get_contact_links)]
+
+
+def require_service(settings: SettingsDep, token: TokenDep) -> None:
+    """Only the action server (holding the service token) may call internal routes."""
+    expected = settings.service_token.get_secret_value()
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized("A valid service token is required.")
+
+
+ServiceDep = Annotated[None, Depends(require_service)]

@@ -1,0 +1,80 @@
+"""The gateway's parts import downward only: a newcomer can read it from the ground up, and no
+part of the domain depends on the web or on a route."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+# From the ground up. A module may import its own part and the parts of lower layers.
+LAYERS: list[set[str]] = [
+    {"errors", "store", "languages"},
+    {"handoff"},
+    {"config"},
+    {"conversation"},
+    {"web", "ops"},
+    {"limits"},
+    {"staff", "channels"},
+    {"routes"},
+    {"main"},
+    {"cli"},
+]
+LAYER_OF = {part: i for i, parts in enumerate(LAYERS) for part in parts}
+
+
+def part_of(module: str) -> str:
+    """'conversation' for bot.conversation.safety.model; 'config' for bot.config."""
+    return module.split(".")[1]
+
+
+def imports(path: Path) -> set[str]:
+    """The bot.* modules a file imports, at any depth of the file (deferred imports count)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "bot":
+                found |= {f"bot.{alias.name}" for alias in node.names}
+            elif node.module.startswith("bot."):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("bot.")}
+    return found
+
+
+def modules() -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(BOT.rglob("*.py")):
+        relative = path.relative_to(BOT.parent).with_suffix("")
+        name = ".".join(relative.parts)
+        if name != "bot.__init__":
+            found.append((name, path))
+    return found
+
+
+def test_every_part_of_the_gateway_has_a_layer():
+    assert {part_of(name) for name, _ in modules()} == set(LAYER_OF)
+
+
+@pytest.mark.parametrize(("name", "path"), modules(), ids=[name for name, _ in modules()])
+def test_a_module_imports_only_its_own_part_and_lower_layers(name, path):
+    own = part_of(name)
+    upward = sorted(
+        target
+        for target in imports(path)
+        if part_of(target) != own and LAYER_OF[part_of(target)] >= LAYER_OF[own]
+    )
+    assert upward == [], f"{name} imports from its own layer or above: {upward}"
+
+
+def test_only_the_app_factory_imports_a_route():
+    importers = {
+        name
+        for name, path in modules()
+        if part_of(name) != "routes" and any(t.startswith("bot.routes") for t in imports(path))
+    }
+    assert importers == {"bot.main"}
