@@ -1,18 +1,18 @@
-"""Time-based one-time passwords (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps).
+"""Time-based one-time passwords (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps), by pyotp.
 
-The second factor of the staff sign-in: the code an authenticator app shows. Standard library
-only (hmac), so nothing to pin. Verification accepts the current step and one either side (clock
-drift) and says which step matched: the caller remembers the last accepted step per account so a
-code cannot be used twice (RFC 6238 section 5.2).
+The second factor of the staff sign-in: the code an authenticator app shows. pyotp computes the
+codes and the `otpauth://` URI; this module adds what its `verify` does not say: which step
+matched, so the caller can remember the last accepted step per account and refuse a code used
+twice (RFC 6238 section 5.2). The window is the current step and one either side (clock drift).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import secrets
-from urllib.parse import quote, urlencode
+
+import pyotp
+from pyotp.utils import strings_equal
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -36,12 +36,8 @@ def from_base32(text: str) -> bytes:
     return base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
 
 
-def hotp(secret: bytes, counter: int, digits: int = DIGITS) -> str:
-    """RFC 4226's HOTP value for one counter (dynamic truncation), zero-padded."""
-    digest = hmac.new(secret, counter.to_bytes(8, "big"), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
-    return str(number % 10**digits).zfill(digits)
+def _totp(secret: bytes, digits: int = DIGITS) -> pyotp.TOTP:
+    return pyotp.TOTP(to_base32(secret), digits=digits, interval=STEP_SECONDS)
 
 
 def step_at(unix_time: float) -> int:
@@ -51,7 +47,7 @@ def step_at(unix_time: float) -> int:
 
 def code_at(secret: bytes, unix_time: float, digits: int = DIGITS) -> str:
     """The code an authenticator shows at that moment."""
-    return hotp(secret, step_at(unix_time), digits)
+    return _totp(secret, digits).generate_otp(step_at(unix_time))
 
 
 def matching_step(secret: bytes, code: str, unix_time: float, window: int = 1) -> int | None:
@@ -60,25 +56,15 @@ def matching_step(secret: bytes, code: str, unix_time: float, window: int = 1) -
     candidate = "".join(code.split())
     if len(candidate) != DIGITS or not candidate.isascii() or not candidate.isdigit():
         return None
+    totp = _totp(secret)
     now = step_at(unix_time)
     found = None
     for step in range(now - window, now + window + 1):
-        if hmac.compare_digest(hotp(secret, step).encode(), candidate.encode()):
+        if strings_equal(totp.generate_otp(step), candidate):
             found = step
     return found
 
 
 def provisioning_uri(secret: bytes, account: str, issuer: str = ISSUER) -> str:
     """The `otpauth://` URI an authenticator app reads (also as a QR code)."""
-    label = quote(f"{issuer}:{account}", safe=":")
-    query = urlencode(
-        {
-            "secret": to_base32(secret),
-            "issuer": issuer,
-            "algorithm": "SHA1",
-            "digits": DIGITS,
-            "period": STEP_SECONDS,
-        },
-        quote_via=quote,
-    )
-    return f"otpauth://totp/{label}?{query}"
+    return _totp(secret).provisioning_uri(name=account, issuer_name=issuer)
