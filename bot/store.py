@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from redis.asyncio import Redis
+
+LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 _ID = "\x00"  # stands for a handoff id in key templates; never part of a real id
 
@@ -18,6 +22,16 @@ def connect(url: str) -> Redis:
         socket_connect_timeout=3,
         health_check_interval=15,
         retry_on_timeout=True,
+    )
+
+
+@cache
+def lua_script(name: str, *libraries: str) -> str:
+    """A script of bot/lua/ (`handoff/claim`) after the library functions it calls
+    (`lib/append_audit`), read once. Why files: Lua is read, reviewed and linted as Lua, and
+    each atomic step of the gateway is one script with its KEYS and ARGV written at its top."""
+    return "".join(
+        (LUA_DIR / f"{part}.lua").read_text(encoding="utf-8") for part in (*libraries, name)
     )
 
 

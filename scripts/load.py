@@ -37,21 +37,13 @@ import yaml
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.ops.launcher import REPO_ROOT, Stack, free_port
+from bot.ops.launcher import LOAD_RUN_LIMITS, REPO_ROOT, Stack, free_port
 from bot.staff import totp
 from bot.store import Keys, connect
 
 API = "/api/v1"
 OPEN = ("queued", "active")
 EMERGENCY = "112"
-# All sessions come from 127.0.0.1: the limits meant for one client must not apply to the run.
-RAISED_LIMITS = {
-    "HRV_RATE_SESSION_MESSAGES_PER_MINUTE": "100000",
-    "HRV_RATE_CLIENT_MESSAGES_PER_MINUTE": "10000000",
-    "HRV_RATE_CLIENT_SESSIONS_PER_HOUR": "10000000",
-    "HRV_MAX_OPEN_SESSIONS": "10000000",
-    "HRV_MAX_QUEUED_HANDOFFS": "100000",
-}
 ENTITY = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 HANDOFF_OVER = {"closed", "released", "left", "gone"}
 
@@ -662,7 +654,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
 
-    os.environ.update(RAISED_LIMITS)  # the stack's processes inherit them
+    os.environ.update(LOAD_RUN_LIMITS)  # the stack's processes inherit them
     settings = Settings(port=free_port(), rasa_port=free_port(), actions_port=free_port())
     stack = Stack(settings, log_dir=REPO_ROOT / ".run" / "load")
     print(f"starting the stack (Redis {stack.settings.redis_url}) ...", flush=True)

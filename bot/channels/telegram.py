@@ -34,7 +34,8 @@ from bot.conversation.sessions import Session, SessionStore
 from bot.conversation.textnorm import readable_text
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
-from bot.handoff.service import OPEN_STATES, Handoffs
+from bot.handoff.service import Handoffs
+from bot.handoff.states import OPEN_STATES
 from bot.limits.abuse import AbuseLimits, RateLimited
 from bot.store import Keys
 

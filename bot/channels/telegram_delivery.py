@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from bot.channels.telegram import TelegramChannel
 from bot.conversation.texts import Texts
 from bot.handoff.delivery import Event, _event
-from bot.handoff.service import PERSON
+from bot.handoff.states import PERSON
 from bot.store import Keys
 
 logger = logging.getLogger(__name__)

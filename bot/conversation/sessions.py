@@ -13,64 +13,19 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bot.errors import SessionExpired, Unauthorized
-from bot.handoff.service import DROP_HANDOFF_LUA
-from bot.store import Keys
+from bot.store import Keys, lua_script
 
 HANDOFF_NONE = "none"
-
-# Change fields of a session that still exists: a quick exit during a turn must not be undone by
-# the turn's own write (a plain HSET would recreate the erased hash). KEYS: session. ARGV: the TTL,
-# then field, value pairs.
-_UPDATE_IF_EXISTS = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return 1
-"""
-
-_SET_PAUSED_IF_EXISTS = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'rasa_paused', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
-
-# A new session, unless HRV_MAX_OPEN_SESSIONS are open. Open sessions are counted in a sorted
-# set of their random ids scored by when they expire (ms): expired ones are trimmed here, and
-# every write that extends a session moves its score (nothing about the client is in it).
-# KEYS: session, open set. ARGV: now_ms, expires_ms, ttl, max (0 = no cap), session_id, then
-# field, value pairs. Returns 0 when full (nothing written), 1 when created.
-_CREATE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-local max = tonumber(ARGV[4])
-if max > 0 and redis.call('ZCARD', KEYS[2]) >= max then return 0 end
-for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return 1
-"""
+_UPDATE_IF_EXISTS = lua_script("sessions/update_if_exists")
+_SET_PAUSED_IF_EXISTS = lua_script("sessions/set_paused_if_exists")
+_CREATE = lua_script("sessions/create")
 
 
 class SessionsFull(Exception):
     """HRV_MAX_OPEN_SESSIONS sessions are open; the route answers with the safe reply."""
 
 
-# Quick exit, in one step: read the session's handoff id and delete the session, Rasa's tracker
-# and that handoff with its transcript, so a handoff queued meanwhile cannot slip between a read
-# and the delete. KEYS: session, tracker, queue, leases, open set. ARGV: the 12 handoff key parts,
-# the session id (leaves the count of open sessions).
-_ERASE = (
-    DROP_HANDOFF_LUA
-    + """
-local handoff_id = redis.call('HGET', KEYS[1], 'handoff_id')
-if handoff_id and handoff_id ~= '' then drop_handoff(handoff_id, KEYS[3], KEYS[4], 1) end
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('ZREM', KEYS[5], ARGV[13])
-return 1
-"""
-)
+_ERASE = lua_script("sessions/erase", "lib/drop_handoff")
 
 
 def _hash_token(token: str) -> str:

@@ -26,7 +26,8 @@ from bot.conversation.safety import Assessment, SafetyLayer, Verdict
 from bot.conversation.safety.assess import NOTHING
 from bot.conversation.sessions import Session, SessionStore
 from bot.conversation.texts import Texts
-from bot.handoff.service import OPEN_STATES, Handoffs
+from bot.handoff.service import Handoffs
+from bot.handoff.states import OPEN_STATES
 from registry import Resolver
 from registry.model import LINE_AUDIENCES
 

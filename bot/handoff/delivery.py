@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.handoff.service import OPEN_STATES, PERSON, STAFF
+from bot.handoff.states import OPEN_STATES, PERSON, STAFF
 from bot.store import Keys
 
 logger = logging.getLogger(__name__)

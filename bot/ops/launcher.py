@@ -23,6 +23,15 @@ from bot.config import PACKAGE_DIR, Settings
 
 REPO_ROOT = PACKAGE_DIR.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# For `make bench` and `make load`: all their sessions come from 127.0.0.1, so the limits meant
+# for one client must not apply to the run (the stack's processes inherit the environment).
+LOAD_RUN_LIMITS = {
+    "HRV_RATE_SESSION_MESSAGES_PER_MINUTE": "100000",
+    "HRV_RATE_CLIENT_MESSAGES_PER_MINUTE": "10000000",
+    "HRV_RATE_CLIENT_SESSIONS_PER_HOUR": "10000000",
+    "HRV_MAX_OPEN_SESSIONS": "10000000",
+    "HRV_MAX_QUEUED_HANDOFFS": "100000",
+}
 
 
 class StartupError(RuntimeError):

@@ -28,8 +28,8 @@ def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str |
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def get_settings(request: Request) -> Settings:
-    """The app's settings."""
+def app_settings(request: Request) -> Settings:
+    """The settings this app was made with (a test's app has its own, not the process's)."""
     return request.app.state.settings
 
 
@@ -84,7 +84,7 @@ def get_resolver(request: Request) -> Resolver:
 
 
 TokenDep = Annotated[str | None, Depends(bearer_token)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
 ConversationDep = Annotated[Conversation, Depends(get_conversation)]
 HandoffsDep = Annotated[Handoffs, Depends(get_handoffs)]

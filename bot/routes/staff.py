@@ -27,7 +27,8 @@ from bot.config import PACKAGE_DIR
 from bot.conversation.textnorm import readable_text
 from bot.conversation.turn import Conversation
 from bot.errors import Forbidden
-from bot.handoff.service import CLOSED, QUEUED, RELEASED, STAFF, Handoff, Handoffs
+from bot.handoff.service import Handoffs
+from bot.handoff.states import CLOSED, QUEUED, RELEASED, STAFF, Handoff
 from bot.routes.deps import (
     ConversationDep,
     EventsDep,

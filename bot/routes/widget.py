@@ -12,7 +12,7 @@ from bot.conversation.sessions import SessionsFull
 from bot.conversation.textnorm import readable_text
 from bot.conversation.texts import Texts
 from bot.errors import BadInput
-from bot.handoff.service import OPEN_STATES, PERSON
+from bot.handoff.states import OPEN_STATES, PERSON
 from bot.limits.abuse import AbuseLimits, get_limits
 from bot.routes.deps import (
     ContactLinksDep,

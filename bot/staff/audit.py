@@ -1,7 +1,7 @@
 """The audit log: who did what to which handoff, and when; never message content.
 
 A capped Redis Stream, appended to and never edited: each write also drops the entries older
-than HRV_AUDIT_TTL_SECONDS (bot/handoff/service.py `AUDIT_APPEND_LUA`), and the key's TTL is a
+than HRV_AUDIT_TTL_SECONDS (bot/lua/lib/append_audit.lua), and the key's TTL is a
 backstop for a log nobody writes to any more. The handoff scripts in
 bot/handoff/service.py append to the same stream inside their atomic steps; this module writes the
 events that happen outside them: sign-ins, views (the queue, a transcript) and refused
@@ -16,13 +16,13 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
-from bot.handoff.service import AUDIT_APPEND_LUA, AUDIT_MAXLEN
-from bot.store import Keys
+from bot.handoff.service import AUDIT_MAXLEN
+from bot.store import Keys, lua_script
 
 _MAX_REMEMBERED = 10_000  # repeat suppression is memory only, and bounded
 
 # KEYS: audit. ARGV: ttl, maxlen, then the entry's fields and values.
-_APPEND = AUDIT_APPEND_LUA + "append_audit(KEYS[1], ARGV[1], ARGV[2], unpack(ARGV, 3))"
+_APPEND = lua_script("staff/audit_append", "lib/append_audit")
 
 
 class AuditLog:

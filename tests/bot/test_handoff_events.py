@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.handoff.delivery import EventReader
-from bot.handoff.service import PERSON, STAFF
+from bot.handoff.states import PERSON, STAFF
 from tests.bot.conftest import SERVICE_TOKEN
 
 pytestmark = pytest.mark.unit

@@ -78,3 +78,14 @@ def test_only_the_app_factory_imports_a_route():
         if part_of(name) != "routes" and any(t.startswith("bot.routes") for t in imports(path))
     }
     assert importers == {"bot.main"}
+
+
+def test_every_lua_script_is_loaded_by_the_gateway():
+    """A script of bot/lua/ that no module names is dead code that still looks maintained."""
+    named: set[str] = set()
+    for _, path in modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "lua_script":
+                named |= {arg.value for arg in node.args if isinstance(arg, ast.Constant)}
+    scripts = {str(p.relative_to(BOT / "lua").with_suffix("")) for p in BOT.glob("lua/*/*.lua")}
+    assert scripts and scripts == named

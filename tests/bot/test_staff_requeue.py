@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.handoff.delivery import EventReader
-from bot.handoff.service import STAFF
+from bot.handoff.states import STAFF
 
 pytestmark = pytest.mark.unit
 

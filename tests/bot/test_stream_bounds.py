@@ -7,7 +7,8 @@ import pytest
 
 from bot.conversation.sessions import SessionStore
 from bot.handoff.delivery import BATCH, EventReader
-from bot.handoff.service import PERSON, STAFF, Handoffs
+from bot.handoff.service import Handoffs
+from bot.handoff.states import PERSON, STAFF
 from bot.store import Keys
 
 pytestmark = pytest.mark.unit

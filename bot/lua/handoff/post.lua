@@ -1,0 +1,31 @@
+-- One message into the transcript, once per client message id. The stream keeps about `maxlen`
+-- entries (MAXLEN ~ trims the oldest whole nodes), and the ids remembered for deduplication are
+-- forgotten together once there are `maxlen` of them: a flood cannot grow memory without bound.
+-- KEYS: handoff, stream, sent, session. ARGV: handoff_id, session_id, from, staff, text, msg_id,
+-- now, ttl, flags, maxlen
+local h = redis.call('HMGET', KEYS[1], 'state', 'session_id', 'claimed_by')
+if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
+local to = 'staff'
+if ARGV[3] == 'staff' then
+  if h[3] ~= ARGV[4] then return {'forbidden', h[1]} end
+  if h[1] ~= 'active' then return {'conflict', h[1]} end
+  to = 'person'
+elseif h[1] ~= 'queued' and h[1] ~= 'active' then
+  return {'conflict', h[1]}
+end
+local ttl = ARGV[8]
+if ARGV[6] ~= '' then
+  local existing = redis.call('HGET', KEYS[3], ARGV[6])
+  if existing then return {'duplicate', existing, h[1]} end
+end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[10], '*', 'kind', 'text',
+                      'from', ARGV[3], 'to', to, 'text', ARGV[5], 'flags', ARGV[9], 'at', ARGV[7])
+if ARGV[6] ~= '' then
+  if redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[10]) then redis.call('DEL', KEYS[3]) end
+  redis.call('HSET', KEYS[3], ARGV[6], id)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[4], ttl)
+return {'ok', id, h[1]}
