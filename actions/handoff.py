@@ -1,26 +1,22 @@
-"""`action_request_human`: put the conversation in the gateway's handoff queue."""
+"""`action_request_human`: ask the gateway, in the reply, to hand the conversation to a person.
+
+The action pauses the conversation (`ConversationPaused`) and says why in a custom payload
+(`{"handoff": {"reason": ...}}`), as helpdesk-assistant signals its handoff: the gateway reads the
+payload in Rasa's reply, queues the conversation and tells the person whether that worked. No
+callback into the gateway: the action server holds no token and reaches no other service.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
-import aiohttp
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
-
-from actions.settings import ActionSettings
-
-logger = logging.getLogger(__name__)
 
 
 class ActionRequestHuman(Action):
-    """Ask the gateway (over HTTP, with the service token) to queue this conversation."""
-
-    def __init__(self, settings: ActionSettings | None = None) -> None:
-        self._settings = settings
+    """Pause the bot and signal the handoff with its reason (an intent name)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -29,18 +25,15 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Queue the conversation; say honestly whether that worked."""
-        settings = self._settings or ActionSettings.from_env()
-        payload = {
-            "session_id": tracker.sender_id,
-            "reason": _reason(tracker),
-            "lang": tracker.get_slot("language") or "sv",
-        }
-        queued = await _enqueue(settings, payload)
-        dispatcher.utter_message(
-            response="utter_handoff_requested" if queued else "utter_handoff_unavailable"
-        )
-        return []
+        """The signal; the gateway answers the person once it has queued the conversation."""
+        dispatcher.utter_message(json_message={HANDOFF: {"reason": _reason(tracker)}})
+        # A paused conversation predicts nothing more, so the turn's closing `action_listen` is
+        # recorded here: without it the next message after the handoff would follow
+        # action_request_human instead of a listen, and match none of the rules.
+        return [ConversationPaused(), ActionExecuted("action_listen")]
+
+
+HANDOFF = "handoff"
 
 
 # Intents whose name staff see under a plainer one; every other intent is shown as it is.
@@ -75,20 +68,3 @@ def _intent_before_offer(events: list[dict[str, Any]]) -> str | None:
     if not offered:
         return None
     return ((events[previous].get("parse_data") or {}).get("intent") or {}).get("name")
-
-
-async def _enqueue(settings: ActionSettings, payload: dict[str, str]) -> bool:
-    url = f"{settings.gateway_url}/api/v1/internal/handoffs"
-    headers = {"Authorization": f"Bearer {settings.service_token}"}
-    timeout = aiohttp.ClientTimeout(total=settings.request_timeout_seconds)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as client,
-            client.post(url, json=payload, headers=headers) as response,
-        ):
-            if response.status in (200, 201):
-                return True
-            logger.warning("handoff_enqueue_refused status=%s", response.status)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-        logger.warning("handoff_enqueue_failed error=%s", type(error).__name__)
-    return False

@@ -11,12 +11,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class ActionSettings:
-    """What the actions need: where the data is and how to reach the gateway."""
+    """What the actions need: where the data is, and when to offer a person."""
 
     data_dir: Path
-    gateway_url: str
-    service_token: str
-    request_timeout_seconds: float
     # Offer a human after this many not-understood messages in a row.
     offer_human_after_misses: int = 2
 
@@ -25,8 +22,5 @@ class ActionSettings:
         """Build from HRV_* variables with local defaults, as the gateway's settings do."""
         return cls(
             data_dir=Path(os.environ.get("HRV_DATA_DIR", str(REPO_ROOT / "data"))),
-            gateway_url=os.environ.get("HRV_GATEWAY_URL", "http://127.0.0.1:8000").rstrip("/"),
-            service_token=os.environ.get("HRV_SERVICE_TOKEN", "dev-service-token"),
-            request_timeout_seconds=float(os.environ.get("HRV_ACTION_TIMEOUT_SECONDS", "5")),
             offer_human_after_misses=int(os.environ.get("HRV_OFFER_HUMAN_AFTER_MISSES", "2")),
         )

@@ -63,7 +63,6 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = Field(default=5.0, gt=0)
     # Must equal the tracker store's key_prefix in endpoints.yml (letters and digits only).
     rasa_tracker_key_prefix: str = Field(default="hrvguide", pattern=r"^[A-Za-z0-9]+$")
-    service_token: SecretStr = SecretStr("dev-service-token")
     # The language of a new session; empty means the first in nlu/languages.yml.
     default_lang: str = ""
     # A neutral page without personalised content for the quick exit (a weather service).
@@ -233,9 +232,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production":
-            for name in ("rasa_token", "service_token"):
-                if getattr(self, name).get_secret_value().startswith(_PLACEHOLDER_PREFIX):
-                    raise ValueError(f"HRV_{name.upper()} must be set to a real secret")
+            if self.rasa_token.get_secret_value().startswith(_PLACEHOLDER_PREFIX):
+                raise ValueError("HRV_RASA_TOKEN must be set to a real secret")
             if self.telegram_enabled:
                 for name in ("telegram_webhook_secret", "telegram_id_secret"):
                     if getattr(self, name).get_secret_value().startswith(_PLACEHOLDER_PREFIX):

@@ -32,7 +32,7 @@ from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
-from bot.routes import internal, municipalities, pages, staff, telegram, widget
+from bot.routes import municipalities, pages, staff, telegram, widget
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.store import Keys, connect
@@ -224,7 +224,6 @@ def create_app(
         hsts_max_age=settings.hsts_max_age_seconds if settings.environment == "production" else 0,
     )
     app.include_router(widget.router)
-    app.include_router(internal.router)
     app.include_router(staff.router)
     app.include_router(municipalities.router)
     app.include_router(telegram.router)

@@ -136,7 +136,6 @@ async def concurrent_delays(stack: Stack, conversations: int, per_conversation: 
     """`conversations` people each reading their events as the widget does; staff messages to
     all of them at once, `per_conversation` rounds."""
     base = stack.gateway_url
-    service = {"Authorization": f"Bearer {stack.env['HRV_SERVICE_TOKEN']}"}
     staff = StaffApi(base, stack)
     staff_headers = dict(staff.http.headers)
     delays: list[float] = []
@@ -146,14 +145,14 @@ async def concurrent_delays(stack: Stack, conversations: int, per_conversation: 
         people = []
         for _ in range(conversations):
             session = (await http.post("/api/v1/sessions")).json()
-            queued = await http.post(
-                "/api/v1/internal/handoffs",
-                json={"session_id": session["session_id"], "lang": "sv"},
-                headers=service,
+            asked = await http.post(  # the button's payload: Rasa's action signals the handoff
+                f"/api/v1/sessions/{session['session_id']}/messages",
+                json={"text": "/talk_to_human"},
+                headers={"Authorization": f"Bearer {session['token']}"},
             )
-            handoff_id = queued.json()["handoff_id"]
-            claimed = await http.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=staff_headers)
-            claimed.raise_for_status()
+            if asked.json().get("handoff") != "queued":
+                raise RuntimeError("asking for a person did not queue the conversation")
+            handoff_id = await asyncio.to_thread(staff.claim_session, session["session_id"])
             people.append((session, handoff_id))
 
         async def read(session: dict[str, str]) -> None:

@@ -316,12 +316,6 @@ class TelegramChannel:
         result = await self._conversation.turn(session, text, None, msg_id)
         for reply in result.replies:
             await self._send(update, reply["text"], keyboard(reply.get("buttons")))
-        if result.handoff in OPEN_STATES:
-            handoff_id = await self._sessions.field(session.id, "handoff_id")
-            if handoff_id:  # also done on enqueue; repeated here in case that step failed
-                await watch_telegram_handoff(
-                    self._redis, self._keys, handoff_id, self.settings.session_ttl_seconds
-                )
 
     async def _over_limit(
         self, update: Update, session: Session, text: str, retry_after: int
@@ -370,12 +364,3 @@ class TelegramChannel:
                     update.effective_chat.id,
                     self._texts.reply("safe_fallback", self._texts.default),
                 )
-
-
-async def watch_telegram_handoff(redis: Redis, keys: Keys, handoff_id: str, ttl: int) -> None:
-    """Put a Telegram handoff where every gateway's delivery loop looks (any process may have
-    queued it: the action server calls whichever gateway it reaches)."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.sadd(keys.telegram_handoffs(), handoff_id)
-        pipe.expire(keys.telegram_handoffs(), ttl)
-        await pipe.execute()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -33,6 +34,31 @@ def _reply(message: dict[str, Any]) -> dict[str, Any] | None:
     if buttons:
         reply["buttons"] = buttons
     return reply
+
+
+# The key of the custom payload by which `action_request_human` asks for a person, and the shape of
+# the reason it gives (an intent name); anything else is read as a plain request.
+HANDOFF_SIGNAL = "handoff"
+_REASON = re.compile(r"^[a-z_]{1,64}$")
+ASKED_FOR_HUMAN = "asked_for_human"
+
+
+def _handoff_reason(message: dict[str, Any]) -> str | None:
+    """The reason of a handoff signal in one message of Rasa's reply, or None."""
+    custom = message.get("custom")
+    if not isinstance(custom, dict) or not isinstance(custom.get(HANDOFF_SIGNAL), dict):
+        return None
+    reason = custom[HANDOFF_SIGNAL].get("reason")
+    return reason if isinstance(reason, str) and _REASON.match(reason) else ASKED_FOR_HUMAN
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    """Rasa's answer to one message: the replies to show, and the reason when its action asked
+    to hand the conversation to a person (Rasa has then paused the conversation itself)."""
+
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    handoff_reason: str | None = None
 
 
 # Redis counts expiry in whole milliseconds; a save this close before a call also passes.
@@ -86,22 +112,25 @@ class RasaClient:
         self._timeout = timeout
         self._tracker_check = tracker_check
 
-    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        """The bot's replies to one message."""
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> BotTurn:
+        """The bot's replies to one message, and its handoff signal if it gave one."""
         body = {"sender": sender, "message": text, "metadata": metadata}
         started = time.monotonic()
         data = await self._post("/webhooks/rest/webhook", body)
         if not isinstance(data, list):
             raise RasaUnavailable("unexpected webhook response")
-        replies = [reply for reply in map(_reply, data) if reply]
+        messages = [message for message in data if isinstance(message, dict)]
+        replies = [reply for reply in map(_reply, messages) if reply]
+        reasons = [reason for reason in map(_handoff_reason, messages) if reason]
         # Rasa's REST channel answers 200 with the messages so far even when the turn raised
         # (rasa/core/channels/rest.py:175-180), and nothing when the tracker could not be read
-        # (rasa_plugins.stores): every turn of this bot says something, so none is a failure.
-        if not replies:
+        # (rasa_plugins.stores): every turn of this bot says something or asks for a person,
+        # so a turn with neither is a failure.
+        if not replies and not reasons:
             logger.warning("rasa_unavailable kind=no_reply")
             raise RasaUnavailable("no reply")
         await self._check_stored(sender, started)
-        return replies
+        return BotTurn(replies, reasons[0] if reasons else None)
 
     async def intent(self, text: str) -> tuple[str, float]:
         """The NLU's intent and confidence for a text, without a turn (nothing is stored)."""

@@ -49,6 +49,8 @@ class Session:
     risk: str = ""
     # The kind the layer was unsure of when it asked "Are you in danger right now?".
     asked_kind: str = ""
+    # Where the person writes from: "widget", or "telegram" for a Telegram chat's session.
+    channel: str = "widget"
 
 
 def _session(session_id: str, data: dict[str, str]) -> Session:
@@ -62,6 +64,7 @@ def _session(session_id: str, data: dict[str, str]) -> Session:
         rasa_paused=data.get("rasa_paused") == "1",
         risk=data.get("risk", ""),
         asked_kind=data.get("asked_kind", ""),
+        channel=data.get("channel") or "widget",
     )
 
 

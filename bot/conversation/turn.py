@@ -2,12 +2,12 @@
 
 The safety layer (bot/conversation/safety/) reads every message first and its answer opens the
 replies; no later step removes it. The safety layer and language detection read the message as
-written, in memory; whatever is stored
-(Rasa's tracker, a handoff transcript) gets the redacted text (bot/conversation/redaction.py), and
-the person is told once in that turn what was hidden and why.
+written, in memory; whatever is stored (Rasa's tracker, a handoff transcript) gets the redacted
+text (bot/conversation/redaction.py), and the person is told once in that turn what was hidden.
 
-While a human handoff is queued or active the bot is silent: the person's text goes to the
-handoff's transcript for the staff member, never to Rasa, and Rasa's tracker holds a `pause`
+When Rasa's reply carries the handoff signal (its action paused the bot), the turn queues the
+conversation. While a handoff is queued or active the bot is silent: the person's text goes to
+the handoff's transcript for the staff member, never to Rasa, and Rasa's tracker holds a `pause`
 until the handoff ends (then a `resume`).
 """
 
@@ -19,15 +19,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from bot.conversation.language import LanguageDetector
-from bot.conversation.rasa_client import RasaClient, RasaUnavailable
+from bot.conversation.rasa_client import BotTurn, RasaClient, RasaUnavailable
 from bot.conversation.redaction import Redaction, Redactor
 from bot.conversation.safety import Assessment, SafetyLayer, Verdict
 from bot.conversation.safety.assess import NOTHING
-from bot.conversation.sessions import Session, SessionStore
+from bot.conversation.sessions import HANDOFF_NONE, Session, SessionStore
 from bot.conversation.texts import Texts
+from bot.errors import ApiError
 from bot.handoff.service import Handoffs
-from bot.handoff.states import OPEN_STATES
+from bot.handoff.states import OPEN_STATES, QUEUED
 from registry import Resolver
 from registry.model import LINE_AUDIENCES
 
@@ -135,11 +138,15 @@ class Conversation:
         first = self.safety_replies(assessment, lang)
         if assessment.alarm:
             flags += [assessment.verdict.value, assessment.kind or ""]
-        bot_replies: list[dict[str, Any]] = []
         if text == NO_DANGER_PAYLOAD:
-            bot_replies = [{"text": self._texts.reply("danger_no_reply", lang)}]
+            bot = BotTurn([{"text": self._texts.reply("danger_no_reply", lang)}])
         else:
-            bot_replies = await self._bot_turn(session, text, redaction, lang, assessment, flags)
+            bot = await self._bot_turn(session, text, redaction, lang, assessment, flags)
+        handoff = HANDOFF_NONE
+        bot_replies = bot.replies
+        if bot.handoff_reason is not None:
+            handoff, told = await self._hand_to_person(session, bot.handoff_reason, lang)
+            bot_replies = [*bot_replies, told]
 
         replies = first + bot_replies
         if "safe_fallback" in flags or not replies:
@@ -152,9 +159,6 @@ class Conversation:
             # Erased (quick exit) while Rasa answered: Rasa may have written its tracker after
             # the erase, so erase again rather than leave it until its TTL.
             await self._sessions.erase(session.id)
-        handoff = await self._sessions.handoff_state(session.id)
-        if handoff in OPEN_STATES:  # Rasa's action queued the conversation during this turn
-            await self.pause_bot(session.id)
         return TurnResult(replies=replies, lang=lang, handoff=handoff, flags=flags)
 
     def _assess(self, session: Session, text: str, is_payload: bool) -> Assessment:
@@ -184,8 +188,8 @@ class Conversation:
         lang: str,
         assessment: Assessment,
         flags: list[str],
-    ) -> list[dict[str, Any]]:
-        """Rasa's replies, after the safety layer's; [] with `safe_fallback` flagged on failure.
+    ) -> BotTurn:
+        """Rasa's answer, after the safety layer's; none with `safe_fallback` flagged on failure.
 
         On danger Rasa gets the danger intent (its turn offers a person) unless the message is
         also a question it can answer: then the question, so the person gets that answer too.
@@ -207,13 +211,31 @@ class Conversation:
                 # The model would still guess an intent; the honest answer is "not understood".
                 message = NOT_UNDERSTOOD_INTENT
                 flags.append("foreign_script")
-            replies = await self._rasa.send(session.id, message, {"lang": lang})
+            bot = await self._rasa.send(session.id, message, {"lang": lang})
         except RasaUnavailable:
             flags.append("safe_fallback")
-            return []
-        if message == DANGER_INTENT and assessment.alarm and EMERGENCY_NUMBER in replies[0]["text"]:
-            replies = replies[1:]  # the bot's own 112 line: the layer's reply already said it
-        return replies
+            return BotTurn()
+        replies = bot.replies
+        own_112 = bool(replies) and EMERGENCY_NUMBER in replies[0]["text"]
+        if message == DANGER_INTENT and assessment.alarm and own_112:
+            # The bot's own 112 line: the layer's reply already said it.
+            return BotTurn(replies[1:], bot.handoff_reason)
+        return bot
+
+    async def _hand_to_person(
+        self, session: Session, reason: str, lang: str
+    ) -> tuple[str, dict[str, Any]]:
+        """Rasa's action asked for a person and paused the bot: queue the conversation and say
+        so honestly; when the queue refuses, wake the bot again and say that instead.
+        (The handoff's state, and what the person is told.)"""
+        try:
+            await self._handoffs.enqueue(session.id, reason, lang, session.channel)
+        except (ApiError, RedisError) as error:
+            logger.warning("handoff_not_queued kind=%s", type(error).__name__)
+            await self.resume_bot(session.id)
+            return HANDOFF_NONE, {"text": self._texts.reply("handoff_unavailable", lang)}
+        await self._sessions.set_rasa_paused(session.id, True)
+        return QUEUED, {"text": self._texts.reply("handoff_requested", lang)}
 
     async def _is_question(self, message: str) -> bool:
         """Whether the NLU reads the message as a question it answers (e.g. "is this honour

@@ -110,7 +110,8 @@ class Handoffs:
         When no one can answer (outside hours, nobody signed in) the person's stream gets a
         `no_staff` event at once: they are told honestly and may keep the place or leave.
         QueueFull (503) when `max_queued` handoffs wait already: nothing is written, and the
-        action server tells the person nobody can answer now (112, the national lines).
+        person is told nobody can answer now (112, the national lines). A Telegram handoff goes
+        into the set every gateway's delivery loop reads, in the same step.
         """
         handoff_id = secrets.token_urlsafe(12)
         available = await self.available()
@@ -121,6 +122,7 @@ class Handoffs:
                 self._keys.handoff(handoff_id),
                 self._keys.handoff_stream(handoff_id),
                 self._keys.handoff_leases(),
+                self._keys.telegram_handoffs(),
             ],
             args=[
                 session_id,

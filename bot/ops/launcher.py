@@ -166,18 +166,16 @@ class Stack:
                 "HRV_ACTION_URL": f"http://127.0.0.1:{self.settings.actions_port}/webhook",
                 "HRV_ACTIONS_URL": f"http://127.0.0.1:{self.settings.actions_port}",
                 "HRV_RASA_URL": self.rasa_url,
-                "HRV_GATEWAY_URL": self.gateway_url,
                 "HRV_HOST": self.settings.host,
                 "HRV_PORT": str(self.settings.port),
                 "HRV_ENVIRONMENT": self.settings.environment,
             }
         )
         env.update(self.env_overrides)
-        for name in ("rasa_token", "service_token"):
-            value = getattr(self.settings, name).get_secret_value()
-            if value.startswith("dev-"):
-                value = secrets.token_urlsafe(32)  # a fresh secret per run beats a known default
-            env[f"HRV_{name.upper()}"] = value
+        token = self.settings.rasa_token.get_secret_value()
+        if token.startswith("dev-"):
+            token = secrets.token_urlsafe(32)  # a fresh secret per run beats a known default
+        env["HRV_RASA_TOKEN"] = token
         return env
 
     def _command(self, name: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -12,7 +11,6 @@ from bot.conversation.contact_links import ContactLinks
 from bot.conversation.sessions import SessionStore
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
-from bot.errors import Unauthorized
 from bot.handoff.delivery import EventReader
 from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
@@ -95,13 +93,3 @@ TextsDep = Annotated[Texts, Depends(get_texts)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 ResolverDep = Annotated[Resolver, Depends(get_resolver)]
 ContactLinksDep = Annotated[ContactLinks, Depends(get_contact_links)]
-
-
-def require_service(settings: SettingsDep, token: TokenDep) -> None:
-    """Only the action server (holding the service token) may call internal routes."""
-    expected = settings.service_token.get_secret_value()
-    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized("A valid service token is required.")
-
-
-ServiceDep = Annotated[None, Depends(require_service)]

@@ -18,9 +18,6 @@ def _user(intent: str) -> dict:
 def _settings(misses: int = 2) -> ActionSettings:
     return ActionSettings(
         data_dir=None,  # type: ignore[arg-type]
-        gateway_url="http://127.0.0.1:1",
-        service_token="svc",
-        request_timeout_seconds=1,
         offer_human_after_misses=misses,
     )
 

@@ -19,9 +19,9 @@ from fastapi import FastAPI
 from bot.config import Settings
 from bot.main import create_app
 from bot.ops.launcher import redis_reachable, start_embedded_redis
+from bot.store import Keys
 
 TEST_REDIS_URL = os.environ.get("HRV_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-SERVICE_TOKEN = "test-service-token-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +45,22 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
+# The payload of the "talk to a person" button: Rasa's rule runs action_request_human for it.
+TALK_TO_HUMAN = "/talk_to_human"
+
+
+def handoff_signal(reason: str = "asked_for_human") -> dict[str, Any]:
+    """What action_request_human puts in Rasa's reply (it pauses the conversation too)."""
+    return {"custom": {"handoff": {"reason": reason}}}
+
+
 @dataclass
 class FakeRasa:
-    """Answers like Rasa's REST webhook and events API; `down` makes every call fail."""
+    """Answers like Rasa's REST webhook and events API; `down` makes every call fail. To
+    TALK_TO_HUMAN it answers as action_request_human does, with `handoff_reason`."""
 
     replies: list[dict[str, Any]] = field(default_factory=lambda: [{"text": "Hej från boten"}])
+    handoff_reason: str = "asked_for_human"
     down: bool = False
     received: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -65,8 +76,11 @@ class FakeRasa:
             self.received.append(body)
             if self.meanwhile is not None:
                 self.meanwhile(body)
+            replies = self.replies
+            if body.get("message") == TALK_TO_HUMAN:
+                replies = [handoff_signal(self.handoff_reason)]
             return httpx.Response(
-                200, json=[{"recipient_id": body["sender"], **r} for r in self.replies]
+                200, json=[{"recipient_id": body["sender"], **r} for r in replies]
             )
         if request.url.path.endswith("/tracker/events"):
             self.events.append((request.url.path.split("/")[2], body))
@@ -82,11 +96,10 @@ def fake_rasa() -> FakeRasa:
 
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
-    """Settings for tests: the test Redis and a known service token."""
+    """Settings for tests: the test Redis."""
     return Settings(
         environment="test",
         redis_url=redis_url,
-        service_token=SERVICE_TOKEN,
         session_ttl_seconds=600,
         rasa_url="http://rasa.test",
     )
@@ -191,17 +204,26 @@ def sign_in(app: FastAPI, client: httpx.AsyncClient, clock: FakeClock):
 
 
 @pytest.fixture
-def queue_session(client: httpx.AsyncClient):
-    """Put a widget session in the handoff queue, as the action server does."""
+def queue_session(
+    client: httpx.AsyncClient, fake_rasa: FakeRasa, redis_client: redis.Redis, settings: Settings
+):
+    """Put a widget session in the handoff queue the way a person does: the button's payload,
+    to which Rasa's action answers with the handoff signal. Returns the handoff id."""
 
     async def enqueue(session: WidgetSession, reason: str = "asked_for_human") -> str:
+        fake_rasa.handoff_reason = reason
         response = await client.post(
-            "/api/v1/internal/handoffs",
-            json={"session_id": session.id, "reason": reason, "lang": "sv"},
-            headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+            f"/api/v1/sessions/{session.id}/messages",
+            json={"text": TALK_TO_HUMAN},
+            headers=session.headers,
         )
-        assert response.status_code == 201, response.text
-        return response.json()["handoff_id"]
+        assert response.status_code == 200, response.text
+        assert response.json()["handoff"] == "queued", response.text
+        # From here on the test watches what Rasa gets during the handoff: nothing before it.
+        fake_rasa.received.clear()
+        fake_rasa.events.clear()
+        keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
+        return str(redis_client.hget(keys.session(session.id), "handoff_id"))
 
     return enqueue
 

@@ -125,9 +125,7 @@ async def test_danger_with_an_identifier_still_gives_112_first(client, session, 
     assert body["replies"][-1] == {"text": TEXTS.reply("redacted_phone", "sv")}
 
 
-@pytest.mark.parametrize(
-    "payload", ["/talk_to_human", '/inform_municipality{"municipality":"0305"}']
-)
+@pytest.mark.parametrize("payload", ["/what_is_hrv", '/inform_municipality{"municipality":"0305"}'])
 async def test_button_payloads_pass_untouched(client, session, fake_rasa, payload):
     body = await _say(client, session, payload)
     assert fake_rasa.received[0]["message"] == payload

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ class FakeRasaStore:
     def __init__(self, redis_client: redis.Redis) -> None:
         self.redis = redis_client
         self.stores = True
-        self.replies: list[dict[str, str]] = [{"text": "Hej"}]
+        self.replies: list[dict[str, Any]] = [{"text": "Hej"}]
         self.status = 200
         self.probes = 0
 
@@ -71,7 +72,7 @@ def _client(clients: tuple[httpx.AsyncClient, object]) -> RasaClient:
 
 
 async def test_a_turn_rasa_stored_passes(clients, fake: FakeRasaStore) -> None:
-    assert await _client(clients).send(SENDER, "hej", {}) == [{"text": "Hej"}]
+    assert (await _client(clients).send(SENDER, "hej", {})).replies == [{"text": "Hej"}]
     await _client(clients).set_slot(SENDER, "language", "sv")
 
 
@@ -95,6 +96,17 @@ async def test_no_reply_from_rasa_is_unavailable(clients, fake: FakeRasaStore) -
     fake.replies = []
     with pytest.raises(RasaUnavailable):
         await _client(clients).send(SENDER, "hej", {})
+
+
+async def test_a_handoff_signal_alone_is_an_answer_and_carries_its_reason(
+    clients, fake: FakeRasaStore
+) -> None:
+    fake.replies = [{"custom": {"handoff": {"reason": "danger"}}}]
+    turn = await _client(clients).send(SENDER, "/talk_to_human", {})
+    assert turn.replies == [] and turn.handoff_reason == "danger"
+    fake.replies = [{"text": "Hej"}, {"custom": {"something": "else"}}]
+    turn = await _client(clients).send(SENDER, "hej", {})
+    assert turn.replies == [{"text": "Hej"}] and turn.handoff_reason is None
 
 
 def _readiness(clients, timeout: float = 1.0, cache: float = 0.0) -> Readiness:

@@ -8,86 +8,83 @@ from datetime import datetime
 import httpx
 import pytest
 
+from bot.errors import NotFound
 from bot.main import create_app
-from tests.bot.conftest import SERVICE_TOKEN, WidgetSession
+from tests.bot.conftest import TALK_TO_HUMAN, WidgetSession
 
 pytestmark = pytest.mark.unit
-
-SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
 
 async def _new_session(client) -> str:
     return (await client.post("/api/v1/sessions")).json()["session_id"]
 
 
-async def test_enqueue_requires_the_service_token(client, session, redis_client):
-    body = {"session_id": session.id}
-    assert (await client.post("/api/v1/internal/handoffs", json=body)).status_code == 401
-    wrong = {"Authorization": f"Bearer {session.token}"}
-    assert (
-        await client.post("/api/v1/internal/handoffs", json=body, headers=wrong)
-    ).status_code == 401
-    assert redis_client.llen("hrv:handoff:queue") == 0
-
-
-async def test_enqueue_puts_the_session_in_the_queue_and_the_widget_sees_it(
-    client, session, redis_client
-):
+async def _ask_for_a_person(client, session, **extra):
     response = await client.post(
-        "/api/v1/internal/handoffs",
-        json={"session_id": session.id, "reason": "danger", "lang": "en"},
-        headers=SERVICE,
+        f"/api/v1/sessions/{session.id}/messages",
+        json={"text": TALK_TO_HUMAN, **extra},
+        headers=session.headers,
     )
-    assert response.status_code == 201
-    handoff_id = response.json()["handoff_id"]
-    assert redis_client.lrange("hrv:handoff:queue", 0, -1) == [handoff_id]
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_the_bots_handoff_signal_queues_the_session_and_the_person_is_told(
+    client, session, redis_client, fake_rasa
+):
+    fake_rasa.handoff_reason = "danger"
+    body = await _ask_for_a_person(client, session, lang="en")
+    assert body["handoff"] == "queued"
+    assert body["replies"][-1]["text"].startswith("I have asked for a person")
+    [handoff_id] = redis_client.lrange("hrv:handoff:queue", 0, -1)
     stored = redis_client.hgetall(f"hrv:handoff:{handoff_id}")
-    assert stored["session_id"] == session.id
+    assert stored["session_id"] == session.id and stored["channel"] == "widget"
     assert stored["state"] == "queued" and stored["reason"] == "danger" and stored["lang"] == "en"
+    # Rasa's action paused the bot itself: no second call to Rasa to pause it.
+    assert not [event for _, event in fake_rasa.events if event.get("event") == "pause"]
+    assert redis_client.hget(f"hrv:session:{session.id}", "rasa_paused") == "1"
     reply = await client.post(
         f"/api/v1/sessions/{session.id}/messages", json={"text": "hello?"}, headers=session.headers
     )
     assert reply.json()["handoff"] == "queued"
 
 
-async def test_enqueue_is_idempotent_even_when_concurrent(client, session, redis_client):
-    body = {"session_id": session.id}
-    responses = await asyncio.gather(
-        *(client.post("/api/v1/internal/handoffs", json=body, headers=SERVICE) for _ in range(20))
+async def test_a_reason_that_is_not_an_intent_name_is_stored_as_a_plain_request(
+    client, session, redis_client, fake_rasa
+):
+    fake_rasa.handoff_reason = "Free text about the person"
+    await _ask_for_a_person(client, session)
+    [handoff_id] = redis_client.lrange("hrv:handoff:queue", 0, -1)
+    assert redis_client.hget(f"hrv:handoff:{handoff_id}", "reason") == "asked_for_human"
+
+
+async def test_enqueue_is_idempotent_even_when_concurrent(app, session, redis_client):
+    handoffs = app.state.handoffs
+    results = await asyncio.gather(
+        *(handoffs.enqueue(session.id, "asked_for_human", "sv", "widget") for _ in range(20))
     )
-    ids = {r.json()["handoff_id"] for r in responses}
-    assert len(ids) == 1
-    assert sum(not r.json()["already_queued"] for r in responses) == 1
+    assert len({r.handoff_id for r in results}) == 1
+    assert sum(not r.already_queued for r in results) == 1
     assert redis_client.llen("hrv:handoff:queue") == 1
 
 
-async def test_queue_is_first_in_first_out(client, redis_client):
-    order = []
-    for _ in range(3):
-        session_id = await _new_session(client)
-        response = await client.post(
-            "/api/v1/internal/handoffs", json={"session_id": session_id}, headers=SERVICE
-        )
-        order.append(response.json()["handoff_id"])
+async def test_queue_is_first_in_first_out(client, new_session, queue_session, redis_client):
+    order = [await queue_session(await new_session()) for _ in range(3)]
     assert redis_client.lrange("hrv:handoff:queue", 0, -1) == order
 
 
-async def test_every_handoff_key_expires(client, session, redis_client):
-    await client.post("/api/v1/internal/handoffs", json={"session_id": session.id}, headers=SERVICE)
+async def test_every_handoff_key_expires(client, session, queue_session, redis_client):
+    await queue_session(session)
     keys = redis_client.keys("*")
     assert len(keys) == 5  # session, open sessions, handoff, queue, transcript stream
     assert all(0 < redis_client.ttl(key) <= 600 for key in keys)
 
 
-async def test_enqueue_unknown_session_is_404_and_bad_reason_422(client, session):
-    unknown = {"session_id": "AAAAAAAAAAAAAAAAAAAAAA"}
-    assert (
-        await client.post("/api/v1/internal/handoffs", json=unknown, headers=SERVICE)
-    ).status_code == 404
-    bad = {"session_id": session.id, "reason": "Free text about the person"}
-    assert (
-        await client.post("/api/v1/internal/handoffs", json=bad, headers=SERVICE)
-    ).status_code == 422
+async def test_enqueue_of_a_session_that_is_gone_is_404(app):
+    with pytest.raises(NotFound):
+        await app.state.handoffs.enqueue(
+            "AAAAAAAAAAAAAAAAAAAAAA", "asked_for_human", "sv", "widget"
+        )
 
 
 # ---------- the person's side while a handoff is open ----------
@@ -124,8 +121,8 @@ async def test_while_queued_the_bot_is_silent_and_rasa_gets_nothing(
     await queue_session(session)
     body = await _say(client, session, "Hallå, är det någon där?")
     assert body == {"replies": [], "lang": "sv", "handoff": "queued"}
-    assert fake_rasa.received == []
-    assert (session.id, {"event": "pause"}) in fake_rasa.events
+    # Rasa paused itself (its action's `pause`): not a message, not an event goes to it now.
+    assert fake_rasa.received == [] and fake_rasa.events == []
 
 
 async def test_danger_in_a_handoff_still_gets_112_first_and_is_flagged_for_staff(
@@ -177,8 +174,8 @@ async def test_a_whole_handoff_messages_both_ways_then_release_resumes_the_bot(
     after = await _poll(client, session, after=person_view["events"][-1]["id"])
     assert [e["kind"] for e in after["events"]] == ["released"]
     assert after["handoff"] == "none"
+    # The pause was Rasa's own (its action's); the gateway wakes the bot when staff let go.
     assert [e for _, e in fake_rasa.events if e["event"] in ("pause", "resume")] == [
-        {"event": "pause"},
         {"event": "resume"},
     ]
     body = await _say(client, session, "Tack, vad är heder?")
@@ -426,9 +423,11 @@ async def test_outside_opening_hours_tells_the_person_even_with_staff_signed_in(
             created = (await client.post("/api/v1/sessions")).json()
             person = WidgetSession(id=created["session_id"], token=created["token"])
             queued = await client.post(
-                "/api/v1/internal/handoffs", json={"session_id": person.id}, headers=SERVICE
+                f"/api/v1/sessions/{person.id}/messages",
+                json={"text": TALK_TO_HUMAN},
+                headers=person.headers,
             )
-            assert queued.status_code == 201
+            assert queued.json()["handoff"] == "queued"
             events = (await _poll(client, person))["events"]
             assert [e["kind"] for e in events] == ["no_staff"]
 

@@ -10,22 +10,16 @@ import pytest
 
 from bot.handoff.delivery import EventReader
 from bot.handoff.states import PERSON, STAFF
-from tests.bot.conftest import SERVICE_TOKEN
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-async def active_handoff(app, client, session, sign_in):
+async def active_handoff(app, client, session, sign_in, queue_session):
     """A claimed handoff: (handoff_id, staff console)."""
     staff = await sign_in("alice")
     await client.post("/api/v1/staff/heartbeat", headers=staff.headers)  # on duty
-    queued = await client.post(
-        "/api/v1/internal/handoffs",
-        json={"session_id": session.id},
-        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
-    )
-    handoff_id = queued.json()["handoff_id"]
+    handoff_id = await queue_session(session)
     claimed = await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=staff.headers)
     assert claimed.status_code == 200
     return handoff_id, staff

@@ -16,11 +16,10 @@ import redis
 
 from bot.config import Settings
 from bot.main import create_app
-from tests.bot.conftest import SERVICE_TOKEN, FakeClock, FakeRasa, WidgetSession
+from tests.bot.conftest import TALK_TO_HUMAN, FakeClock, FakeRasa, WidgetSession
 
 pytestmark = pytest.mark.unit
 
-SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 DANGER_SV = "Min pappa sa att han ska döda mig"
 Client = httpx.AsyncClient
 MakeClient = Callable[..., Awaitable[Client]]
@@ -189,10 +188,8 @@ async def test_danger_button_over_the_client_limit_gets_112(make_client):
 async def test_danger_over_the_limit_in_a_handoff_keeps_the_handoff_state(make_client):
     client = await make_client(rate_session_messages_per_minute=1)
     session = await _session(client)
-    queued = await client.post(
-        "/api/v1/internal/handoffs", json={"session_id": session.id}, headers=SERVICE
-    )
-    assert queued.status_code == 201
+    queued = await _say(client, session, TALK_TO_HUMAN)
+    assert queued.json()["handoff"] == "queued"
     await _say(client, session, "Hallå?")
     response = await _say(client, session, "de kommer att döda mig om de får veta")
     assert response.status_code == 200
@@ -258,35 +255,27 @@ async def test_open_sessions_are_counted_by_expiry_and_every_key_expires(
     assert all(redis_client.ttl(k) > 0 for k in redis_client.keys("*"))
 
 
-async def test_queued_handoffs_cap_refuses_without_writing_and_frees_up(make_client, redis_client):
+async def test_queued_handoffs_cap_refuses_without_writing_and_frees_up(
+    make_client, redis_client, fake_rasa
+):
     client = await make_client(max_queued_handoffs=2)
     sessions = [await _session(client) for _ in range(3)]
     for session in sessions[:2]:
-        queued = await client.post(
-            "/api/v1/internal/handoffs", json={"session_id": session.id}, headers=SERVICE
-        )
-        assert queued.status_code == 201
-    before = snapshot(redis_client)
-    refused = await client.post(
-        "/api/v1/internal/handoffs", json={"session_id": sessions[2].id}, headers=SERVICE
-    )
-    # Not 2xx: the action server then says utter_handoff_unavailable (112, national lines).
-    assert refused.status_code == 503
-    assert refused.json()["error"]["code"] == "queue_full"
-    assert snapshot(redis_client) == before
-    # Asking again while queued still answers for the existing handoff.
-    again = await client.post(
-        "/api/v1/internal/handoffs", json={"session_id": sessions[0].id}, headers=SERVICE
-    )
-    assert again.status_code == 201 and again.json()["already_queued"]
+        assert (await _say(client, session, TALK_TO_HUMAN)).json()["handoff"] == "queued"
+    handoffs_before = {k for k in redis_client.keys("hrv:handoff*")}
+    queue_before = redis_client.lrange("hrv:handoff:queue", 0, -1)
+    refused = (await _say(client, sessions[2], TALK_TO_HUMAN)).json()
+    # Told honestly, with 112 and the national lines; the bot, paused by its action, wakes up.
+    assert refused["handoff"] == "none"
+    assert "112" in refused["replies"][-1]["text"]
+    assert (sessions[2].id, {"event": "resume"}) in fake_rasa.events
+    assert {k for k in redis_client.keys("hrv:handoff*")} == handoffs_before
+    assert redis_client.lrange("hrv:handoff:queue", 0, -1) == queue_before
     left = await client.post(
         f"/api/v1/sessions/{sessions[0].id}/handoff/leave", headers=sessions[0].headers
     )
     assert left.json()["handoff"] == "none"
-    queued = await client.post(
-        "/api/v1/internal/handoffs", json={"session_id": sessions[2].id}, headers=SERVICE
-    )
-    assert queued.status_code == 201
+    assert (await _say(client, sessions[2], TALK_TO_HUMAN)).json()["handoff"] == "queued"
 
 
 # ---------- nothing that identifies a client ----------
@@ -315,7 +304,7 @@ async def test_no_address_user_agent_or_referrer_in_redis_or_logs(
     assert (await client.post("/api/v1/sessions")).status_code == 429
     for text in ("Vad är heder?", "Jag vill prata med en människa", "Hallå", DANGER_SV):
         await _say(client, session, text)
-    await client.post("/api/v1/internal/handoffs", json={"session_id": session.id}, headers=SERVICE)
+    await _say(client, session, TALK_TO_HUMAN)
     await _say(client, session, "Hallå igen")
     await client.get("/no-such-page")
 

@@ -37,7 +37,7 @@ from bot.main import create_app
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.store import Keys, connect
-from tests.bot.conftest import SERVICE_TOKEN, TEST_REDIS_URL, FakeRasa
+from tests.bot.conftest import TALK_TO_HUMAN, TEST_REDIS_URL, FakeRasa
 
 # Bounded for CI: per operation and generation mode (valid and invalid data).
 MAX_EXAMPLES = 40
@@ -113,11 +113,18 @@ class Fuzzing:
         """A fresh anonymous session."""
         return self.post("/api/v1/sessions", json={})
 
+    def ask_for_a_person(self, session: dict[str, str]) -> str:
+        """Queue the session as a person does (the button's payload; Rasa's action signals)."""
+        path = f"/api/v1/sessions/{session['session_id']}/messages"
+        body = self.post(path, session["token"], json={"text": TALK_TO_HUMAN})
+        assert body["handoff"] == "queued", body
+        keys = Keys(self.settings.key_prefix, self.settings.rasa_tracker_key_prefix)
+        store = redis.Redis.from_url(self.settings.redis_url, decode_responses=True)
+        return str(store.hget(keys.session(session["session_id"]), "handoff_id"))
+
     def new_handoff(self, claimed: bool) -> str:
-        """A handoff queued for a fresh session (as the action server does), maybe claimed."""
-        session = self.new_session()
-        body = {"session_id": session["session_id"], "reason": "asked_for_human", "lang": "sv"}
-        handoff_id = self.post("/api/v1/internal/handoffs", SERVICE_TOKEN, json=body)["handoff_id"]
+        """A handoff queued for a fresh session, maybe claimed."""
+        handoff_id = self.ask_for_a_person(self.new_session())
         if claimed:
             self.post(f"/api/v1/handoffs/{handoff_id}/claim", self.staff_token)
         return handoff_id
@@ -140,8 +147,7 @@ class Fuzzing:
         if "session_id" in case.path_parameters:
             session = self.new_session()
             if path.endswith("/handoff/leave"):  # leaving needs a queue to leave
-                body = {"session_id": session["session_id"], "reason": "asked_for_human"}
-                self.post("/api/v1/internal/handoffs", SERVICE_TOKEN, json=body)
+                self.ask_for_a_person(session)
             if own_path:
                 case.path_parameters["session_id"] = session["session_id"]
             token = session["token"]
@@ -174,7 +180,6 @@ def fuzzing(request: pytest.FixtureRequest) -> Iterator[Fuzzing]:
     settings_ = Settings(
         environment="test",
         redis_url=TEST_REDIS_URL,
-        service_token=SERVICE_TOKEN,
         session_ttl_seconds=600,
         rasa_url="http://rasa.test",
         **UNLIMITED,  # type: ignore[arg-type]

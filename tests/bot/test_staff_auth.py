@@ -153,6 +153,21 @@ async def test_sign_in_with_token_and_code_gives_a_new_session_and_sign_out_ends
     assert again.json()["token"] != body["token"]  # a new session token at every sign-in
 
 
+async def test_a_console_session_stores_its_times_as_whole_seconds(
+    app, client, clock, redis_client
+):
+    """A float's digits ("1796623034.0208154") can read as a phone number to the privacy audit."""
+    clock.now = 1796623034.0208154
+    account = await app.state.staff_auth.add("alice")
+    body = (await client.post(LOGIN, json=_login(account, clock()))).json()
+    clock.advance(61.5)
+    headers = {"Authorization": f"Bearer {body['token']}"}
+    assert (await client.get("/api/v1/handoffs", headers=headers)).status_code == 200
+    [key] = redis_client.keys("hrv:staff:session:*")
+    stored = redis_client.hgetall(key)
+    assert all(stored[field].isdigit() for field in ("idle_until", "absolute_until"))
+
+
 async def test_a_code_is_accepted_once(app, client, clock):
     account = await app.state.staff_auth.add("alice")
     now = clock()

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from bot.channels.telegram_ids import ChatIds
 from bot.config import Settings
 from bot.main import create_app
-from tests.bot.conftest import SERVICE_TOKEN, FakeClock, FakeRasa
+from tests.bot.conftest import FakeClock, FakeRasa
 from tests.telegram_standin import BotApiStandIn, button_update, text_update
 
 pytestmark = pytest.mark.unit
@@ -278,10 +278,16 @@ async def test_staff_reply_reaches_the_chat_and_the_queue_shows_telegram(
     assert sent[-1].params["text"].startswith("Personen har avslutat chatten.")
 
 
-async def test_human_command_asks_rasa_for_a_person(tg, bot_api, fake_rasa):
+async def test_human_command_queues_the_chat_and_its_delivery_is_watched(
+    tg, bot_api, fake_rasa, redis_client
+):
     await post_update(tg, text_update(90, CHAT, "/human"))
-    await bot_api.await_sent(1, CHAT)
+    sent = await bot_api.await_sent(1, CHAT)
     assert fake_rasa.received[0]["message"] == "/talk_to_human"
+    assert sent[0].params["text"].startswith("Jag har bett om att en person ska skriva med dig.")
+    handoff_id = redis_client.hget(f"hrv:session:{session_id()}", "handoff_id")
+    assert redis_client.hget(f"hrv:handoff:{handoff_id}", "channel") == "telegram"
+    assert redis_client.sismember("hrv:telegram:handoffs", handoff_id)
 
 
 async def test_a_telegram_outage_does_not_stop_the_gateway(
@@ -325,17 +331,13 @@ async def test_the_token_is_never_logged(tg, bot_api, caplog):
 
 
 @pytest.fixture
-def queue(tg: httpx.AsyncClient):
-    """Queue a conversation for a human, as the action server does."""
+def queue(tg_app: FastAPI):
+    """Queue a chat's conversation for a human, as the turn does on the bot's handoff signal
+    (that path itself: test_human_command_queues_the_chat_and_its_delivery_is_watched)."""
 
     async def enqueue(sid: str) -> str:
-        response = await tg.post(
-            "/api/v1/internal/handoffs",
-            json={"session_id": sid, "reason": "asked_for_human", "lang": "sv"},
-            headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
-        )
-        assert response.status_code == 201, response.text
-        return response.json()["handoff_id"]
+        queued = await tg_app.state.handoffs.enqueue(sid, "asked_for_human", "sv", "telegram")
+        return queued.handoff_id
 
     return enqueue
 

@@ -209,13 +209,11 @@ async def test_wrong_or_missing_token_is_401_and_unknown_session_404(client, ses
     ).status_code in (404, 422)
 
 
-async def test_delete_erases_session_tracker_and_queue_entry(client, session, redis_client):
+async def test_delete_erases_session_tracker_and_queue_entry(
+    client, session, redis_client, queue_session
+):
+    await queue_session(session)
     redis_client.set(f"hrvguide:tracker:{session.id}", "{}")
-    await client.post(
-        "/api/v1/internal/handoffs",
-        json={"session_id": session.id, "reason": "asked_for_human", "lang": "sv"},
-        headers={"Authorization": "Bearer test-service-token-0123456789"},
-    )
     assert redis_client.llen("hrv:handoff:queue") == 1
     wrong = await client.delete(
         f"/api/v1/sessions/{session.id}", headers={"Authorization": "Bearer x"}

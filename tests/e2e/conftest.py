@@ -82,6 +82,17 @@ def response_texts() -> Callable[[str, str], list[str]]:
 
 
 @pytest.fixture(scope="session")
+def gateway_reply() -> Callable[[str, str], str]:
+    """A reply of the gateway's own in a language (bot/texts/<lang>.yml `replies`)."""
+
+    def text(key: str, lang: str) -> str:
+        path = REPO_ROOT / "bot/texts" / f"{lang}.yml"
+        return str(yaml.safe_load(path.read_text(encoding="utf-8"))["replies"][key])
+
+    return text
+
+
+@pytest.fixture(scope="session")
 def registry_labels() -> dict[str, dict[str, str]]:
     """The contact labels per language (data/contacts.yml), to compare the registry's lines."""
     raw = yaml.safe_load((REPO_ROOT / "data/contacts.yml").read_text(encoding="utf-8"))

@@ -1,5 +1,5 @@
--- KEYS: session, queue, handoff, stream, leases. ARGV: session_id, handoff_id, reason, lang,
--- channel, now, ttl, available, the 12 key parts, the most queued (0 = no cap; 'full' before
+-- KEYS: session, queue, handoff, stream, leases, Telegram's watched handoffs. ARGV: session_id,
+-- handoff_id, reason, lang, channel, now, ttl, available, the 12 key parts, the most queued (0 = no cap; 'full' before
 -- anything is written when the queue holds that many). A session asks again after its earlier
 -- handoff ended: that handoff and its transcript go now, so nothing of it outlives the session's
 -- id pointing at it (erasing the session finds only the newest handoff). A session the safety
@@ -45,6 +45,10 @@ else
   redis.call('RPUSH', KEYS[2], ARGV[2])
 end
 redis.call('EXPIRE', KEYS[2], ttl)
+if ARGV[5] == 'telegram' then
+  redis.call('SADD', KEYS[6], ARGV[2])
+  redis.call('EXPIRE', KEYS[6], ttl)
+end
 redis.call('HSET', KEYS[1], 'handoff', 'queued', 'handoff_id', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ttl)
 return {'queued', ARGV[2]}
