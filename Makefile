@@ -57,9 +57,10 @@ browser: ## install Debian's chromium for the browser tests when it is missing
 run: setup $(MODEL) ## start Redis (or use REDIS_URL), Rasa, the action server and the gateway
 	$(VENV)/bin/hrv-guide run
 
-lint: $(VENV)/.installed ## ruff check and format check
+lint: $(VENV)/.installed ## ruff check and format check; the gateway's types (mypy)
 	$(VENV)/bin/ruff check bot actions registry rasa_plugins tests scripts
 	$(VENV)/bin/ruff format --check bot actions registry rasa_plugins tests scripts
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed ## format the code
 	$(VENV)/bin/ruff format bot actions registry rasa_plugins tests scripts
@@ -94,7 +95,7 @@ CI_MIN_F1 := 0.75
 CI_MIN_DETECTION := 0.85
 # The safety layer on the whole held-out and blind risk splits, each language
 # (scripts/eval_safety.py). The bar is recall 0.98, false alarms 0.10 and the suicide line for
-# every suicidal message; not every language reaches it yet (README), so these floors catch a
+# every suicidal message; not every language reaches it yet (docs/SAFETY_AND_PRIVACY.md), so these floors catch a
 # broken language. The blind split has 36 danger messages and 40 safe ones per language: one
 # message moves a figure by 0.03, so its floors leave room for two.
 CI_MIN_DANGER_RECALL := 0.92

@@ -66,7 +66,7 @@ async def _staff(action: str, name: str | None) -> int:
     try:
         if action == "add" and name:
             account = await auth.add(name)
-            # Scripts read the `key: value` lines; the format is documented in the README.
+            # Scripts read the `key: value` lines; the format is documented in docs/OPERATIONS.md.
             print(f"Staff account {name!r} created. Shown once, keep them safe:")
             print(f"token: {account.token}")
             print(f"totp_secret: {account.totp_secret}")

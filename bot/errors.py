@@ -88,6 +88,6 @@ class ServiceUnavailable(ApiError):
     code = "unavailable"
 
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
-    """The one error body shape."""
+def error_body(code: str, message: str) -> dict[str, object]:
+    """The one error body shape (some answers add to it: `choices`, the safe `replies`)."""
     return {"error": {"code": code, "message": message}}

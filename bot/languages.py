@@ -1,6 +1,7 @@
 """The one list of languages (nlu/languages.yml), read by the gateway and by the domain build.
 
-Adding a language is data: its files (see README "Adding a language") and one line in the list.
+Adding a language is data: its files (see docs/LANGUAGES.md "Adding a language") and one line
+in the list.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise LanguageDataError(f"line {key_node.start_mark.line + 1}: `{key}` twice")
             seen.add(key)

@@ -200,7 +200,7 @@ def create_app(
     install_refusal_handler(app)
 
     @app.middleware("http")
-    async def never_a_stack_trace(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def never_a_stack_trace(request: Request, call_next):
         try:
             return await call_next(request)
         except Exception as error:  # the last line of defence: a safe answer, no trace

@@ -115,7 +115,7 @@ class TelegramChannel:
         self._starter: asyncio.Task[None] | None = None
         self.application = self._build()
 
-    def _build(self) -> Application:  # type: ignore[type-arg]
+    def _build(self) -> Application:
         builder = (
             Application.builder()
             .token(self.settings.telegram_token.get_secret_value())

@@ -29,7 +29,7 @@ SCRIPTS = ("latin", "arabic", "ethiopic")
 # A guess replaces a settled language (same script) only when at least this confident, on two
 # or more words with a marker. Measured on the held-out messages of all nine languages: 0.6
 # switched for 92-100% of them from another settled language and never switched a message away
-# from its own language; 0.8 switched for only 66% of the Kurmanji ones (see README).
+# from its own language; 0.8 switched for only 66% of the Kurmanji ones (see docs/LANGUAGES.md).
 SWITCH_CONFIDENCE = 0.6
 # Enough while the language is only the default, or when the message is in another script.
 UNSETTLED_CONFIDENCE = 0.5
@@ -244,7 +244,10 @@ class LanguageDetector:
         """The message as the NLU's training data spells it (e.g. Persian ی for Arabic ي)."""
         markers = self.markers.get(language)
         text = clean(text)
-        return text.translate(str.maketrans(markers.nlu_replace)) if markers else text
+        if not markers:
+            return text
+        table: dict[str, str | int | None] = dict(markers.nlu_replace)
+        return text.translate(str.maketrans(table))
 
     def _confidences(self, text: str, codes: list[str] | None = None) -> dict[str, float]:
         """Lingua's confidence per code, renormalised over `codes` (default: all it knows)."""

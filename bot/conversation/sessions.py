@@ -153,7 +153,8 @@ class SessionStore:
             for name, value in {**new, **extra}.items():
                 pipe.hsetnx(key, name, value)
             pipe.expire(key, self._ttl)
-            self._count_open(pipe, session_id, new=True)  # counted, never refused (see README)
+            # Counted, never refused (docs/OPERATIONS.md, abuse limits).
+            self._count_open(pipe, session_id, new=True)
             pipe.hgetall(key)
             data = (await pipe.execute())[-1]
         return _session(session_id, data)

@@ -24,36 +24,35 @@ _PUNCTUATION = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "፡"
 _CLEAN = str.maketrans({**_INVISIBLE, **_ARABIC_MARKS, **_DIGITS})
 
 
-def _ethiopic_series(source: int, target: int, orders: int = 7) -> dict[int, int]:
-    return {source + i: target + i for i in range(orders)}
+def _ethiopic_series(source: int, target: int, orders: int = 7) -> dict[str, str]:
+    return {chr(source + i): chr(target + i) for i in range(orders)}
 
 
 # Look-alike letters merged by `fold`. Arabic script: the yeh, kaf, heh/ae and teh marbuta forms,
 # and Sorani's letters written without their Kurdish marks. Ethiopic: ሠ→ሰ and ፀ→ጸ (merged in
 # Tigrinya and Amharic spelling), and ሐ→ሀ, ኀ→ሀ, ዐ→አ (distinct sounds in Tigrinya, but often
 # confused in writing; the fold trades a little precision for not missing a misspelt danger).
-_FOLD = str.maketrans(
-    {
-        "ي": "ی",
-        "ى": "ی",
-        "ې": "ی",
-        "ێ": "ی",
-        "ك": "ک",
-        "ة": "ه",
-        "ە": "ه",
-        "ۀ": "ه",
-        "ۆ": "و",
-        "ڕ": "ر",
-        "ڵ": "ل",
-        "ڤ": "ف",
-        "ı": "i",
-        **_ethiopic_series(0x1220, 0x1230),  # ሠ.. -> ሰ..
-        **_ethiopic_series(0x1340, 0x1338),  # ፀ.. -> ጸ..
-        **_ethiopic_series(0x1210, 0x1200),  # ሐ.. -> ሀ..
-        **_ethiopic_series(0x1280, 0x1200),  # ኀ.. -> ሀ..
-        **_ethiopic_series(0x12D0, 0x12A0),  # ዐ.. -> አ..
-    }
-)
+_FOLD_MAP: dict[str, str] = {
+    "ي": "ی",
+    "ى": "ی",
+    "ې": "ی",
+    "ێ": "ی",
+    "ك": "ک",
+    "ة": "ه",
+    "ە": "ه",
+    "ۀ": "ه",
+    "ۆ": "و",
+    "ڕ": "ر",
+    "ڵ": "ل",
+    "ڤ": "ف",
+    "ı": "i",
+    **_ethiopic_series(0x1220, 0x1230),  # ሠ.. -> ሰ..
+    **_ethiopic_series(0x1340, 0x1338),  # ፀ.. -> ጸ..
+    **_ethiopic_series(0x1210, 0x1200),  # ሐ.. -> ሀ..
+    **_ethiopic_series(0x1280, 0x1200),  # ኀ.. -> ሀ..
+    **_ethiopic_series(0x12D0, 0x12A0),  # ዐ.. -> አ..
+}
+_FOLD = str.maketrans(_FOLD_MAP)
 _SPACES = re.compile(r"\s+")
 
 

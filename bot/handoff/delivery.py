@@ -201,15 +201,15 @@ class EventReader:
             if await self._redis.get(reader_key) != me:
                 return  # taken over while we waited: the new reader gets these as pending
             for stream_id, fields in entries:
-                event = _event(stream_id, fields, side)
-                newer = event is not None and _id_key(stream_id) > cursor
-                if newer:
-                    yield event
+                entry = _event(stream_id, fields, side)
+                newer = entry is not None and _id_key(stream_id) > cursor
+                if entry is not None and newer:
+                    yield entry
                     cursor = _id_key(stream_id)
                 await self._redis.xack(stream, side, stream_id)
                 # Only an event this client had not seen ends the stream: an old `requeued`
                 # left unread by an earlier holder must not end the new holder's stream.
-                if newer and event.ends(side):
+                if entry is not None and newer and entry.ends(side):
                     return
 
     async def _read(

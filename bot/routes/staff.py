@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -259,7 +259,7 @@ async def list_handoffs(
     handoffs: HandoffsDep,
     audit: AuditDep,
     settings: SettingsDep,
-    state: Annotated[Literal["queued", "active"], Query()] = QUEUED,
+    state: Annotated[Literal["queued", "active"], Query()] = "queued",
 ) -> list[HandoffOut]:
     """The queue (first in line first), or the conversations this staff member holds. The
     console refreshes it on a timer: it does not renew the idle timeout, and the view is audited
@@ -298,7 +298,7 @@ async def transcript(
     )
     return TranscriptOut(
         handoff=_out(handoff, handoffs),
-        messages=[EventOut(**event.as_dict()) for event in events],
+        messages=[EventOut.model_validate(event.as_dict()) for event in events],
     )
 
 
@@ -359,7 +359,7 @@ async def handoff_events(
     auth: StaffAuthDep,
     token: TokenDep,
     after: Annotated[str | None, Query(max_length=41)] = None,
-):  # type: ignore[no-untyped-def]
+):
     """The person's new messages and changes of state, live (SSE, resume with `Last-Event-ID`)
     or, without `Accept: text/event-stream`, as JSON after `after` (polling). Part of holding
     the conversation (the claim and the transcript read are audited), so not audited per call;
@@ -374,11 +374,14 @@ async def handoff_events(
         response = event_stream(reader, handoff_id, STAFF, cursor)
         response.body_iterator = _while_signed_in(response.body_iterator, auth, token or "")
         return streams.counted(response, holder)
-    return [EventOut(**e.as_dict()) for e in await reader.backlog(handoff_id, STAFF, cursor)]
+    return [
+        EventOut.model_validate(e.as_dict())
+        for e in await reader.backlog(handoff_id, STAFF, cursor)
+    ]
 
 
 async def _while_signed_in(
-    chunks: AsyncIterator[Any], auth: StaffAuth, token: str
+    chunks: AsyncIterable[Any], auth: StaffAuth, token: str
 ) -> AsyncIterator[Any]:
     """Pass the stream on while the console session lasts; end it (sending nothing more) once
     the session was signed out, revoked or timed out, or cannot be checked because Redis fails:

@@ -242,7 +242,7 @@ async def session_events(
     reader: EventsDep,
     streams: LiveStreamsDep,
     after: Annotated[str | None, Query(max_length=41)] = None,
-):  # type: ignore[no-untyped-def]
+):
     """The handoff's events for the person: staff messages and changes of state.
 
     With `Accept: text/event-stream` a live stream (resume with `Last-Event-ID`); otherwise
@@ -259,7 +259,7 @@ async def session_events(
         return streams.counted(stream, holder)
     events = await reader.backlog(session.handoff_id, PERSON, cursor) if session.handoff_id else []
     return EventsOut(
-        events=[EventOut(**event.as_dict()) for event in events],
+        events=[EventOut.model_validate(event.as_dict()) for event in events],
         handoff=session.handoff,  # type: ignore[arg-type]
     )
 

@@ -235,8 +235,8 @@ class StaffAuth:
         step = -1
         if account.get("totp"):
             totp_key = _unseal(account["totp"], secret, salt)
-            step = totp.matching_step(totp_key, code, self._clock())
-            step = -1 if step is None else step
+            matched = totp.matching_step(totp_key, code, self._clock())
+            step = -1 if matched is None else matched
         failures_key = self._keys.staff_login_failures(name)
         status, wait = await self._accept_code(
             keys=[self._keys.staff_account(name), failures_key],
@@ -378,9 +378,9 @@ class StaffAuth:
 
 def _alive(row: list[str | None], now: float) -> bool:
     idle_until, absolute_until = row
-    return (
-        bool(idle_until and absolute_until) and min(float(idle_until), float(absolute_until)) > now
-    )
+    if not idle_until or not absolute_until:
+        return False
+    return min(float(idle_until), float(absolute_until)) > now
 
 
 def _whole_seconds(moment: float) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +14,7 @@ import pytest
 import redis
 
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable, TrackerCheck
-from bot.ops.launcher import free_port, redis_reachable
+from bot.ops.launcher import free_port, redis_reachable, redis_server_executable
 from bot.store import Keys, connect
 from bot.web.health import Readiness
 
@@ -181,7 +180,7 @@ class OwnRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                shutil.which("redis-server") or "redis-server",
+                redis_server_executable(),
                 "--port",
                 str(self.port),
                 "--bind",
@@ -211,8 +210,6 @@ class OwnRedis:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("no redis-server on PATH")
     server = OwnRedis(tmp_path)
     server.start()
     yield server

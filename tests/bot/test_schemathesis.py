@@ -37,7 +37,7 @@ from bot.main import create_app
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.store import Keys, connect
-from tests.bot.conftest import TALK_TO_HUMAN, TEST_REDIS_URL, FakeRasa
+from tests.bot.conftest import TALK_TO_HUMAN, FakeRasa
 
 # Bounded for CI: per operation and generation mode (valid and invalid data).
 MAX_EXAMPLES = 40
@@ -171,15 +171,14 @@ def _negated(case: Any, location: ParameterLocation) -> bool:
 
 
 @pytest.fixture(scope="module")
-def fuzzing(request: pytest.FixtureRequest) -> Iterator[Fuzzing]:
-    """The app in its lifespan (started by schemathesis), on a flushed test database."""
-    if not _redis_up(TEST_REDIS_URL):
-        pytest.skip("schemathesis needs the machine's Redis at HRV_TEST_REDIS_URL")
-    store = redis.Redis.from_url(TEST_REDIS_URL)
+def fuzzing(request: pytest.FixtureRequest, redis_url: str) -> Iterator[Fuzzing]:
+    """The app in its lifespan (started by schemathesis), on a flushed test database (the
+    machine's Redis, or the embedded one the other tests use when none runs)."""
+    store = redis.Redis.from_url(redis_url)
     store.flushdb()
     settings_ = Settings(
         environment="test",
-        redis_url=TEST_REDIS_URL,
+        redis_url=redis_url,
         session_ttl_seconds=600,
         rasa_url="http://rasa.test",
         **UNLIMITED,  # type: ignore[arg-type]
@@ -193,13 +192,6 @@ def fuzzing(request: pytest.FixtureRequest) -> Iterator[Fuzzing]:
     store.flushdb()
     store.close()
     _report(request, state)
-
-
-def _redis_up(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 def _report(request: pytest.FixtureRequest, state: Fuzzing) -> None:

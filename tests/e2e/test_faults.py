@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import redis
 import yaml
 
 from bot.config import Settings
-from bot.ops.launcher import REPO_ROOT, Stack, free_port, redis_reachable
+from bot.ops.launcher import REPO_ROOT, Stack, free_port, redis_reachable, redis_server_executable
 from tests.e2e.conftest import StaffAccount, parse_staff_add
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +44,7 @@ class OwnRedis:
 
     def start(self) -> None:
         command = [
-            shutil.which("redis-server") or "redis-server",
+            redis_server_executable(),
             *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir)),
             *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
         ]
@@ -65,8 +64,6 @@ class OwnRedis:
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, OwnRedis]]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("no redis-server on PATH")
     own = OwnRedis(tmp_path_factory.mktemp("redis"))
     own.start()
     ports = {"port": free_port(), "rasa_port": free_port(), "actions_port": free_port()}

@@ -61,9 +61,7 @@ def evidence_scale(rows: list[list[int]], positive: list[bool], width: int) -> n
     return np.sqrt(np.abs(np.log(share[1] / share[0])))
 
 
-def design_matrix(  # type: ignore[no-untyped-def]
-    rows: list[list[int]], width: int, scale: np.ndarray | None = None
-):
+def design_matrix(rows: list[list[int]], width: int, scale: np.ndarray | None = None):
     """The sparse matrix sklearn trains on: the same l2-normalised rows as scoring."""
     from scipy.sparse import csr_matrix
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.conversation.safety.assess import SafetyLayer, Verdict
@@ -56,7 +56,7 @@ class Figures:
 def evaluate(
     layer: SafetyLayer,
     corpus: RiskCorpus,
-    ordinary: list[str] = (),  # type: ignore[assignment]
+    ordinary: Sequence[str] = (),
     language_of: Callable[[str, str | None], str] | None = None,
 ) -> Figures:
     """Every message of the split through the layer, as the gateway would assess it;
