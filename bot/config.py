@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     # The one list of languages (also read by scripts/build_domain.py) and their data files.
     languages_file: Path = PACKAGE_DIR.parent / "nlu" / "languages.yml"
     texts_dir: Path = PACKAGE_DIR / "texts"
+    console_texts_dir: Path = PACKAGE_DIR / "texts" / "console"
     # The safety layer (bot/conversation/safety/): its patterns per language, its policy, its
     # concepts' words per language, the risk corpus's training split and the NLU training data it
     # learns from, and where its model is saved.

@@ -35,6 +35,7 @@ from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import municipalities, pages, staff, telegram, widget
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
+from bot.staff.console_texts import load_console_texts, page_with_texts
 from bot.store import Keys, connect
 from bot.web.body_limit import BodySizeLimit
 from bot.web.errors import install_error_handlers
@@ -70,6 +71,10 @@ def create_app(
     # Every listed language's data is read and checked here: a missing file stops the start.
     codes = load_codes(settings.languages_file)
     texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
+    console_page = page_with_texts(
+        (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
+        load_console_texts(settings.console_texts_dir),
+    )
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)
     texts.require_replies(safety.policy.opening_numbers)
@@ -116,6 +121,7 @@ def create_app(
             settings.readyz_cache_seconds,
         )
         app.state.texts = texts
+        app.state.console_page = console_page
         app.state.safety = safety
         app.state.registry = registry
         app.state.resolver = resolver

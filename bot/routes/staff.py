@@ -18,12 +18,11 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 from redis.exceptions import RedisError
 
-from bot.config import PACKAGE_DIR
 from bot.conversation.textnorm import readable_text
 from bot.conversation.turn import Conversation
 from bot.errors import Forbidden
@@ -199,9 +198,9 @@ def _out(handoff: Handoff, handoffs: Handoffs) -> HandoffOut:
 
 
 @router.get("/staff", include_in_schema=False)
-async def console_page() -> FileResponse:
-    """The staff console (plain HTML; script and styles from /static)."""
-    return FileResponse(PACKAGE_DIR / "static" / "staff.html", media_type="text/html")
+async def console_page(request: Request) -> HTMLResponse:
+    """The staff console (plain HTML with its texts as data; script and styles from /static)."""
+    return HTMLResponse(request.app.state.console_page)
 
 
 @router.post("/api/v1/staff/login", response_model=SignInOut, responses={401: {}, 422: {}, 429: {}})

@@ -4,7 +4,8 @@
  * console session token lives only in this closure. Everything a person writes is shown with
  * textContent, never as HTML. The console's timers (heartbeat, list refresh, events) do not keep
  * the session alive: only what the person at the console does, so an unattended console signs
- * out after the idle time (a warning with "Jag är kvar" comes first).
+ * out after the idle time (a warning comes first). Every text is data (bot/texts/console/), in the
+ * page's JSON block; the language chosen in the header lives in memory only.
  * API: /api/v1/staff/* and /api/v1/handoffs/* (OpenAPI at /openapi.json).
  */
 (function () {
@@ -19,36 +20,70 @@
   var WARN_BEFORE_SECONDS = 120;
   var STREAM_FAILURES_BEFORE_POLLING = 3;
   var ENDS = ["released", "closed", "left", "requeued", "gone"];
-  var REASONS = {
-    danger: "Fara (akut)",
-    threats_violence: "Hot eller våld",
-    not_understood: "Boten förstod inte",
-    asked_for_human: "Bad om en person"
-  };
+  /* ---------- texts ---------- */
+
+  // Every language's texts, from the page's data block; `texts` is the chosen one's.
+  var catalogue = { default: "sv", languages: [] };
+  var texts = {};
+
+  function has(key) {
+    return Object.prototype.hasOwnProperty.call(texts, key);
+  }
+
+  // A text with its {placeholders} filled; the key itself if a text is missing (never empty).
+  function t(key, values) {
+    var text = has(key) ? texts[key] : key;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
+  // The text named after a value the server sends (a reason, a kind of danger, an event), or
+  // the value itself when no text has that name.
+  function named(prefix, value) {
+    return has(prefix + value) ? texts[prefix + value] : String(value);
+  }
+
   // The safety layer's kinds of danger: the chat began with one, or a message was flagged.
-  var RISKS = {
-    violence: "Fara: våld",
-    threat: "Fara: hot om att döda",
-    locked_in: "Fara: inlåst",
-    taken_abroad: "Fara: förs utomlands eller giftas bort",
-    suicide: "Fara: självmordstankar",
-    runaway: "Fara: ingenstans att sova",
-    unsure: "Kanske fara"
-  };
   function riskText(kinds) {
     for (var i = 0; i < kinds.length; i++) {
-      if (RISKS[kinds[i]] && kinds[i] !== "unsure") return RISKS[kinds[i]];
+      if (kinds[i] !== "unsure" && has("risk_" + kinds[i])) return texts["risk_" + kinds[i]];
     }
-    return kinds.indexOf("unsure") !== -1 ? RISKS.unsure : "";
+    return kinds.indexOf("unsure") !== -1 ? t("risk_unsure") : "";
   }
-  var SYSTEM_TEXTS = {
-    joined: "Du har tagit samtalet. Personen ser att någon har kommit in.",
-    released: "Samtalet är tillbaka hos boten.",
-    closed: "Samtalet är avslutat.",
-    left: "Personen har lämnat samtalet.",
-    requeued: "Samtalet gick tillbaka till kön (ingen kontakt från konsolen på en stund).",
-    gone: "Samtalet finns inte längre (personen raderade det, eller det gick ut)."
-  };
+
+  function useLanguage(code) {
+    var chosen = catalogue.languages.filter(function (lang) {
+      return lang.code === code;
+    })[0] || catalogue.languages[0];
+    if (!chosen) return;
+    texts = chosen.texts || {};
+    document.documentElement.lang = chosen.code;
+    document.querySelectorAll("[data-text]").forEach(function (node) {
+      node.textContent = t(node.getAttribute("data-text"));
+    });
+    document.querySelectorAll("[data-placeholder]").forEach(function (node) {
+      node.placeholder = t(node.getAttribute("data-placeholder"));
+    });
+    el.langSelect.value = chosen.code;
+  }
+
+  function loadTexts() {
+    var block = byId("console-texts");
+    try {
+      catalogue = JSON.parse(block ? block.textContent : "null") || catalogue;
+    } catch (error) {
+      catalogue = { default: "sv", languages: [] };
+    }
+    catalogue.languages.forEach(function (lang) {
+      var option = document.createElement("option");
+      option.value = lang.code;
+      option.textContent = lang.name;
+      el.langSelect.appendChild(option);
+    });
+    el.langSelect.hidden = catalogue.languages.length < 2;
+    useLanguage(catalogue.default);
+  }
 
   var state = {
     token: null, // the console session token: memory only
@@ -94,7 +129,7 @@
       );
     }).then(function (result) {
       if (result.status === 401 && state.token && path.indexOf("/staff/login") === -1) {
-        endLocally("Din inloggning har gått ut. Logga in igen.");
+        endLocally(t("session_ended"));
       }
       return result;
     });
@@ -108,18 +143,18 @@
   /* ---------- sign in and out ---------- */
 
   function waitText(seconds) {
-    if (!(seconds > 0)) return "en stund";
-    if (seconds < 90) return seconds + " sekunder";
-    return Math.ceil(seconds / 60) + " minuter";
+    if (!(seconds > 0)) return t("wait_a_while");
+    if (seconds < 90) return t("wait_seconds", { n: seconds });
+    return t("wait_minutes", { n: Math.ceil(seconds / 60) });
   }
 
   function signInError(result) {
     if (result.status === 429) {
-      return "För många försök att logga in. Vänta " + waitText(result.retryAfter) + " och försök igen.";
+      return t("signin_too_many", { wait: waitText(result.retryAfter) });
     }
-    if (result.status === 401) return "Fel token eller kod. Kontrollera båda och försök igen.";
-    if (result.status === 422) return "Fyll i både din token och koden från appen.";
-    return "Det gick inte att logga in just nu. Försök igen om en stund.";
+    if (result.status === 401) return t("signin_wrong");
+    if (result.status === 422) return t("signin_incomplete");
+    return t("signin_failed");
   }
 
   function signIn(event) {
@@ -127,12 +162,12 @@
     var token = el.tokenInput.value.trim();
     var code = el.codeInput.value.replace(/\s+/g, "");
     if (!token) {
-      el.signinError.textContent = "Fyll i din token.";
+      el.signinError.textContent = t("token_missing");
       el.tokenInput.focus();
       return;
     }
     if (!/^[0-9]{6}$/.test(code)) {
-      el.signinError.textContent = "Koden är 6 siffror från din autentiseringsapp.";
+      el.signinError.textContent = t("code_invalid");
       el.codeInput.focus();
       return;
     }
@@ -156,7 +191,7 @@
         showConsole();
       })
       .catch(function () {
-        el.signinError.textContent = "Det gick inte att nå servern.";
+        el.signinError.textContent = t("server_unreachable");
       })
       .then(function () {
         el.signinButton.disabled = false;
@@ -226,8 +261,9 @@
       showIdleWarning(result.body.idle_seconds_left);
       var open = result.body.open_now;
       el.status.textContent =
-        (open ? "Öppet nu" : "Utanför öppettiderna: personer i kön får veta det") +
-        " · i tjänst: " + result.body.staff_on_duty;
+        (open ? t("open_now") : t("closed_now")) +
+        " · " +
+        t("on_duty", { n: result.body.staff_on_duty });
       el.status.classList.toggle("closed", !open);
     }, function () {});
   }
@@ -249,7 +285,7 @@
       .then(function (results) {
         if (!state.token) return;
         if (!results[0].ok || !results[1].ok) {
-          el.listError.textContent = "Listan kunde inte hämtas.";
+          el.listError.textContent = t("list_failed");
           return;
         }
         el.listError.textContent = "";
@@ -260,13 +296,13 @@
         el.mineEmpty.hidden = results[1].body.length > 0;
       })
       .catch(function () {
-        el.listError.textContent = "Det gick inte att nå servern.";
+        el.listError.textContent = t("server_unreachable");
       });
   }
 
   function minutes(seconds) {
     var m = Math.floor(seconds / 60);
-    return m < 1 ? "under 1 min" : m + " min";
+    return m < 1 ? t("under_a_minute") : t("minutes", { n: m });
   }
 
   function renderList(list, items, queued) {
@@ -283,10 +319,10 @@
       var reason = document.createElement("span");
       var risky = item.reason === "danger" || Boolean(item.risk);
       reason.className = "reason" + (risky ? " danger" : "");
-      reason.textContent = item.risk ? RISKS[item.risk] || item.risk : REASONS[item.reason] || item.reason;
+      reason.textContent = item.risk ? named("risk_", item.risk) : named("reason_", item.reason);
       var wait = document.createElement("span");
       wait.className = "wait";
-      wait.textContent = "väntat " + minutes(item.waiting_seconds);
+      wait.textContent = t("waited", { time: minutes(item.waiting_seconds) });
       facts.appendChild(lang);
       facts.appendChild(document.createTextNode(" · "));
       facts.appendChild(reason);
@@ -299,7 +335,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = queued ? "claim" : "open quiet";
-      button.textContent = queued ? "Ta samtalet" : "Visa";
+      button.textContent = queued ? t("claim") : t("show");
       button.addEventListener("click", function () {
         if (queued) {
           claim(item.handoff_id, button);
@@ -319,11 +355,11 @@
         openChat(id);
       } else {
         el.listError.textContent =
-          result.status === 409 ? "Någon annan hann ta samtalet." : errorText(result, "Det gick inte.");
+          result.status === 409 ? t("claimed_by_other") : errorText(result, t("failed"));
       }
       refresh();
     }, function () {
-      el.listError.textContent = "Det gick inte att nå servern.";
+      el.listError.textContent = t("server_unreachable");
       button.disabled = false;
     });
   }
@@ -356,7 +392,7 @@
     call("GET", "/handoffs/" + encodeURIComponent(id) + "/messages").then(function (result) {
       if (state.chat !== chat) return;
       if (!result.ok) {
-        el.chatError.textContent = errorText(result, "Samtalet kunde inte öppnas.");
+        el.chatError.textContent = errorText(result, t("chat_failed"));
         setEnded(true);
         return;
       }
@@ -364,7 +400,7 @@
       el.chatMeta.textContent =
         (state.languages[handoff.lang] || handoff.lang) +
         " · " +
-        (handoff.risk ? RISKS[handoff.risk] || handoff.risk : REASONS[handoff.reason] || handoff.reason);
+        (handoff.risk ? named("risk_", handoff.risk) : named("reason_", handoff.reason));
       // The transcript is history: a `requeued` from an earlier claim must not end this one.
       // Whether the chat is over is the handoff's state now; only live events can end it.
       result.body.messages.forEach(function (message) {
@@ -376,7 +412,7 @@
       }
       connect(chat);
     }, function () {
-      el.chatError.textContent = "Det gick inte att nå servern.";
+      el.chatError.textContent = t("server_unreachable");
     });
     refresh();
   }
@@ -420,9 +456,10 @@
       var flags = Array.isArray(event.flags) ? event.flags : [];
       var risk = riskText(flags);
       var mine = event.from === "staff";
-      addLine(mine ? "staff" : "person", mine ? "Du" : risk ? "Personen (" + risk + ")" : "Personen", String(event.text), Boolean(risk));
-    } else if (SYSTEM_TEXTS[event.kind]) {
-      addLine("system", "", SYSTEM_TEXTS[event.kind], false);
+      var who = mine ? t("you") : risk ? t("person_flagged", { risk: risk }) : t("person");
+      addLine(mine ? "staff" : "person", who, String(event.text), Boolean(risk));
+    } else if (has("system_" + event.kind)) {
+      addLine("system", "", t("system_" + event.kind), false);
     }
     if (!history && ENDS.indexOf(event.kind) !== -1) {
       markEnded(chat);
@@ -556,11 +593,11 @@
         if (result.ok) {
           showEvent(chat, { id: result.body.id, kind: "text", from: "staff", text: text, flags: [] });
         } else {
-          el.chatError.textContent = errorText(result, "Meddelandet skickades inte.");
+          el.chatError.textContent = errorText(result, t("send_failed"));
           if (!el.reply.value) el.reply.value = text;
         }
       }, function () {
-        el.chatError.textContent = "Meddelandet skickades inte. Försök igen.";
+        el.chatError.textContent = t("send_failed_retry");
         if (!el.reply.value) el.reply.value = text;
       })
       .then(function () {
@@ -575,10 +612,10 @@
       if (result.ok) {
         showEvent(chat, { kind: kind === "release" ? "released" : "closed" });
       } else {
-        el.chatError.textContent = errorText(result, "Det gick inte.");
+        el.chatError.textContent = errorText(result, t("failed"));
       }
     }, function () {
-      el.chatError.textContent = "Det gick inte att nå servern.";
+      el.chatError.textContent = t("server_unreachable");
     });
   }
 
@@ -593,9 +630,14 @@
       ["queueEmpty", "queue-empty"], ["mine", "mine"], ["mineEmpty", "mine-empty"], ["listError", "list-error"],
       ["chatEmpty", "chat-empty"], ["chat", "chat"], ["chatMeta", "chat-meta"], ["release", "release"],
       ["close", "close"], ["transcript", "transcript"], ["replyForm", "reply-form"], ["reply", "reply"],
-      ["send", "send"], ["chatError", "chat-error"]
+      ["send", "send"], ["chatError", "chat-error"], ["langSelect", "console-lang"]
     ].forEach(function (pair) {
       el[pair[0]] = byId(pair[1]);
+    });
+    loadTexts();
+    el.langSelect.addEventListener("change", function () {
+      useLanguage(el.langSelect.value);
+      if (state.token) refresh();
     });
     el.signinForm.addEventListener("submit", signIn);
     el.signOut.addEventListener("click", signOut);

@@ -296,6 +296,21 @@ def test_console_asks_for_the_code_and_says_kindly_what_went_wrong(
     expect(page.locator("#console-view")).to_be_visible()
 
 
+def test_console_speaks_swedish_first_and_english_when_chosen(
+    pages: Pages, gateway_url: str, add_staff
+) -> None:
+    account = add_staff(f"staff-{secrets.token_hex(3)}")
+    page = pages.open(gateway_url + "/staff", 1280, 800)
+    expect(page.locator("#signin-button")).to_have_text("Logga in")
+    page.select_option("#console-lang", "en")
+    expect(page.locator("#signin-button")).to_have_text("Sign in")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    _sign_in(page, account.token, account.code())
+    expect(page.locator("#console-view")).to_be_visible()
+    expect(page.locator("#queue-empty")).to_have_text("No one is waiting right now.")
+    expect(page.locator("#reply")).to_have_attribute("placeholder", "Write to the person …")
+
+
 def test_console_shows_the_sign_in_form_again_when_its_session_ended(
     pages: Pages, gateway_url: str, add_staff, stack
 ) -> None:
