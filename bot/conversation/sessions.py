@@ -180,16 +180,17 @@ class SessionStore:
             await pipe.execute()
         return True
 
-    async def exists(self, session_id: str) -> bool:
-        """Whether the session is still there (not erased, not expired)."""
-        return bool(await self._redis.exists(self._keys.session(session_id)))
-
-    async def touch(self, session_id: str) -> None:
-        """Keep a session that is in use alive."""
+    async def touch(self, session_id: str) -> bool:
+        """Keep a session that is in use alive, in one round trip; whether it is still there
+        (not erased, not expired). An erased session is not brought back: EXPIRE and ZADD XX
+        write nothing for a key that is gone."""
+        key = self._keys.session(session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.expire(self._keys.session(session_id), self._ttl)
+            pipe.exists(key)
+            pipe.expire(key, self._ttl)
             self._count_open(pipe, session_id)
-            await pipe.execute()
+            results = await pipe.execute()
+        return bool(results[0])
 
     async def handoff_state(self, session_id: str) -> str:
         """The session's handoff state as stored now (the action server may have changed it)."""

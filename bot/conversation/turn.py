@@ -112,10 +112,8 @@ class Conversation:
         asked = assessment.kind if assessment.verdict is Verdict.UNSURE else ""
         if asked != session.asked_kind and (asked or is_payload):
             changes["asked_kind"] = asked or ""
-        if changes:
+        if changes:  # before Rasa and a handoff: the enqueue script reads the danger mark
             await self._sessions.update(session.id, **changes)
-        else:
-            await self._sessions.touch(session.id)
         # From here on only the redacted text may leave this function towards a store.
         # In a thread: hostile 2000-character input costs up to ~0.2 s, which on the event
         # loop would hold up every other conversation (danger replies included).
@@ -131,6 +129,7 @@ class Conversation:
                 session, redaction.text, lang, assessment, is_payload, msg_id, notice
             )
             if to_staff is not None:
+                await self._sessions.touch(session.id)
                 return to_staff
             # The handoff ended a moment ago: the bot answers this message.
 
@@ -155,9 +154,10 @@ class Conversation:
             flags.append("redacted")
             replies.append(notice)
         logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
-        if not await self._sessions.exists(session.id):
-            # Erased (quick exit) while Rasa answered: Rasa may have written its tracker after
-            # the erase, so erase again rather than leave it until its TTL.
+        # Kept alive in the turn's last round trip. Erased (quick exit) while Rasa answered:
+        # Rasa may have written its tracker after the erase, so erase again rather than leave
+        # it until its TTL.
+        if not await self._sessions.touch(session.id):
             await self._sessions.erase(session.id)
         return TurnResult(replies=replies, lang=lang, handoff=handoff, flags=flags)
 
