@@ -30,6 +30,7 @@ from bot.handoff.delivery import EventReader
 from bot.handoff.hours import OpeningHours
 from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
+from bot.handoff.states import HANDOFF_ENDS, STAFF
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import municipalities, pages, staff, telegram, widget
@@ -74,6 +75,7 @@ def create_app(
     console_page = page_with_texts(
         (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
         load_console_texts(settings.console_texts_dir),
+        HANDOFF_ENDS[STAFF],
     )
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)

@@ -37,6 +37,7 @@ import yaml
 from redis.asyncio import Redis
 
 from bot.config import Settings
+from bot.handoff.states import HANDOFF_ENDS, PERSON
 from bot.ops.launcher import LOAD_RUN_LIMITS, REPO_ROOT, Stack, free_port
 from bot.staff import totp
 from bot.store import Keys, connect
@@ -45,7 +46,7 @@ API = "/api/v1"
 OPEN = ("queued", "active")
 EMERGENCY = "112"
 ENTITY = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-HANDOFF_OVER = {"closed", "released", "left", "gone"}
+HANDOFF_OVER = HANDOFF_ENDS[PERSON]
 
 
 # ---------- what people write ----------

@@ -31,7 +31,6 @@ BATCH = 50
 # A process that read an entry and died leaves it pending; another takes it after this long.
 CLAIM_IDLE_MS = 30_000
 _NOTICES = {"joined", "released", "closed", "left", "requeued", "no_staff", "wait_long"}
-_ENDS = {"released", "closed", "left"}
 
 
 class TelegramDelivery:
@@ -111,7 +110,7 @@ class TelegramDelivery:
             if event and chat_id is not None:
                 await self._send(chat_id, event, lang)  # raises: stays pending, tried again
             await self._redis.xack(stream, PERSON, stream_id)
-            if event and event.kind in _ENDS:
+            if event and event.ends(PERSON):
                 await self._redis.srem(self._keys.telegram_handoffs(), handoff_id)
 
     async def _send(self, chat_id: int, event: Event, lang: str) -> None:

@@ -24,16 +24,11 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.handoff.states import OPEN_STATES, PERSON, STAFF
+from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES
 from bot.store import Keys
 
 logger = logging.getLogger(__name__)
 
-# What ends a side's stream: the handoff is over for it.
-_ENDS = {
-    PERSON: {"released", "closed", "left", "gone"},
-    STAFF: {"released", "closed", "left", "requeued", "gone"},
-}
 READER_TTL_SECONDS = 30
 # One live connection ends after this long; the client reconnects with its cursor and loses
 # nothing, so a forgotten tab does not hold a connection (and a Redis reader) for hours.
@@ -88,7 +83,7 @@ class Event:
 
     def ends(self, side: str) -> bool:
         """Whether this event ends the handoff for `side`."""
-        return self.kind in _ENDS[side]
+        return self.kind in HANDOFF_ENDS[side]
 
 
 def _event(

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 QUEUED, ACTIVE, RELEASED, CLOSED = "queued", "active", "released", "closed"
 OPEN_STATES = (QUEUED, ACTIVE)
 PERSON, STAFF, SYSTEM = "person", "staff", "system"
+# The events after which a handoff is over for each side (`gone`: its stream no longer exists).
+# The widget gets the person's through its config, the console the staff's in its page.
+HANDOFF_ENDS: dict[str, frozenset[str]] = {
+    PERSON: frozenset({"released", "closed", "left", "gone"}),
+    STAFF: frozenset({"released", "closed", "left", "requeued", "gone"}),
+}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@
   var ACTIVITY_EVERY_MS = 60000; // clicks and key presses renew the idle time at most this often
   var WARN_BEFORE_SECONDS = 120;
   var STREAM_FAILURES_BEFORE_POLLING = 3;
-  var ENDS = ["released", "closed", "left", "requeued", "gone"];
   /* ---------- texts ---------- */
 
   // Every language's texts, from the page's data block; `texts` is the chosen one's.
@@ -461,7 +460,7 @@
     } else if (has("system_" + event.kind)) {
       addLine("system", "", t("system_" + event.kind), false);
     }
-    if (!history && ENDS.indexOf(event.kind) !== -1) {
+    if (!history && (catalogue.ends || []).indexOf(event.kind) !== -1) {
       markEnded(chat);
       return false;
     }

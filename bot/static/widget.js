@@ -453,7 +453,13 @@
     no_staff: ["handoff_no_staff", true],
     wait_long: ["handoff_wait_long", true]
   };
-  var EVENT_STATES = { joined: "active", requeued: "queued", released: "none", closed: "none", left: "none", gone: "none" };
+  // The handoff's state after an event: the events that end it come with the config.
+  function stateAfter(kind) {
+    if (kind === "joined") return "active";
+    if (kind === "requeued") return "queued";
+    var ends = (state.config && state.config.handoff_ends) || [];
+    return ends.indexOf(kind) !== -1 ? "none" : "";
+  }
 
   // Show one event once; returns false when the handoff is over for the person.
   function handleEvent(event) {
@@ -471,8 +477,8 @@
       if (event.kind !== "no_staff" && event.kind !== "wait_long") clearHandoffChoice();
       node = systemLine(EVENT_TEXTS[event.kind][0], EVENT_TEXTS[event.kind][1]);
     }
-    if (EVENT_STATES[event.kind]) {
-      state.handoff = EVENT_STATES[event.kind];
+    if (stateAfter(event.kind)) {
+      state.handoff = stateAfter(event.kind);
       renderHandoff();
     }
     if (node) scrollToShow(node);

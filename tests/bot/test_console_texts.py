@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.handoff.states import HANDOFF_ENDS, PERSON, STAFF
 from bot.languages import LanguageDataError
 from bot.staff.console_texts import DEFAULT, load_console_texts, page_with_texts
 
@@ -57,8 +58,16 @@ def test_the_page_carries_every_language_and_no_text_can_close_its_block():
     assert data["languages"][1]["texts"]["send"] == "</script><script>alert(1)</script>"
 
 
-async def test_the_console_page_is_served_with_its_texts(client):
+async def test_the_console_page_is_served_with_its_texts_and_the_events_that_end_a_chat(client):
     response = await client.get("/staff")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    assert '<script id="console-texts" type="application/json">' in response.text
-    assert "Logga in" in response.text and "Sign in" in response.text
+    block = re.search(r'type="application/json">(.*)</script>', response.text)
+    assert block is not None
+    data = json.loads(block.group(1))
+    assert {lang["code"] for lang in data["languages"]} >= {"sv", "en"}
+    assert data["ends"] == sorted(HANDOFF_ENDS[STAFF])
+
+
+async def test_the_widget_config_names_the_events_that_end_a_handoff_for_the_person(client):
+    config = (await client.get("/api/v1/widget/config")).json()
+    assert config["handoff_ends"] == sorted(HANDOFF_ENDS[PERSON])
