@@ -7,7 +7,8 @@ layer and language detection still read the original, in memory only.
 
 Works offline: `python-stdnum` checks personnummer (Luhn digit and date, plus our own rule for
 samordningsnummer: day + 60), `phonenumbers` finds phone numbers with the metadata in its wheel.
-The lists and patterns are data (bot/data/redaction/rules.yml), checked when loaded.
+The lists and patterns are data (bot/data/redaction/rules.yml), checked against their schema
+(bot/conversation/redaction_rules.py) when loaded.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import phonenumbers
 import yaml
 from stdnum import luhn
 from stdnum.se import personnummer
 
-RULES_FILE = Path(__file__).resolve().parents[1] / "data" / "redaction" / "rules.yml"
-TYPES = ("personnummer", "samordningsnummer", "telefonnummer", "e-post", "adress", "postnummer")
-_TOP_KEYS = {"placeholders", "identity_number", "phone", "email", "address", "postcode"}
+from bot.conversation.redaction_rules import (
+    RULES_FILE,
+    RedactionRules,
+)
+
 _MASK = "_"  # stands for an identifier already found, so later finders do not see its digits
 # Digits, spaces, dashes and brackets starting like a phone number (no dots or slashes: dates).
 _NUMBER_RUN = re.compile(r"(?<![\w+])(?:\+|0)[\d \t()-]{5,}\d")
@@ -38,10 +40,6 @@ _INTERNATIONAL = (
 )
 # A UUID's groups ("-0602-4585-") look like a phone number; ids are never personal data.
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
-
-
-class RedactionRulesError(ValueError):
-    """The rules file is missing or does not follow its schema."""
 
 
 @dataclass(frozen=True)
@@ -59,26 +57,6 @@ class Redaction:
 
     text: str
     types: tuple[str, ...]
-
-
-def _strings(raw: Any, where: str) -> list[str]:
-    if not isinstance(raw, list) or not raw or not all(isinstance(s, str) and s for s in raw):
-        raise RedactionRulesError(f"{where} must be a non-empty list of texts")
-    return raw
-
-
-def _regex(raw: Any, where: str, flags: int = 0) -> re.Pattern[str]:
-    if not isinstance(raw, str) or not raw:
-        raise RedactionRulesError(f"{where} must be a regular expression")
-    try:
-        return re.compile(raw, flags)
-    except re.error as error:
-        raise RedactionRulesError(f"{where}: {error}") from error
-
-
-def _alternation(words: Iterable[str]) -> str:
-    """Longest first, so `gatan` wins over `gata`."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
 # Dashes a phone keyboard or a pasted note may put between the digits (en and em dash, minus,
@@ -122,73 +100,6 @@ def ascii_digits(text: str) -> str:
     return "".join(
         str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text
     ).translate(_DASHES)
-
-
-@dataclass(frozen=True)
-class RedactionRules:
-    """The checked contents of rules.yml."""
-
-    placeholders: dict[str, str]
-    identity_number: re.Pattern[str]
-    phone_region: str
-    phone_prefixes: tuple[str, ...]
-    public_numbers: frozenset[str]
-    email: re.Pattern[str]
-    address: re.Pattern[str]
-    postcode: re.Pattern[str]
-    postcode_keyword: re.Pattern[str]
-    not_places: frozenset[str]
-
-    @classmethod
-    def load(cls, path: Path = RULES_FILE) -> RedactionRules:
-        """Read and check the rules; any problem is a RedactionRulesError naming the file."""
-        if not path.is_file():
-            raise RedactionRulesError(f"{path}: missing")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or set(raw) != _TOP_KEYS:
-            raise RedactionRulesError(f"{path}: needs exactly the keys {sorted(_TOP_KEYS)}")
-        placeholders = raw["placeholders"]
-        if not isinstance(placeholders, dict) or set(placeholders) != set(TYPES):
-            raise RedactionRulesError(f"{path}: `placeholders` needs exactly {list(TYPES)}")
-        if not all(isinstance(p, str) and not re.search(r"\d", p) for p in placeholders.values()):
-            raise RedactionRulesError(f"{path}: a placeholder must be a text without digits")
-        phone, address, postcode = raw["phone"], raw["address"], raw["postcode"]
-        if not all(isinstance(part, dict) for part in (phone, address, postcode)):
-            raise RedactionRulesError(f"{path}: `phone`, `address`, `postcode` must be mappings")
-        region = phone.get("region")
-        if region not in phonenumbers.SUPPORTED_REGIONS:
-            raise RedactionRulesError(f"{path}: phone.region {region!r} is not a region code")
-        house = address.get("house_number")
-        suffixes = _alternation(_strings(address.get("suffixes"), f"{path}: address.suffixes"))
-        capital = _alternation(
-            _strings(address.get("capitalised_suffixes"), f"{path}: address.capitalised_suffixes")
-        )
-        words = _alternation(_strings(address.get("street_words"), f"{path}: address.street_words"))
-        _regex(house, f"{path}: address.house_number")
-        letter = r"[^\W\d_]"
-        street = (
-            rf"\b(?P<name>{letter}{{2,60}}(?i:{suffixes})"  # storgatan, Kungsvägen
-            rf"|[A-ZÅÄÖÉ]{letter}{{1,60}}(?:{capital})"  # Stureplan, Lövhagen
-            rf"|[A-ZÅÄÖÉ]{letter}{{1,60}}\s(?i:{words}))"  # Drottning Kristinas väg
-            rf"\s?(?:{house})(?![^\W_])"
-        )
-        keywords = _alternation(_strings(postcode.get("keywords"), f"{path}: postcode.keywords"))
-        return cls(
-            placeholders=dict(placeholders),
-            identity_number=_regex(raw["identity_number"], f"{path}: identity_number"),
-            phone_region=region,
-            phone_prefixes=tuple(_strings(phone.get("prefixes"), f"{path}: phone.prefixes")),
-            public_numbers=frozenset(
-                _digits(n) for n in _strings(phone.get("public_numbers"), f"{path}: phone")
-            ),
-            email=_regex(raw["email"], f"{path}: email"),
-            address=_regex(street, f"{path}: address"),
-            postcode=_regex(postcode.get("number"), f"{path}: postcode.number"),
-            postcode_keyword=re.compile(rf"(?i:\b(?:{keywords}))\s*:?\s*$"),
-            not_places=frozenset(
-                w.casefold() for w in _strings(postcode.get("not_places"), f"{path}: postcode")
-            ),
-        )
 
 
 def _written(name: str) -> bool:

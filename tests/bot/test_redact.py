@@ -12,15 +12,8 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.conversation.redaction import (
-    RULES_FILE,
-    RedactionRules,
-    RedactionRulesError,
-    Redactor,
-    ascii_digits,
-    identity_type,
-    normalised_view,
-)
+from bot.conversation.redaction import Redactor, ascii_digits, identity_type, normalised_view
+from bot.conversation.redaction_rules import RULES_FILE, RedactionRules, RedactionRulesError
 from bot.conversation.textnorm import clean
 from registry import load_registry
 
