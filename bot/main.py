@@ -33,6 +33,7 @@ from bot.handoff.service import Handoffs
 from bot.handoff.states import HANDOFF_ENDS, STAFF
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
+from bot.routes import handoffs as handoff_routes
 from bot.routes import municipalities, pages, staff, telegram, widget
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
@@ -233,6 +234,7 @@ def create_app(
     )
     app.include_router(widget.router)
     app.include_router(staff.router)
+    app.include_router(handoff_routes.router)
     app.include_router(municipalities.router)
     app.include_router(telegram.router)
     app.include_router(pages.router)

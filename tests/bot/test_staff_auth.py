@@ -22,7 +22,7 @@ from bot import cli
 from bot.config import Settings, get_settings
 from bot.main import create_app
 from bot.ops.launcher import start_embedded_redis
-from bot.routes import staff as staff_routes
+from bot.routes import handoffs as handoff_routes
 from bot.staff import auth as staff_auth
 from bot.staff import totp
 from tests.bot.conftest import FakeClock, FakeRasa
@@ -450,7 +450,7 @@ async def test_signing_out_one_console_keeps_the_claims_of_the_accounts_other_co
 async def test_a_live_event_stream_ends_when_its_session_is_signed_out(
     app, client, clock, session, queue_session, monkeypatch
 ):
-    monkeypatch.setattr(staff_routes, "SESSION_CHECK_SECONDS", 0)
+    monkeypatch.setattr(handoff_routes, "SESSION_CHECK_SECONDS", 0)
     handoff_id = await queue_session(session)
     account = await app.state.staff_auth.add("alice")
     consoles = []
@@ -480,7 +480,7 @@ async def test_a_live_event_stream_ends_quietly_when_redis_fails_at_the_session_
     monkeypatch, caplog
 ):
     """The response has started: an exception escaping now would only be a server traceback."""
-    monkeypatch.setattr(staff_routes, "SESSION_CHECK_SECONDS", 0)
+    monkeypatch.setattr(handoff_routes, "SESSION_CHECK_SECONDS", 0)
     closed = []
 
     async def chunks() -> AsyncIterator[str]:
@@ -494,7 +494,7 @@ async def test_a_live_event_stream_ends_quietly_when_redis_fails_at_the_session_
         async def still_signed_in(self, token: str) -> bool:
             raise redis.ConnectionError("redis down at 10.0.0.5 for token-secret")
 
-    stream = staff_routes._while_signed_in(chunks(), FailingAuth(), "token-secret")  # type: ignore[arg-type]
+    stream = handoff_routes._while_signed_in(chunks(), FailingAuth(), "token-secret")  # type: ignore[arg-type]
     assert [chunk async for chunk in stream] == []  # checked before the first chunk
     assert closed == [True]
     assert "ConnectionError" in caplog.text

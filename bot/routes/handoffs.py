@@ -1,0 +1,264 @@
+"""The staff console's conversations: the queue, claim, transcript, chat, release, close, and
+the live events of a held conversation.
+
+A staff member sees the queue and only the conversations they hold; all checks happen in
+bot/handoff/service.py's atomic scripts, so two consoles on two gateway processes see the same
+truth. Views and refused calls (401, 403) are audited; staff never see a person's session id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field, field_validator
+from redis.exceptions import RedisError
+
+from bot.conversation.textnorm import readable_text
+from bot.conversation.turn import Conversation
+from bot.handoff.service import Handoffs
+from bot.handoff.states import CLOSED, QUEUED, RELEASED, STAFF, Handoff
+from bot.routes.deps import (
+    ConversationDep,
+    EventsDep,
+    HandoffsDep,
+    LiveStreamsDep,
+    SettingsDep,
+    StaffAuthDep,
+    TokenDep,
+)
+from bot.routes.schemas import EventOut, MessageId
+from bot.routes.staff_access import (
+    AUTH_ERRORS,
+    AuditDep,
+    AuditRefusals,
+    HandoffId,
+    PollingStaffDep,
+    StaffDep,
+)
+from bot.routes.streaming import cursor_of, event_stream, wants_stream
+from bot.staff.auth import StaffAuth
+
+logger = logging.getLogger(__name__)
+
+# A live event stream re-checks its session this often (at its next event or keepalive), so a
+# signed-out, removed or idle session stops receiving within about this time plus 15 s.
+SESSION_CHECK_SECONDS = 10.0
+
+router = APIRouter(tags=["staff"], route_class=AuditRefusals)
+
+
+class HandoffOut(BaseModel):
+    """A handoff as the console lists it; the reason is an intent name, never a guess."""
+
+    handoff_id: str
+    state: Literal["queued", "active", "released", "closed"]
+    lang: str
+    reason: str
+    risk: str = Field(
+        default="",
+        description="The kind of danger the chat began with (violence, threat, locked_in, "
+        "taken_abroad, suicide, runaway), or empty; never text",
+    )
+    channel: str
+    queued_at: float = Field(description="Unix time in seconds")
+    waiting_seconds: int = Field(description="Since queued_at, by the server's clock")
+    claimed_at: float | None = None
+
+
+class TranscriptOut(BaseModel):
+    """The conversation so far, oldest first."""
+
+    handoff: HandoffOut
+    messages: list[EventOut]
+
+
+class StaffMessageIn(BaseModel):
+    """A message from the staff member to the person."""
+
+    text: str = Field(min_length=1, max_length=2000)
+    msg_id: MessageId = None
+
+    @field_validator("text")
+    @classmethod
+    def _readable_text(cls, value: str) -> str:
+        return readable_text(value)
+
+
+class MessageSentOut(BaseModel):
+    """Where the message is in the transcript (the same id when a retry was a duplicate)."""
+
+    id: str
+
+
+def _out(handoff: Handoff, handoffs: Handoffs) -> HandoffOut:
+    return HandoffOut(
+        handoff_id=handoff.id,
+        state=handoff.state,  # type: ignore[arg-type]
+        lang=handoff.lang,
+        reason=handoff.reason,
+        risk=handoff.risk,
+        channel=handoff.channel,
+        queued_at=handoff.queued_at / 1000,
+        waiting_seconds=max(0, (handoffs.now_ms() - handoff.queued_at) // 1000),
+        claimed_at=handoff.claimed_at / 1000 if handoff.claimed_at else None,
+    )
+
+
+@router.get("/api/v1/handoffs", response_model=list[HandoffOut], responses={401: {}, 422: {}})
+async def list_handoffs(
+    staff: PollingStaffDep,
+    handoffs: HandoffsDep,
+    audit: AuditDep,
+    settings: SettingsDep,
+    state: Annotated[Literal["queued", "active"], Query()] = "queued",
+) -> list[HandoffOut]:
+    """The queue (first in line first), or the conversations this staff member holds. The
+    console refreshes it on a timer: it does not renew the idle timeout, and the view is audited
+    at most once per HRV_AUDIT_REPEAT_SECONDS per staff member and list."""
+    found = await handoffs.queued() if state == QUEUED else await handoffs.active_for(staff.name)
+    action = "viewed_queue" if state == QUEUED else "viewed_own_list"
+    await audit.record(staff.name, action, at_most_every=settings.audit_repeat_seconds)
+    return [_out(handoff, handoffs) for handoff in found]
+
+
+@router.post(
+    "/api/v1/handoffs/{handoff_id}/claim", response_model=HandoffOut, responses=AUTH_ERRORS
+)
+async def claim(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep) -> HandoffOut:
+    """Take a queued conversation. Of concurrent claims exactly one wins; the others get 409."""
+    return _out(await handoffs.claim(handoff_id, staff.name), handoffs)
+
+
+@router.get(
+    "/api/v1/handoffs/{handoff_id}/messages", response_model=TranscriptOut, responses=AUTH_ERRORS
+)
+async def transcript(
+    handoff_id: HandoffId,
+    staff: StaffDep,
+    handoffs: HandoffsDep,
+    reader: EventsDep,
+    audit: AuditDep,
+    settings: SettingsDep,
+) -> TranscriptOut:
+    """Everything in the conversation since it was queued (only while you hold it; audited once
+    per handoff and repeat interval: reloading it cannot flood the capped log)."""
+    handoff = await handoffs.held_by(handoff_id, staff.name)
+    events = await reader.backlog(handoff_id, STAFF, None, include_own=True)
+    await audit.record(
+        staff.name, "viewed_transcript", handoff_id, at_most_every=settings.audit_repeat_seconds
+    )
+    return TranscriptOut(
+        handoff=_out(handoff, handoffs),
+        messages=[EventOut.model_validate(event.as_dict()) for event in events],
+    )
+
+
+@router.post(
+    "/api/v1/handoffs/{handoff_id}/messages",
+    status_code=201,
+    response_model=MessageSentOut,
+    responses=AUTH_ERRORS,
+)
+async def send_message(
+    handoff_id: HandoffId, body: StaffMessageIn, staff: StaffDep, handoffs: HandoffsDep
+) -> MessageSentOut:
+    """Write to the person (409 once the conversation has ended)."""
+    stream_id = await handoffs.post_from_staff(handoff_id, staff.name, body.text, body.msg_id)
+    return MessageSentOut(id=stream_id)
+
+
+async def _end(
+    handoff_id: str, staff: str, new_state: str, handoffs: Handoffs, conversation: Conversation
+) -> HandoffOut:
+    handoff = await handoffs.end(handoff_id, staff, new_state)
+    await conversation.resume_bot(handoff.session_id)
+    return _out(handoff, handoffs)
+
+
+@router.post(
+    "/api/v1/handoffs/{handoff_id}/release", response_model=HandoffOut, responses=AUTH_ERRORS
+)
+async def release(
+    handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep, conversation: ConversationDep
+) -> HandoffOut:
+    """Hand the conversation back to the bot; the person is told so."""
+    return await _end(handoff_id, staff.name, RELEASED, handoffs, conversation)
+
+
+@router.post(
+    "/api/v1/handoffs/{handoff_id}/close", response_model=HandoffOut, responses=AUTH_ERRORS
+)
+async def close(
+    handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep, conversation: ConversationDep
+) -> HandoffOut:
+    """End the conversation with a person; the bot answers if the person writes again."""
+    return await _end(handoff_id, staff.name, CLOSED, handoffs, conversation)
+
+
+@router.get(
+    "/api/v1/handoffs/{handoff_id}/events",
+    response_model=list[EventOut],
+    responses={200: {"content": {"text/event-stream": {}}}, **AUTH_ERRORS, 429: {}},
+)
+async def handoff_events(
+    handoff_id: HandoffId,
+    request: Request,
+    staff: PollingStaffDep,
+    handoffs: HandoffsDep,
+    reader: EventsDep,
+    streams: LiveStreamsDep,
+    auth: StaffAuthDep,
+    token: TokenDep,
+    after: Annotated[str | None, Query(max_length=41)] = None,
+):
+    """The person's new messages and changes of state, live (SSE, resume with `Last-Event-ID`)
+    or, without `Accept: text/event-stream`, as JSON after `after` (polling). Part of holding
+    the conversation (the claim and the transcript read are audited), so not audited per call;
+    the console reconnects and polls on timers, so it does not renew the idle timeout. A live
+    stream ends once its session was signed out, revoked or timed out. 429 when the handoff
+    has too many streams open (bot/handoff/live_streams.py): the console then polls."""
+    await handoffs.held_by(handoff_id, staff.name)
+    cursor = cursor_of(request, after)
+    if wants_stream(request):
+        holder = f"handoff:{handoff_id}"
+        streams.acquire(holder)
+        response = event_stream(reader, handoff_id, STAFF, cursor)
+        response.body_iterator = _while_signed_in(response.body_iterator, auth, token or "")
+        return streams.counted(response, holder)
+    return [
+        EventOut.model_validate(e.as_dict())
+        for e in await reader.backlog(handoff_id, STAFF, cursor)
+    ]
+
+
+async def _while_signed_in(
+    chunks: AsyncIterable[Any], auth: StaffAuth, token: str
+) -> AsyncIterator[Any]:
+    """Pass the stream on while the console session lasts; end it (sending nothing more) once
+    the session was signed out, revoked or timed out, or cannot be checked because Redis fails:
+    the response has started, so an error could only end it with a traceback in the log, and
+    the console reconnects with its cursor and loses nothing."""
+    checked = time.monotonic()
+    try:
+        async for chunk in chunks:
+            if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
+                if not await _still_signed_in(auth, token):
+                    return
+                checked = time.monotonic()
+            yield chunk
+    finally:
+        await chunks.aclose()  # type: ignore[attr-defined]
+
+
+async def _still_signed_in(auth: StaffAuth, token: str) -> bool:
+    """Whether the session lasts; False when Redis fails (logged by the error's type only: its
+    message could quote an address or a key)."""
+    try:
+        return await auth.still_signed_in(token)
+    except RedisError as error:
+        logger.warning("staff_stream_session_check_failed kind=%s", type(error).__name__)
+        return False
