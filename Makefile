@@ -57,10 +57,16 @@ browser: ## install Debian's chromium for the browser tests when it is missing
 run: setup $(MODEL) ## start Redis (or use REDIS_URL), Rasa, the action server and the gateway
 	$(VENV)/bin/hrv-guide run
 
-lint: $(VENV)/.installed ## ruff check and format check; the gateway's types (mypy)
+# ESLint for the widget and the console (package.json pins it; nothing of it is served).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: $(VENV)/.installed node_modules/.installed ## ruff, the gateway's types (mypy), ESLint on the JavaScript
 	$(VENV)/bin/ruff check bot actions registry rasa_plugins tests scripts
 	$(VENV)/bin/ruff format --check bot actions registry rasa_plugins tests scripts
 	$(VENV)/bin/mypy
+	node_modules/.bin/eslint bot/static eslint.config.js
 
 format: $(VENV)/.installed ## format the code
 	$(VENV)/bin/ruff format bot actions registry rasa_plugins tests scripts

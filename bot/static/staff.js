@@ -71,7 +71,7 @@
     var block = byId("console-texts");
     try {
       catalogue = JSON.parse(block ? block.textContent : "null") || catalogue;
-    } catch (error) {
+    } catch {
       catalogue = { default: "sv", languages: [] };
     }
     catalogue.languages.forEach(function (lang) {
@@ -524,7 +524,7 @@
               if (!data.length) return;
               try {
                 showEvent(chat, JSON.parse(data.join("\n")));
-              } catch (e) {
+              } catch {
                 /* skipped; the cursor brings it again */
               }
             });

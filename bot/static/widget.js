@@ -18,6 +18,7 @@
   // Characters the server refuses: control characters (all but tab and newline) and U+FFFD
   // (what a broken paste leaves): invisible or meaningless, and a pasted one would otherwise
   // make the message fail again and again.
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
   var CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/g;
   // Live events of a handoff: a fetch() stream (the token goes in a header, never in the URL,
   // which EventSource cannot do), reconnecting with Last-Event-ID; polling when streams fail.
@@ -239,7 +240,7 @@
         credentials: "omit",
         referrerPolicy: "no-referrer"
       }).catch(function () {});
-    } catch (e) {
+    } catch {
       /* leaving matters more than the answer */
     }
   }
@@ -572,7 +573,7 @@
               if (!data.length) return;
               try {
                 open = handleEvent(JSON.parse(data.join("\n"))) && open;
-              } catch (e) {
+              } catch {
                 /* a broken event is skipped; the cursor brings it again if it matters */
               }
             });
@@ -694,7 +695,7 @@
         if (state.exiting) return false;
         // Said before the answer: the guide (or the person) no longer knows the earlier chat.
         var notice = result.expired ? systemLine("session_expired", false) : null;
-        var first = null;
+        var first;
         if (result.ok) {
           first = renderReplies(result.body);
         } else {
@@ -755,7 +756,7 @@
       try {
         var url = new URL(candidates[i], window.location.href);
         if (url.protocol === "https:" || url.protocol === "http:") return url.href;
-      } catch (e) {
+      } catch {
         /* try the next one */
       }
     }
@@ -790,7 +791,7 @@
       try {
         window.top.location.replace(url);
         return;
-      } catch (refused) {
+      } catch {
         /* fall through */
       }
     }
