@@ -14,10 +14,9 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
-from bot.conversation.textnorm import readable_text
 from bot.conversation.turn import Conversation
 from bot.handoff.service import Handoffs
 from bot.handoff.states import CLOSED, QUEUED, RELEASED, STAFF, Handoff
@@ -30,7 +29,7 @@ from bot.routes.deps import (
     StaffAuthDep,
     TokenDep,
 )
-from bot.routes.schemas import EventOut, MessageId
+from bot.routes.schemas import EventOut, TextIn
 from bot.routes.staff_access import (
     AUTH_ERRORS,
     AuditDep,
@@ -76,16 +75,8 @@ class TranscriptOut(BaseModel):
     messages: list[EventOut]
 
 
-class StaffMessageIn(BaseModel):
+class StaffMessageIn(TextIn):
     """A message from the staff member to the person."""
-
-    text: str = Field(min_length=1, max_length=2000)
-    msg_id: MessageId = None
-
-    @field_validator("text")
-    @classmethod
-    def _readable_text(cls, value: str) -> str:
-        return readable_text(value)
 
 
 class MessageSentOut(BaseModel):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from bot.conversation.textnorm import readable_text
 
 # A client-chosen id per message: a retried message is stored once in a handoff.
 MessageId = Annotated[str | None, Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")]
@@ -19,3 +21,16 @@ class EventOut(BaseModel):
     text: str
     flags: list[str]
     at: int
+
+
+class TextIn(BaseModel):
+    """A message someone types (the person or a staff member): readable text, and a
+    client-chosen id so a retry is stored once."""
+
+    text: str = Field(min_length=1, max_length=2000)
+    msg_id: MessageId = None
+
+    @field_validator("text")
+    @classmethod
+    def _readable_text(cls, value: str) -> str:
+        return readable_text(value)

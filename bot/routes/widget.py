@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from bot.conversation.contact_links import ContactLinks
 from bot.conversation.sessions import SessionsFull
-from bot.conversation.textnorm import readable_text
 from bot.conversation.texts import Texts
 from bot.errors import BadInput
 from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES, PERSON
@@ -25,7 +24,7 @@ from bot.routes.deps import (
     TextsDep,
     TokenDep,
 )
-from bot.routes.schemas import EventOut, MessageId
+from bot.routes.schemas import EventOut, TextIn
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
 
 router = APIRouter(prefix="/api/v1", tags=["widget"])
@@ -75,17 +74,10 @@ class SessionOut(BaseModel):
     token: str
 
 
-class MessageIn(BaseModel):
-    """One message from the person."""
+class MessageIn(TextIn):
+    """One message from the person, in the language the widget shows (if chosen)."""
 
-    text: str = Field(min_length=1, max_length=2000)
     lang: str | None = Field(default=None, max_length=8)
-    msg_id: MessageId = None
-
-    @field_validator("text")
-    @classmethod
-    def _readable_text(cls, value: str) -> str:
-        return readable_text(value)
 
 
 class Button(BaseModel):
