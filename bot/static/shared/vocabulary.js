@@ -1,0 +1,33 @@
+// The handoff's vocabulary, generated from bot/handoff/states.py by `hrv-guide vocabulary`:
+// do not edit by hand (a test fails when it differs from the Python).
+export const HandoffState = Object.freeze({
+  NONE: "none",
+  QUEUED: "queued",
+  ACTIVE: "active",
+  RELEASED: "released",
+  CLOSED: "closed",
+});
+
+export const EventKind = Object.freeze({
+  TEXT: "text",
+  NO_STAFF: "no_staff",
+  WAIT_LONG: "wait_long",
+  JOINED: "joined",
+  REQUEUED: "requeued",
+  RELEASED: "released",
+  CLOSED: "closed",
+  LEFT: "left",
+  GONE: "gone",
+});
+
+export const Side = Object.freeze({
+  PERSON: "person",
+  STAFF: "staff",
+  SYSTEM: "system",
+});
+
+// The events after which a handoff is over for each side.
+export const HANDOFF_ENDS = Object.freeze({
+  person: Object.freeze(["closed", "gone", "left", "released"]),
+  staff: Object.freeze(["closed", "gone", "left", "released", "requeued"]),
+});
