@@ -49,14 +49,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HRV_", env_file=".env", extra="ignore")
 
+    # ---- The service and where it runs
+    # `production` refuses the development secrets; `test` is for the test suites.
     environment: Literal["development", "test", "production"] = "development"
+    # The one Redis for everything stored (sessions, handoffs, staff, Rasa's trackers).
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("HRV_REDIS_URL", "REDIS_URL"),
     )
+    # Starts every key the gateway writes, so it can share a Redis with other programs.
     key_prefix: str = "hrv"
+    # A conversation, its handoff and its transcript are erased this long after the last message.
     session_ttl_seconds: int = Field(default=4 * 3600, ge=60)
+    # Rasa's HTTP API, on loopback.
     rasa_url: str = "http://127.0.0.1:5005"
+    # The token Rasa's HTTP API requires (`hrv-guide run` starts Rasa with it).
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
     # A normal turn takes 0.05-0.25 s here (the fault tests); past this the person gets the safe
     # reply with 112 rather than waiting on a stuck Rasa.
@@ -67,79 +74,104 @@ class Settings(BaseSettings):
     default_lang: str = ""
     # A neutral page without personalised content for the quick exit (a weather service).
     exit_url: str = "https://www.smhi.se/"
-    # Where `hrv-guide serve` listens, and the ports `hrv-guide run` gives Rasa and the actions.
+    # Where `hrv-guide serve` listens.
     host: str = "127.0.0.1"
+    # The gateway's port (the widget's address).
     port: int = 8000
+    # The port `hrv-guide run` gives Rasa.
     rasa_port: int = 5005
+    # The port `hrv-guide run` gives the action server.
     actions_port: int = 5055
+    # The trained Rasa model `hrv-guide run` starts Rasa with (`make train` writes it).
     model_path: Path = PACKAGE_DIR.parent / "models" / "current.tar.gz"
-    # The one list of languages (also read by scripts/build_domain.py) and their data files.
+
+    # ---- Content: languages, texts, the safety layer's data (bot/conversation/)
+    # The one list of languages (also read by scripts/build_domain.py).
     languages_file: Path = PACKAGE_DIR.parent / "nlu" / "languages.yml"
+    # The widget's and the gateway's texts, one file per language.
     texts_dir: Path = PACKAGE_DIR / "texts"
+    # The staff console's texts, one file per language.
     console_texts_dir: Path = PACKAGE_DIR / "texts" / "console"
-    # The safety layer (bot/conversation/safety/): its patterns per language, its policy, its
-    # concepts' words per language, the risk corpus's training split and the NLU training data it
-    # learns from, and where its model is saved.
+    # The safety layer's high-precision patterns, one file per language.
     danger_dir: Path = PACKAGE_DIR / "data" / "danger"
+    # The safety layer's policy: thresholds, and which reply answers which kind of danger.
     safety_policy_file: Path = PACKAGE_DIR / "data" / "safety" / "policy.yml"
+    # The concepts the safety classifier reads (time words, places, family, ...).
     safety_concepts_file: Path = PACKAGE_DIR / "data" / "safety" / "concepts.yml"
+    # The concepts' words, one file per language.
     safety_concepts_dir: Path = PACKAGE_DIR / "data" / "safety" / "concepts"
+    # The risk corpus: danger messages and hard negatives per language, with its splits.
     risk_corpus_dir: Path = PACKAGE_DIR / "data" / "risk"
+    # Rasa's training data, which the safety classifier also learns the harmless questions from.
     nlu_data_dir: Path = PACKAGE_DIR.parent / "nlu" / "data"
+    # Where the safety classifier is saved after training (retrained when its data changes).
     safety_model_dir: Path = PACKAGE_DIR.parent / "build" / "safety"
+    # Words that mark a language, one file per language, for language detection.
     language_markers_dir: Path = PACKAGE_DIR / "data" / "language_markers"
     # Municipality names, left out when detecting the language of a message.
     place_names_file: Path = PACKAGE_DIR.parent / "nlu" / "data" / "lookup_municipality.yml"
     # The registry's data files (municipalities, centres, coverage): shared with the actions.
     data_dir: Path = PACKAGE_DIR.parent / "data"
+    # What is hidden before anything is stored (bot/conversation/redaction.py).
+    redaction_rules_file: Path = PACKAGE_DIR / "data" / "redaction" / "rules.yml"
 
-    # Human handoff (bot/handoff/service.py). Opening hours of the staffed chat, in
-    # handoff_timezone: "" means no fixed hours (whether someone answers depends on staff being
-    # signed in), else e.g. "mon-fri 09:00-16:00; sat 10:00-14:00". No hours are ever shown to
-    # people.
+    # ---- Human handoff (bot/handoff/service.py)
+    # Opening hours of the staffed chat, in HRV_HANDOFF_TIMEZONE: empty means no fixed hours
+    # (whether someone answers depends on staff being signed in), else e.g.
+    # "mon-fri 09:00-16:00; sat 10:00-14:00". No hours are ever shown to people.
     handoff_hours: str = ""
+    # The time zone of the opening hours.
     handoff_timezone: str = "Europe/Stockholm"
     # After this long without a claim the person is told honestly and may keep the place or leave.
     handoff_wait_seconds: int = Field(default=180, ge=10)
     # A claim holds a lease renewed by the console's heartbeat; a lapsed one requeues the chat.
     handoff_lease_seconds: int = Field(default=45, ge=5)
+    # How often every gateway looks for lapsed leases and long waits.
     handoff_sweep_seconds: float = Field(default=2.0, gt=0)
-    # Staff accounts (bot/staff/auth.py). Sign-in exchanges the account token for a session.
+    # Handoffs waiting in the queue; one more is refused and the person is told honestly.
+    max_queued_handoffs: int = Field(default=50, ge=1)
+    # Entries kept per handoff transcript (XADD MAXLEN ~, trimmed oldest first): a real chat
+    # stays far below it; a flood cannot grow memory without bound.
+    handoff_stream_maxlen: int = Field(default=1000, ge=100)
+
+    # ---- Staff accounts, sign-in and audit (bot/staff/)
+    # A console session ends after this long without use.
     staff_session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    # A console session ends after this long in any case.
     staff_session_absolute_seconds: int = Field(default=12 * 3600, ge=300)
     # An account not used for this long expires (every key expires; dormant accounts too).
     staff_account_ttl_seconds: int = Field(default=90 * 24 * 3600, ge=3600)
+    # Wrong second-factor codes after a right account token, per account and window, before
+    # sign-in is refused for the rest of the window (someone who only knows a staff name cannot
+    # lock that person out).
     staff_login_max_failures: int = Field(default=5, ge=1)
+    # The window of HRV_STAFF_LOGIN_MAX_FAILURES.
     staff_login_window_seconds: int = Field(default=15 * 60, ge=10)
-    # A staff member counts as on duty while their console's heartbeat is this recent.
-    staff_on_duty_seconds: int = Field(default=30, ge=5)
-    audit_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
-    # Rate limits key clients by a keyed hash of their address (bot/limits/rates.py). Behind this
-    # many trusted reverse proxies the address comes from X-Forwarded-For; 0 = the socket peer.
-    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
-
-    # ---- Staff: sign-in throttling and the audit of views (bot/staff/throttle.py,
-    # bot/staff/auth.py, bot/staff/audit.py). HRV_STAFF_LOGIN_MAX_FAILURES per
-    # HRV_STAFF_LOGIN_WINDOW_SECONDS above now counts only wrong second-factor codes after a
-    # right account token, so no one who merely knows a staff name can lock that person out. Sign-in
-    # attempts per client (keyed hash of its address, memory only) per window: an office behind one
-    # address still gets in; a guesser is slowed.
+    # Sign-in attempts per client (a keyed hash of its address, in memory only) per window: an
+    # office behind one address still gets in; a guesser is slowed.
     staff_login_client_attempts: int = Field(default=20, ge=1)
+    # The window of HRV_STAFF_LOGIN_CLIENT_ATTEMPTS.
     staff_login_client_window_seconds: int = Field(default=15 * 60, ge=10)
     # All clients together, per gateway process and minute: bounds the CPU and memory that
     # sign-in (scrypt, ~16 MiB each) can be made to use; consoles already signed in are unaffected.
     staff_login_global_per_minute: int = Field(default=30, ge=1)
     # Password checks running at once per process; more wait their turn.
     staff_login_concurrent_checks: int = Field(default=2, ge=1, le=16)
+    # A staff member counts as on duty while their console's heartbeat is this recent.
+    staff_on_duty_seconds: int = Field(default=30, ge=5)
+    # How long the audit log keeps an entry.
+    audit_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
     # A refused call without a valid session (someone probing) is audited at most this often per
     # process, so a flood of bad tokens cannot push real entries out of the capped audit log;
     # listing the queue (polled by every console) likewise.
     audit_repeat_seconds: int = Field(default=300, ge=1)
 
-    # ---- Abuse limits and security headers (bot/limits/abuse.py,
-    # bot/web/security_headers.py). Rate limits count in each gateway process's memory, keyed by the
-    # session id or a keyed hash of the client address (bot/limits/rates.py); nothing of them is
-    # stored. One person types far fewer than 20 messages a minute; a flood script types more.
+    # ---- Abuse limits and security headers (bot/limits/, bot/web/security_headers.py)
+    # Rate limits count in each gateway process's memory, keyed by the session id or a keyed hash
+    # of the client address; nothing of them is stored. Behind this many trusted reverse proxies
+    # the address comes from X-Forwarded-For; 0 = the socket peer.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Messages per session and minute: one person types far fewer; a flood script types more.
     rate_session_messages_per_minute: int = Field(default=20, ge=1)
     # Per client address: generous, because a school or a shelter may share one address.
     rate_client_messages_per_minute: int = Field(default=120, ge=1)
@@ -149,20 +181,16 @@ class Settings(BaseSettings):
     # Open sessions in all (widget and Telegram); a new widget session beyond it gets 503 with
     # the safe reply, so a flood of sessions cannot fill Redis.
     max_open_sessions: int = Field(default=5000, ge=1)
-    # Handoffs waiting in the queue; one more is refused and the person is told honestly.
-    max_queued_handoffs: int = Field(default=50, ge=1)
-    # Live event streams (SSE) open at once in this process: per conversation (a person's
-    # session, a staff member's handoff) and in all. Each holds a client socket and a Redis
-    # connection; over a cap the client gets 429 and the widget and console poll instead
-    # (bot/handoff/live_streams.py). Keep the total well under the process's open-file limit / 2.
+    # Live event streams (SSE) open at once per conversation (a person's session, a staff
+    # member's handoff). Each holds a client socket and a Redis connection; over a cap the client
+    # gets 429 and the widget and console poll instead (bot/handoff/live_streams.py).
     max_live_streams_per_conversation: int = Field(default=4, ge=1)
+    # Live event streams open at once in this process; keep it well under the process's
+    # open-file limit / 2.
     max_live_streams: int = Field(default=500, ge=1)
     # Largest request body, checked before parsing (413). 2000 characters as JSON take at most
     # 12 bytes each (\ud83d\ude00 escapes), so 32 KiB lets every legal message through.
     max_body_bytes: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024)
-    # Entries kept per handoff transcript (XADD MAXLEN ~, trimmed oldest first): a real chat
-    # stays far below it; a flood cannot grow memory without bound.
-    handoff_stream_maxlen: int = Field(default=1000, ge=100)
     # Who may show the widget page `/` in a frame: 'none' (default), or https origins separated
     # by spaces or commas (a leading "*." label for subdomains is the one wildcard allowed).
     # The staff console and the API are never framed.
@@ -171,11 +199,13 @@ class Settings(BaseSettings):
     # 0 turns it off.
     hsts_max_age_seconds: int = Field(default=365 * 24 * 3600, ge=0)
 
-    # Telegram (bot/channels/telegram.py). No token: no Telegram, nothing else changes.
+    # ---- Telegram (bot/channels/). No token: no Telegram, nothing else changes.
+    # The bot's token from BotFather.
     telegram_token: SecretStr = SecretStr("")
     # The gateway's public https address; the webhook is <this>/api/v1/telegram/webhook.
     # Empty in "auto" mode: the gateway polls Telegram instead (development, `hrv-guide run`).
     telegram_webhook_url: str = ""
+    # "auto": a webhook when HRV_TELEGRAM_WEBHOOK_URL is set, else polling.
     telegram_mode: Literal["auto", "webhook", "polling"] = "auto"
     # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token on every webhook call.
     # 1-256 of A-Z, a-z, 0-9, _ and - (Telegram's rule).
@@ -183,15 +213,13 @@ class Settings(BaseSettings):
     # Keys the hash that turns a chat into an anonymous session id, and the encryption of the
     # chat id kept so staff replies can be delivered. Changing it starts every chat afresh.
     telegram_id_secret: SecretStr = SecretStr("dev-telegram-id-secret")
+    # Telegram's Bot API (a test server in the tests).
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     # Telegram retries a webhook call it saw no answer to: an update id is handled once.
     telegram_dedupe_seconds: int = Field(default=24 * 3600, ge=60)
 
-    # Privacy (bot/conversation/redaction.py, bot/ops/privacy_audit.py): what is hidden before
-    # anything is stored.
-    redaction_rules_file: Path = PACKAGE_DIR / "data" / "redaction" / "rules.yml"
-    # Faults (bot/web/health.py, bot/conversation/rasa_client.py). The action server's base address,
-    # for /readyz.
+    # ---- Faults (bot/web/health.py, bot/conversation/rasa_client.py)
+    # The action server's base address, for /readyz.
     actions_url: str = "http://127.0.0.1:5055"
     # Each part /readyz asks must answer within this, so an orchestrator's probe never hangs.
     readyz_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
