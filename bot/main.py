@@ -27,10 +27,11 @@ from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
 from bot.errors import error_body
 from bot.handoff.delivery import EventReader
+from bot.handoff.events import BACK_TO_BOT
 from bot.handoff.hours import OpeningHours
 from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
-from bot.handoff.states import HANDOFF_ENDS, STAFF
+from bot.handoff.states import HANDOFF_ENDS, Side
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import handoffs as handoff_routes
@@ -76,7 +77,7 @@ def create_app(
     console_page = page_with_texts(
         (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
         load_console_texts(settings.console_texts_dir),
-        HANDOFF_ENDS[STAFF],
+        HANDOFF_ENDS[Side.STAFF],
     )
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)
@@ -164,6 +165,7 @@ def create_app(
         app.state.conversation = Conversation(
             sessions, rasa, safety, detector, texts, handoffs, redactor, resolver
         )
+        handoffs.events.subscribe(app.state.conversation.on_back_to_bot, BACK_TO_BOT)
         await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()
         tasks = {

@@ -37,7 +37,7 @@ import yaml
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.handoff.states import HANDOFF_ENDS, PERSON
+from bot.handoff.states import HANDOFF_ENDS, Side
 from bot.ops.launcher import LOAD_RUN_LIMITS, REPO_ROOT, Stack, free_port
 from bot.staff import totp
 from bot.store import Keys, connect
@@ -46,7 +46,7 @@ API = "/api/v1"
 OPEN = ("queued", "active")
 EMERGENCY = "112"
 ENTITY = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-HANDOFF_OVER = HANDOFF_ENDS[PERSON]
+HANDOFF_OVER = HANDOFF_ENDS[Side.PERSON]
 
 
 # ---------- what people write ----------

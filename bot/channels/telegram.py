@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot.channels.telegram_ids import ChatIds
 from bot.config import Settings
 from bot.conversation.contact_links import ContactLinks
+from bot.conversation.replies import Button
 from bot.conversation.sessions import Session, SessionStore
 from bot.conversation.textnorm import readable_text
 from bot.conversation.texts import Texts
@@ -55,13 +56,13 @@ def quiet_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def keyboard(buttons: list[dict[str, str]] | None) -> InlineKeyboardMarkup | None:
-    """Rasa's buttons as one inline button per row (a payload too long for Telegram is left
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as one inline button per row (a payload too long for Telegram is left
     out rather than cut, since a cut payload would mean something else)."""
     rows = [
-        [InlineKeyboardButton(b["title"], callback_data=b["payload"])]
-        for b in buttons or []
-        if len(b["payload"].encode()) <= CALLBACK_MAX_BYTES
+        [InlineKeyboardButton(b.title, callback_data=b.payload)]
+        for b in buttons
+        if len(b.payload.encode()) <= CALLBACK_MAX_BYTES
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -298,10 +299,8 @@ class TelegramChannel:
         elif data == "handoff:keep":
             await self._send(update, self._texts.widget_text("handoff_kept", self._lang(session)))
         elif data == "handoff:leave":
-            if session.handoff in OPEN_STATES and await self._handoffs.leave(
-                session.handoff_id, session.id
-            ):
-                await self._conversation.resume_bot(session.id)
+            if session.handoff in OPEN_STATES:
+                await self._handoffs.leave(session.handoff_id, session.id)
         elif data.startswith("/"):
             await self._turn(update, session, data)
 
@@ -315,7 +314,7 @@ class TelegramChannel:
                 return
         result = await self._conversation.turn(session, text, None, msg_id)
         for reply in result.replies:
-            await self._send(update, reply["text"], keyboard(reply.get("buttons")))
+            await self._send(update, reply.text, keyboard(reply.buttons))
 
     async def _over_limit(
         self, update: Update, session: Session, text: str, retry_after: int
@@ -324,13 +323,14 @@ class TelegramChannel:
         anything else is dropped, with the slow-down text at most once a minute."""
         assert self._limits is not None
         try:
-            replies = self._limits.over_limit(text, self._lang(session), retry_after)
+            answer = self._limits.over_limit(text, self._lang(session), retry_after)
+            lines = [reply.text for reply in answer]
         except RateLimited as refused:
             if not self._limits.tell_once(session.id):
                 return
-            replies = refused.replies[:1]
-        for reply in replies:
-            await self._send(update, reply["text"])
+            lines = [str(refused.replies[0]["text"])]
+        for line in lines:
+            await self._send(update, line)
 
     async def _send(
         self, update: Update, text: str, markup: InlineKeyboardMarkup | None = None

@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from bot.channels.telegram import TelegramChannel
 from bot.conversation.texts import Texts
 from bot.handoff.delivery import Event, _event
-from bot.handoff.states import PERSON
+from bot.handoff.states import Side
 from bot.store import Keys
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class TelegramDelivery:
             try:  # our own pending entries first (a failed send), then those of a dead process
                 mine = await self._read({stream: "0"}, block=None)
                 claimed = await self._redis.xautoclaim(
-                    stream, PERSON, self._consumer, CLAIM_IDLE_MS, "0-0", count=BATCH
+                    stream, Side.PERSON, self._consumer, CLAIM_IDLE_MS, "0-0", count=BATCH
                 )
             except ResponseError:  # erased between the check and the read
                 continue
@@ -93,7 +93,7 @@ class TelegramDelivery:
         self, streams: dict[str, str], block: int | None
     ) -> list[tuple[str, list[tuple[str, dict[str, str] | None]]]]:
         reply = await self._redis.xreadgroup(
-            PERSON, self._consumer, streams, count=BATCH, block=block
+            Side.PERSON, self._consumer, streams, count=BATCH, block=block
         )
         return list(reply or [])
 
@@ -106,11 +106,11 @@ class TelegramDelivery:
         chat_id = await self._channel.chat_of(session_id) if session_id else None
         lang = (await self._redis.hget(self._keys.session(session_id or ""), "lang")) or ""
         for stream_id, fields in entries:
-            event = _event(stream_id, fields, PERSON)
+            event = _event(stream_id, fields, Side.PERSON)
             if event and chat_id is not None:
                 await self._send(chat_id, event, lang)  # raises: stays pending, tried again
-            await self._redis.xack(stream, PERSON, stream_id)
-            if event and event.ends(PERSON):
+            await self._redis.xack(stream, Side.PERSON, stream_id)
+            if event and event.ends(Side.PERSON):
                 await self._redis.srem(self._keys.telegram_handoffs(), handoff_id)
 
     async def _send(self, chat_id: int, event: Event, lang: str) -> None:

@@ -12,6 +12,7 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.conversation.replies import Button, Reply
 from bot.store import Keys
 
 logger = logging.getLogger(__name__)
@@ -21,19 +22,16 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error."""
 
 
-def _reply(message: dict[str, Any]) -> dict[str, Any] | None:
+def _reply(message: dict[str, Any]) -> Reply | None:
     text = message.get("text")
     if not text:
         return None
-    reply: dict[str, Any] = {"text": text}
-    buttons = [
-        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+    buttons = tuple(
+        Button(str(b["title"]), str(b["payload"]))
         for b in message.get("buttons") or []
-        if b.get("title") and b.get("payload")
-    ]
-    if buttons:
-        reply["buttons"] = buttons
-    return reply
+        if isinstance(b, dict) and b.get("title") and b.get("payload")
+    )
+    return Reply(str(text), buttons)
 
 
 # The key of the custom payload by which `action_request_human` asks for a person, and the shape of
@@ -57,7 +55,7 @@ class BotTurn:
     """Rasa's answer to one message: the replies to show, and the reason when its action asked
     to hand the conversation to a person (Rasa has then paused the conversation itself)."""
 
-    replies: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
     handoff_reason: str | None = None
 
 

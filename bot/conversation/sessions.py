@@ -13,9 +13,9 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bot.errors import SessionExpired, Unauthorized
+from bot.handoff.states import HandoffState
 from bot.store import Keys, lua_script
 
-HANDOFF_NONE = "none"
 _UPDATE_IF_EXISTS = lua_script("sessions/update_if_exists")
 _SET_PAUSED_IF_EXISTS = lua_script("sessions/set_paused_if_exists")
 _CREATE = lua_script("sessions/create")
@@ -41,7 +41,7 @@ class Session:
     # False while `lang` is only the default: nobody picked it and no message confirmed it.
     lang_settled: bool
     rasa_lang: str
-    handoff: str
+    handoff: HandoffState
     handoff_id: str
     rasa_paused: bool = False
     # The kind of the first danger the safety layer found (no text): a handoff asked for later
@@ -59,7 +59,7 @@ def _session(session_id: str, data: dict[str, str]) -> Session:
         lang=data.get("lang", ""),
         lang_settled=bool(data.get("lang_settled")),
         rasa_lang=data.get("rasa_lang", ""),
-        handoff=data.get("handoff", HANDOFF_NONE),
+        handoff=HandoffState(data.get("handoff") or HandoffState.NONE),
         handoff_id=data.get("handoff_id", ""),
         rasa_paused=data.get("rasa_paused") == "1",
         risk=data.get("risk", ""),
@@ -113,7 +113,7 @@ class SessionStore:
             "lang": lang,
             "lang_settled": "1" if settled else "",
             "rasa_lang": "",
-            "handoff": HANDOFF_NONE,
+            "handoff": HandoffState.NONE,
             "handoff_id": "",
         }
         now, expires = self._expires_ms()
@@ -149,7 +149,7 @@ class SessionStore:
         key = self._keys.session(session_id)
         new = {"token_hash": "", "lang": lang, "lang_settled": "", "rasa_lang": ""}
         async with self._redis.pipeline(transaction=True) as pipe:
-            extra = {"handoff": HANDOFF_NONE, "handoff_id": "", "channel": channel, **fields}
+            extra = {"handoff": HandoffState.NONE, "handoff_id": "", "channel": channel, **fields}
             for name, value in {**new, **extra}.items():
                 pipe.hsetnx(key, name, value)
             pipe.expire(key, self._ttl)
@@ -192,10 +192,10 @@ class SessionStore:
             results = await pipe.execute()
         return bool(results[0])
 
-    async def handoff_state(self, session_id: str) -> str:
+    async def handoff_state(self, session_id: str) -> HandoffState:
         """The session's handoff state as stored now (the action server may have changed it)."""
         state = await self._redis.hget(self._keys.session(session_id), "handoff")
-        return state or HANDOFF_NONE
+        return HandoffState(state or HandoffState.NONE)
 
     async def set_rasa_paused(self, session_id: str, paused: bool) -> None:
         """Remember whether Rasa's tracker holds a `pause`; never recreates an erased session."""

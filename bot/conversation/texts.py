@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.languages import REVIEW_STATES, LanguageDataError, read_yaml
 
 REQUIRED_REPLIES = ("danger", "safe_fallback")
 EMERGENCY_NUMBER = "112"
+Direction = Literal["ltr", "rtl"]
 DIRECTIONS = ("ltr", "rtl")
 # Where a first sentence ends: . ! ? and the Arabic and Ethiopic marks, before a space or the end
 # (so "mind.se" and "020-50 50 50" stay inside it).
@@ -33,7 +34,7 @@ class Language:
 
     code: str
     name: str
-    dir: str
+    dir: Direction
     review: str
     widget: dict[str, str]
     replies: dict[str, str]
@@ -68,7 +69,7 @@ def load_language(path: Path, code: str) -> Language:
     return Language(
         code=code,
         name=raw["name"].strip(),
-        dir=raw.get("dir", "ltr"),
+        dir="rtl" if raw.get("dir") == "rtl" else "ltr",
         review=raw["review"],
         widget=_strings(raw, "widget", path),
         replies=replies,

@@ -17,20 +17,21 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from redis.exceptions import RedisError
 
 from bot.conversation.language import LanguageDetector
 from bot.conversation.rasa_client import BotTurn, RasaClient, RasaUnavailable
 from bot.conversation.redaction import Redaction, Redactor
+from bot.conversation.replies import Button, Reply
 from bot.conversation.safety import Assessment, SafetyLayer, Verdict
 from bot.conversation.safety.assess import NOTHING
-from bot.conversation.sessions import HANDOFF_NONE, Session, SessionStore
+from bot.conversation.sessions import Session, SessionStore
 from bot.conversation.texts import Texts
 from bot.errors import ApiError
+from bot.handoff.events import HandoffChanged
 from bot.handoff.service import Handoffs
-from bot.handoff.states import OPEN_STATES, QUEUED
+from bot.handoff.states import OPEN_STATES, HandoffState
 from registry import Resolver
 from registry.model import LINE_AUDIENCES
 
@@ -63,9 +64,9 @@ _REDACTED_REPLY = {
 class TurnResult:
     """What the person gets back."""
 
-    replies: list[dict[str, Any]]
+    replies: list[Reply]
     lang: str
-    handoff: str
+    handoff: HandoffState
     flags: list[str] = field(default_factory=list)
 
 
@@ -138,10 +139,10 @@ class Conversation:
         if assessment.alarm:
             flags += [assessment.verdict.value, assessment.kind or ""]
         if text == NO_DANGER_PAYLOAD:
-            bot = BotTurn([{"text": self._texts.reply("danger_no_reply", lang)}])
+            bot = BotTurn([Reply(self._texts.reply("danger_no_reply", lang))])
         else:
             bot = await self._bot_turn(session, text, redaction, lang, assessment, flags)
-        handoff = HANDOFF_NONE
+        handoff = HandoffState.NONE
         bot_replies = bot.replies
         if bot.handoff_reason is not None:
             handoff, told = await self._hand_to_person(session, bot.handoff_reason, lang)
@@ -149,7 +150,7 @@ class Conversation:
 
         replies = first + bot_replies
         if "safe_fallback" in flags or not replies:
-            replies.append({"text": self._texts.reply("safe_fallback", lang)})
+            replies.append(Reply(self._texts.reply("safe_fallback", lang)))
         if notice:
             flags.append("redacted")
             replies.append(notice)
@@ -167,17 +168,15 @@ class Conversation:
             return Assessment(Verdict.DANGER, session.asked_kind or "violence", 1.0)
         return NOTHING if is_payload else self._safety.assess(text)
 
-    def safety_replies(self, assessment: Assessment, lang: str) -> list[dict[str, Any]]:
+    def safety_replies(self, assessment: Assessment, lang: str) -> list[Reply]:
         """What opens the answer: the reply for the kind of danger, or the question with 112
         (and Yes/No buttons) when the layer is unsure; nothing otherwise."""
-        replies: list[dict[str, Any]] = [
-            {"text": self._texts.reply(key, lang)} for key in self._safety.reply_keys(assessment)
-        ]
+        keys = self._safety.reply_keys(assessment)
+        replies = [Reply(self._texts.reply(key, lang)) for key in keys]
         if assessment.verdict is Verdict.UNSURE:
-            replies[-1]["buttons"] = [
-                {"title": self._texts.reply("danger_yes", lang), "payload": DANGER_INTENT},
-                {"title": self._texts.reply("danger_no", lang), "payload": NO_DANGER_PAYLOAD},
-            ]
+            yes = Button(self._texts.reply("danger_yes", lang), DANGER_INTENT)
+            no = Button(self._texts.reply("danger_no", lang), NO_DANGER_PAYLOAD)
+            replies[-1] = Reply(replies[-1].text, (yes, no))
         return replies
 
     async def _bot_turn(
@@ -216,7 +215,7 @@ class Conversation:
             flags.append("safe_fallback")
             return BotTurn()
         replies = bot.replies
-        own_112 = bool(replies) and EMERGENCY_NUMBER in replies[0]["text"]
+        own_112 = bool(replies) and EMERGENCY_NUMBER in replies[0].text
         if message == DANGER_INTENT and assessment.alarm and own_112:
             # The bot's own 112 line: the layer's reply already said it.
             return BotTurn(replies[1:], bot.handoff_reason)
@@ -224,7 +223,7 @@ class Conversation:
 
     async def _hand_to_person(
         self, session: Session, reason: str, lang: str
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[HandoffState, Reply]:
         """Rasa's action asked for a person and paused the bot: queue the conversation and say
         so honestly; when the queue refuses, wake the bot again and say that instead.
         (The handoff's state, and what the person is told.)"""
@@ -233,9 +232,9 @@ class Conversation:
         except (ApiError, RedisError) as error:
             logger.warning("handoff_not_queued kind=%s", type(error).__name__)
             await self.resume_bot(session.id)
-            return HANDOFF_NONE, {"text": self._texts.reply("handoff_unavailable", lang)}
+            return HandoffState.NONE, Reply(self._texts.reply("handoff_unavailable", lang))
         await self._sessions.set_rasa_paused(session.id, True)
-        return QUEUED, {"text": self._texts.reply("handoff_requested", lang)}
+        return HandoffState.QUEUED, Reply(self._texts.reply("handoff_requested", lang))
 
     async def _is_question(self, message: str) -> bool:
         """Whether the NLU reads the message as a question it answers (e.g. "is this honour
@@ -257,12 +256,12 @@ class Conversation:
         assessment: Assessment,
         is_payload: bool,
         msg_id: str | None,
-        notice: dict[str, Any] | None = None,
+        notice: Reply | None = None,
     ) -> TurnResult | None:
         """The person's (redacted) message goes to the staff member, flagged by the safety
         layer; None when the handoff has ended."""
         flags = ["handoff"]
-        replies: list[dict[str, Any]] = []
+        replies: list[Reply] = []
         marks: list[str] = []
         if assessment.alarm and assessment.kind:
             # The staff member sees the kind, never a guess in words; the person gets 112 at once
@@ -270,9 +269,9 @@ class Conversation:
             marks = [assessment.verdict.value, assessment.kind]
             flags += marks
             key = self._safety.danger_reply_key(assessment)
-            replies.append({"text": self._texts.reply(key, lang)})
+            replies.append(Reply(self._texts.reply(key, lang)))
         if is_payload:  # a button from earlier: not a message for the staff member
-            state: str | None = session.handoff
+            state: HandoffState | None = session.handoff
         else:
             state = await self._handoffs.post_from_person(
                 session.handoff_id, session.id, text, msg_id, marks
@@ -287,13 +286,13 @@ class Conversation:
         logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
         return TurnResult(replies=replies, lang=lang, handoff=state, flags=flags)
 
-    def _redacted_notice(self, redaction: Redaction, lang: str) -> dict[str, Any] | None:
+    def _redacted_notice(self, redaction: Redaction, lang: str) -> Reply | None:
         """What was hidden and why, in the person's language; None when nothing was."""
         keys = {_REDACTED_REPLY[kind] for kind in redaction.types}
         if not keys:
             return None
         key = keys.pop() if len(keys) == 1 else "redacted_several"
-        return {"text": self._texts.reply(key, lang)}
+        return Reply(self._texts.reply(key, lang))
 
     async def pause_bot(self, session_id: str) -> None:
         """Append `pause` to Rasa's tracker; a failure is retried at the next turn."""
@@ -303,6 +302,10 @@ class Conversation:
             logger.warning("rasa_pause_failed")
             return
         await self._sessions.set_rasa_paused(session_id, True)
+
+    async def on_back_to_bot(self, change: HandoffChanged) -> None:
+        """A handoff ended (released, closed, or the person left): the bot answers again."""
+        await self.resume_bot(change.session_id)
 
     async def resume_bot(self, session_id: str, strict: bool = False) -> None:
         """Append `resume` to Rasa's tracker (after a handoff ends).

@@ -13,7 +13,6 @@ and the older one stops without acknowledging what it read, so nothing is lost i
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES
+from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES, EventKind, Side
 from bot.store import Keys
 
 logger = logging.getLogger(__name__)
@@ -76,18 +75,13 @@ class Event:
             "at": self.at,
         }
 
-    def sse(self) -> str:
-        """One Server-Sent Event (no id line for events that are not in the stream)."""
-        head = f"id: {self.id}\n" if self.id else ""
-        return f"{head}event: {self.kind}\ndata: {json.dumps(self.as_dict())}\n\n"
-
-    def ends(self, side: str) -> bool:
+    def ends(self, side: Side) -> bool:
         """Whether this event ends the handoff for `side`."""
         return self.kind in HANDOFF_ENDS[side]
 
 
 def _event(
-    stream_id: str, fields: dict[str, str] | None, side: str, include_own: bool = False
+    stream_id: str, fields: dict[str, str] | None, side: Side, include_own: bool = False
 ) -> Event | None:
     """The entry as `side` sees it, or None when it is not meant for that side (its own
     messages count only with `include_own`: the staff's transcript shows both sides)."""
@@ -109,7 +103,7 @@ def _event(
 
 def gone_event(at: int) -> Event:
     """The handoff no longer exists (the person erased the conversation, or it expired)."""
-    return Event(id="", kind="gone", sender="system", text="", flags=(), at=at)
+    return Event(id="", kind=EventKind.GONE, sender=Side.SYSTEM, text="", flags=(), at=at)
 
 
 class EventReader:
@@ -128,13 +122,13 @@ class EventReader:
         self._max_life = max_life_seconds
 
     async def backlog(
-        self, handoff_id: str, side: str, after: str | None, include_own: bool = False
+        self, handoff_id: str, side: Side, after: str | None, include_own: bool = False
     ) -> list[Event]:
         """Everything for `side` after the cursor (all when there is none): polling and catch-up."""
         return [event async for event in self._pages(handoff_id, side, after, include_own)]
 
     async def _pages(
-        self, handoff_id: str, side: str, after: str | None, include_own: bool = False
+        self, handoff_id: str, side: Side, after: str | None, include_own: bool = False
     ) -> AsyncIterator[Event]:
         """The events after the cursor, read `BATCH` at a time (XRANGE with COUNT), in order:
         no single Redis reply grows with the transcript (which MAXLEN bounds as well)."""
@@ -151,7 +145,7 @@ class EventReader:
             start = f"({entries[-1][0]}"
 
     async def live(
-        self, handoff_id: str, side: str, after: str | None
+        self, handoff_id: str, side: Side, after: str | None
     ) -> AsyncIterator[Event | None]:
         """Events for `side` as they come; None now and then so the caller can keep alive.
 
@@ -208,7 +202,7 @@ class EventReader:
                     return
 
     async def _read(
-        self, stream: str, side: str, start: str, block: bool
+        self, stream: str, side: Side, start: str, block: bool
     ) -> list[tuple[str, dict[str, str] | None]]:
         reply = await self._redis.xreadgroup(
             side,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from fastapi.responses import StreamingResponse
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from bot.errors import TooManyRequests
@@ -62,24 +62,25 @@ class LiveStreams:
         if self._open[holder] <= 0:
             del self._open[holder]
 
-    def counted(self, response: StreamingResponse, holder: str) -> StreamingResponse:
+    def counted(self, response: Response, holder: str) -> Response:
         """`response`, counted against `holder` until it ends (call after `acquire`)."""
         return CountedStream(response, self, holder)
 
 
-class CountedStream(StreamingResponse):
+class CountedStream(Response):
     """A streaming response that releases its place when it ends, however it ends: normally,
     by an error, or cancelled when the client disconnects (before or while streaming; a body
     generator that never started would not run its own `finally`)."""
 
-    def __init__(self, inner: StreamingResponse, streams: LiveStreams, holder: str) -> None:
-        # Take over the inner response as it is (body iterator, status, headers, background).
+    def __init__(self, inner: Response, streams: LiveStreams, holder: str) -> None:
+        # Show the inner response's status and headers to whatever inspects this one.
         self.__dict__.update(inner.__dict__)
+        self._inner = inner
         self._streams = streams
         self._holder = holder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            await self._inner(scope, receive, send)
         finally:
             self._streams.release(self._holder)

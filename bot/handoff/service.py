@@ -18,8 +18,9 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 
 from bot.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
+from bot.handoff.events import HandoffChanged, HandoffEvents, Transition
 from bot.handoff.hours import OpeningHours
-from bot.handoff.states import ACTIVE, PERSON, QUEUED, STAFF, Enqueued, Handoff
+from bot.handoff.states import Enqueued, Handoff, HandoffState, Side
 from bot.store import Keys, lua_script
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ _REQUEUE = lua_script("handoff/requeue", "lib/append_audit")
 _WAIT = lua_script("handoff/wait")
 _RENEW = lua_script("handoff/renew")
 _SIGN_OFF = lua_script("handoff/sign_off")
+
+
+# The ways a staff member ends a chat.
+_ENDINGS = {HandoffState.RELEASED: Transition.RELEASED, HandoffState.CLOSED: Transition.CLOSED}
 
 
 class QueueFull(ServiceUnavailable):
@@ -61,8 +66,11 @@ class Handoffs:
         clock: Callable[[], float] = time.time,
         max_queued: int = 0,
         stream_maxlen: int = 1000,
+        events: HandoffEvents | None = None,
     ) -> None:
         self._redis = redis
+        # Published after every change of state; the gateway subscribes its side effects.
+        self.events = events or HandoffEvents()
         self._keys = keys
         self._ttl = ttl_seconds
         self._hours = hours
@@ -144,16 +152,17 @@ class Handoffs:
             raise QueueFull("The queue is full: nobody can answer now.")
         if status == "queued":
             logger.info("handoff_queued reason=%s available=%s", reason, available)
+            await self.events.publish(HandoffChanged(Transition.ENQUEUED, existing_id, session_id))
         return Enqueued(handoff_id=existing_id, already_queued=status == "existing")
 
     async def post_from_person(
         self, handoff_id: str, session_id: str, text: str, msg_id: str | None, flags: list[str]
-    ) -> str | None:
+    ) -> HandoffState | None:
         """Add the person's message to the transcript; the state, or None when it has ended."""
         status, _, state = await self._post_message(
-            handoff_id, session_id, PERSON, "", text, msg_id, flags
+            handoff_id, session_id, Side.PERSON, "", text, msg_id, flags
         )
-        return state if status in ("ok", "duplicate") else None
+        return HandoffState(state) if status in ("ok", "duplicate") else None
 
     async def leave(self, handoff_id: str, session_id: str) -> bool:
         """The person leaves the queue or the chat; False when it had already ended."""
@@ -170,6 +179,7 @@ class Handoffs:
         )
         if status == "ok":
             logger.info("handoff_left")
+            await self.events.publish(HandoffChanged(Transition.LEFT, handoff_id, session_id))
         return status == "ok"
 
     # ---------- the staff side ----------
@@ -186,7 +196,7 @@ class Handoffs:
         handoff = await self.get(handoff_id)
         if handoff.claimed_by != staff:
             raise Forbidden("This conversation is not yours.")
-        if handoff.state != ACTIVE:
+        if handoff.state != HandoffState.ACTIVE:
             raise Conflict("This conversation has ended.")
         return handoff
 
@@ -194,13 +204,13 @@ class Handoffs:
         """Queued handoffs, first in line first (entries whose handoff expired are dropped)."""
         ids = await self._redis.lrange(self._keys.handoff_queue(), 0, -1)
         found = await self._many(ids)
-        return [h for h in found if h.state == QUEUED]
+        return [h for h in found if h.state == HandoffState.QUEUED]
 
     async def active_for(self, staff: str) -> list[Handoff]:
         """The conversations `staff` holds now, oldest claim first."""
         ids = await self._redis.smembers(self._keys.staff_claims(staff))
         found = await self._many(sorted(ids))
-        mine = [h for h in found if h.state == ACTIVE and h.claimed_by == staff]
+        mine = [h for h in found if h.state == HandoffState.ACTIVE and h.claimed_by == staff]
         return sorted(mine, key=lambda h: h.claimed_at or 0)
 
     async def claim(self, handoff_id: str, staff: str) -> Handoff:
@@ -232,10 +242,14 @@ class Handoffs:
         if status == "conflict":
             raise Conflict(f"This conversation is {state} already.")
         logger.info("handoff_claimed")
+        await self.events.publish(
+            HandoffChanged(Transition.CLAIMED, handoff_id, handoff.session_id, staff)
+        )
         return await self.get(handoff_id)
 
-    async def end(self, handoff_id: str, staff: str, new_state: str) -> Handoff:
+    async def end(self, handoff_id: str, staff: str, new_state: HandoffState) -> Handoff:
         """Release to the bot or close; only the staff member who holds it may."""
+        transition = _ENDINGS[new_state]
         handoff = await self.get(handoff_id)
         status, state = await self._end(
             keys=[
@@ -259,6 +273,7 @@ class Handoffs:
         )
         self._raise_for(status, state)
         logger.info("handoff_%s", new_state)
+        await self.events.publish(HandoffChanged(transition, handoff_id, handoff.session_id, staff))
         return await self.get(handoff_id)
 
     async def post_from_staff(
@@ -267,7 +282,7 @@ class Handoffs:
         """Add the staff member's message; returns its stream id (the same id on a retry)."""
         handoff = await self.get(handoff_id)
         status, stream_id, state = await self._post_message(
-            handoff_id, handoff.session_id, STAFF, staff, text, msg_id, []
+            handoff_id, handoff.session_id, Side.STAFF, staff, text, msg_id, []
         )
         self._raise_for(status, state)
         return stream_id
@@ -353,6 +368,7 @@ class Handoffs:
             ],
         ):
             logger.info("handoff_requeued cause=lease_lapsed")
+            await self.events.publish(HandoffChanged(Transition.REQUEUED, handoff_id, session_id))
 
     async def _sweep_waiting(self, handoff_id: str, now: int) -> None:
         if not await self._redis.exists(self._keys.handoff(handoff_id)):

@@ -1,23 +1,64 @@
-"""The handoff's vocabulary: its states, the sides of a conversation, and a handoff as stored.
+"""The handoff's vocabulary: its states, the sides of a conversation, the kinds of event in its
+stream, and a handoff as stored.
 
 queued -> active (one staff member, leased) -> released | closed; a released or closed handoff
-is over. Fields of a stream entry: kind (text | no_staff | wait_long | joined | requeued |
-released | closed | left), from (person | staff | system), to (person | staff | all), text,
-flags, at (ms).
+is over. Fields of a stream entry: kind (an EventKind), from (a Side), to (person | staff | all),
+text, flags, at (ms). The browser scripts get the same names from `bot/static/shared/
+vocabulary.js`, generated from this module (`hrv-guide vocabulary`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-QUEUED, ACTIVE, RELEASED, CLOSED = "queued", "active", "released", "closed"
-OPEN_STATES = (QUEUED, ACTIVE)
-PERSON, STAFF, SYSTEM = "person", "staff", "system"
-# The events after which a handoff is over for each side (`gone`: its stream no longer exists).
-# The widget gets the person's through its config, the console the staff's in its page.
-HANDOFF_ENDS: dict[str, frozenset[str]] = {
-    PERSON: frozenset({"released", "closed", "left", "gone"}),
-    STAFF: frozenset({"released", "closed", "left", "requeued", "gone"}),
+
+class HandoffState(StrEnum):
+    """Where a session's handoff stands (`none`: the person talks with the bot)."""
+
+    NONE = "none"
+    QUEUED = "queued"
+    ACTIVE = "active"
+    RELEASED = "released"
+    CLOSED = "closed"
+
+
+class Side(StrEnum):
+    """Who wrote an entry of the stream, and whose view of it is read."""
+
+    PERSON = "person"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class EventKind(StrEnum):
+    """What an entry of a handoff's stream says (`gone`: the stream no longer exists)."""
+
+    TEXT = "text"
+    NO_STAFF = "no_staff"
+    WAIT_LONG = "wait_long"
+    JOINED = "joined"
+    REQUEUED = "requeued"
+    RELEASED = "released"
+    CLOSED = "closed"
+    LEFT = "left"
+    GONE = "gone"
+
+
+OPEN_STATES = frozenset({HandoffState.QUEUED, HandoffState.ACTIVE})
+# The events after which a handoff is over for each side; a requeue ends it for the staff
+# member only (the person keeps waiting).
+HANDOFF_ENDS: dict[Side, frozenset[EventKind]] = {
+    Side.PERSON: frozenset({EventKind.RELEASED, EventKind.CLOSED, EventKind.LEFT, EventKind.GONE}),
+    Side.STAFF: frozenset(
+        {
+            EventKind.RELEASED,
+            EventKind.CLOSED,
+            EventKind.LEFT,
+            EventKind.REQUEUED,
+            EventKind.GONE,
+        }
+    ),
 }
 
 
@@ -35,7 +76,7 @@ class Handoff:
 
     id: str
     session_id: str
-    state: str
+    state: HandoffState
     reason: str
     lang: str
     channel: str
@@ -51,7 +92,7 @@ class Handoff:
         return cls(
             id=handoff_id,
             session_id=data.get("session_id", ""),
-            state=data.get("state", ""),
+            state=HandoffState(data.get("state") or HandoffState.NONE),
             reason=data.get("reason", ""),
             lang=data.get("lang", ""),
             channel=data.get("channel", "widget"),

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bot.conversation.replies import Reply
 from bot.conversation.safety import SafetyLayer
 from bot.conversation.texts import Texts
 from bot.errors import ApiError, error_body
@@ -120,7 +121,7 @@ class AbuseLimits:
         not become a flood of answers (a channel that pushes messages, e.g. Telegram)."""
         return self._told.hit(session_id, 1, MINUTE) is None
 
-    def over_limit(self, text: str, lang: str, retry_after: int) -> list[dict[str, str]]:
+    def over_limit(self, text: str, lang: str, retry_after: int) -> list[Reply]:
         """The answer to a message over a limit: RateLimited, unless the safety layer raises the
         alarm; then its reply (112 first) and the slow-down text, with nothing stored or passed
         on (no Rasa turn, no handoff message), so a flood cannot use danger words to get by."""
@@ -133,10 +134,7 @@ class AbuseLimits:
             # No question when unsure: its buttons would reach nothing now.
             key = self._safety.danger_reply_key(assessment)
         logger.info("rate_limited_danger_answered")
-        return [
-            {"text": self._texts.reply(key, lang)},
-            {"text": self._texts.reply("rate_limited", lang)},
-        ]
+        return [Reply(self._texts.reply(key, lang)), Reply(self._texts.reply("rate_limited", lang))]
 
     def too_fast(self, lang: str | None, retry_after: int) -> RateLimited:
         """The 429 for `lang`: a friendly text that also names 112."""

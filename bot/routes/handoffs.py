@@ -17,11 +17,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
-from bot.conversation.turn import Conversation
 from bot.handoff.service import Handoffs
-from bot.handoff.states import CLOSED, QUEUED, RELEASED, STAFF, Handoff
+from bot.handoff.states import Handoff, HandoffState, Side
 from bot.routes.deps import (
-    ConversationDep,
     EventsDep,
     HandoffsDep,
     LiveStreamsDep,
@@ -54,7 +52,7 @@ class HandoffOut(BaseModel):
     """A handoff as the console lists it; the reason is an intent name, never a guess."""
 
     handoff_id: str
-    state: Literal["queued", "active", "released", "closed"]
+    state: HandoffState
     lang: str
     reason: str
     risk: str = Field(
@@ -88,7 +86,7 @@ class MessageSentOut(BaseModel):
 def _out(handoff: Handoff, handoffs: Handoffs) -> HandoffOut:
     return HandoffOut(
         handoff_id=handoff.id,
-        state=handoff.state,  # type: ignore[arg-type]
+        state=handoff.state,
         lang=handoff.lang,
         reason=handoff.reason,
         risk=handoff.risk,
@@ -110,8 +108,12 @@ async def list_handoffs(
     """The queue (first in line first), or the conversations this staff member holds. The
     console refreshes it on a timer: it does not renew the idle timeout, and the view is audited
     at most once per HRV_AUDIT_REPEAT_SECONDS per staff member and list."""
-    found = await handoffs.queued() if state == QUEUED else await handoffs.active_for(staff.name)
-    action = "viewed_queue" if state == QUEUED else "viewed_own_list"
+    found = (
+        await handoffs.queued()
+        if state == HandoffState.QUEUED
+        else await handoffs.active_for(staff.name)
+    )
+    action = "viewed_queue" if state == HandoffState.QUEUED else "viewed_own_list"
     await audit.record(staff.name, action, at_most_every=settings.audit_repeat_seconds)
     return [_out(handoff, handoffs) for handoff in found]
 
@@ -138,7 +140,7 @@ async def transcript(
     """Everything in the conversation since it was queued (only while you hold it; audited once
     per handoff and repeat interval: reloading it cannot flood the capped log)."""
     handoff = await handoffs.held_by(handoff_id, staff.name)
-    events = await reader.backlog(handoff_id, STAFF, None, include_own=True)
+    events = await reader.backlog(handoff_id, Side.STAFF, None, include_own=True)
     await audit.record(
         staff.name, "viewed_transcript", handoff_id, at_most_every=settings.audit_repeat_seconds
     )
@@ -162,32 +164,22 @@ async def send_message(
     return MessageSentOut(id=stream_id)
 
 
-async def _end(
-    handoff_id: str, staff: str, new_state: str, handoffs: Handoffs, conversation: Conversation
-) -> HandoffOut:
-    handoff = await handoffs.end(handoff_id, staff, new_state)
-    await conversation.resume_bot(handoff.session_id)
-    return _out(handoff, handoffs)
-
-
 @router.post(
     "/api/v1/handoffs/{handoff_id}/release", response_model=HandoffOut, responses=AUTH_ERRORS
 )
-async def release(
-    handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep, conversation: ConversationDep
-) -> HandoffOut:
+async def release(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep) -> HandoffOut:
     """Hand the conversation back to the bot; the person is told so."""
-    return await _end(handoff_id, staff.name, RELEASED, handoffs, conversation)
+    handoff = await handoffs.end(handoff_id, staff.name, HandoffState.RELEASED)
+    return _out(handoff, handoffs)
 
 
 @router.post(
     "/api/v1/handoffs/{handoff_id}/close", response_model=HandoffOut, responses=AUTH_ERRORS
 )
-async def close(
-    handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep, conversation: ConversationDep
-) -> HandoffOut:
+async def close(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep) -> HandoffOut:
     """End the conversation with a person; the bot answers if the person writes again."""
-    return await _end(handoff_id, staff.name, CLOSED, handoffs, conversation)
+    handoff = await handoffs.end(handoff_id, staff.name, HandoffState.CLOSED)
+    return _out(handoff, handoffs)
 
 
 @router.get(
@@ -217,12 +209,12 @@ async def handoff_events(
     if wants_stream(request):
         holder = f"handoff:{handoff_id}"
         streams.acquire(holder)
-        response = event_stream(reader, handoff_id, STAFF, cursor)
+        response = event_stream(reader, handoff_id, Side.STAFF, cursor)
         response.body_iterator = _while_signed_in(response.body_iterator, auth, token or "")
         return streams.counted(response, holder)
     return [
         EventOut.model_validate(e.as_dict())
-        for e in await reader.backlog(handoff_id, STAFF, cursor)
+        for e in await reader.backlog(handoff_id, Side.STAFF, cursor)
     ]
 
 

@@ -1,22 +1,32 @@
-"""Server-Sent Events over a handoff stream, shared by the widget's and the console's routes."""
+"""Server-Sent Events over a handoff stream, shared by the widget's and the console's routes.
+
+sse-starlette's response does the transport: keep-alive comments from their own task (so
+proxies do not time out an idle chat), a timeout on each send (a client that stopped reading
+does not hold a stream and a Redis reader), and ending every stream when the server shuts down,
+so a restart is not held up and the client reconnects at once with its cursor.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-import time
 from collections.abc import AsyncIterator
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
 from redis.exceptions import RedisError
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bot.errors import BadInput
 from bot.handoff.delivery import EventReader, valid_cursor
+from bot.handoff.states import Side
 
 logger = logging.getLogger(__name__)
 
-KEEPALIVE_SECONDS = 15.0
+KEEPALIVE_SECONDS = 15
+# How long the client waits before reconnecting after a stream ends.
 RETRY_MS = 2000
+# A send that takes longer means the client stopped reading: end the stream.
+SEND_TIMEOUT_SECONDS = 30.0
 
 
 def wants_stream(request: Request) -> bool:
@@ -37,28 +47,32 @@ def cursor_of(request: Request, after: str | None) -> str | None:
 
 
 def event_stream(
-    reader: EventReader, handoff_id: str | None, side: str, cursor: str | None
-) -> StreamingResponse:
-    """Stream `side`'s events until the handoff ends for it; comments keep proxies from timing
-    out. When Redis fails mid-stream the stream just ends: the client reconnects with its
-    cursor and loses nothing."""
+    reader: EventReader, handoff_id: str | None, side: Side, cursor: str | None
+) -> EventSourceResponse:
+    """Stream `side`'s events until the handoff ends for it. When Redis fails mid-stream the
+    stream just ends: the client reconnects with its cursor and loses nothing."""
 
-    async def body() -> AsyncIterator[str]:
-        yield f"retry: {RETRY_MS}\n: open\n\n"
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        yield ServerSentEvent(comment="open", retry=RETRY_MS, sep="\n")
         if not handoff_id:
             return
-        last = time.monotonic()
         try:
             async for event in reader.live(handoff_id, side, cursor):
-                if event is not None:
-                    yield event.sse()
-                    last = time.monotonic()
-                elif time.monotonic() - last >= KEEPALIVE_SECONDS:
-                    yield ": keepalive\n\n"
-                    last = time.monotonic()
+                if event is not None:  # None: nothing new yet (the pings keep the line alive)
+                    yield ServerSentEvent(
+                        data=json.dumps(event.as_dict()),
+                        event=event.kind,
+                        id=event.id or None,
+                        sep="\n",
+                    )
         except RedisError as error:
             logger.warning("event_stream_redis_error kind=%s", type(error).__name__)
 
-    return StreamingResponse(
-        body(), media_type="text/event-stream", headers={"x-accel-buffering": "no"}
+    return EventSourceResponse(
+        events(),
+        ping=KEEPALIVE_SECONDS,
+        send_timeout=SEND_TIMEOUT_SECONDS,
+        ping_message_factory=lambda: ServerSentEvent(comment="keepalive", sep="\n"),
+        # Plain line feeds, as the browser scripts' stream readers split on them.
+        sep="\n",
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from bot.conversation.contact_links import ContactLinks
+from bot.conversation.replies import Reply
 from bot.conversation.sessions import SessionsFull
-from bot.conversation.texts import Texts
+from bot.conversation.texts import Direction, Texts
 from bot.errors import BadInput
-from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES, PERSON
+from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES, HandoffState, Side
 from bot.limits.abuse import AbuseLimits, get_limits
 from bot.routes.deps import (
     ContactLinksDep,
@@ -38,7 +39,7 @@ class LanguageOut(BaseModel):
 
     code: str
     name: str
-    dir: Literal["ltr", "rtl"]
+    dir: Direction
 
 
 class Link(BaseModel):
@@ -80,40 +81,50 @@ class MessageIn(TextIn):
     lang: str | None = Field(default=None, max_length=8)
 
 
-class Button(BaseModel):
+class ButtonOut(BaseModel):
     """A suggested reply: show `title`, send `payload`."""
 
     title: str
     payload: str
 
 
-class Reply(BaseModel):
+class ReplyOut(BaseModel):
     """One bot message; `links` are the registry's numbers and addresses found in its text."""
 
     text: str
-    buttons: list[Button] | None = None
+    buttons: list[ButtonOut] | None = None
     links: list[Link] | None = None
+
+    @classmethod
+    def of(cls, reply: Reply, links: ContactLinks) -> ReplyOut:
+        """The reply as the widget gets it, with the links in its text."""
+        found = links.find(reply.text)
+        return cls(
+            text=reply.text,
+            buttons=[ButtonOut(title=b.title, payload=b.payload) for b in reply.buttons] or None,
+            links=[Link(text=link.text, href=link.href) for link in found] or None,
+        )
 
 
 class MessageOut(BaseModel):
     """The bot's answer to one message."""
 
-    replies: list[Reply]
+    replies: list[ReplyOut]
     lang: str
-    handoff: Literal["none", "queued", "active"]
+    handoff: HandoffState
 
 
 class EventsOut(BaseModel):
     """Events after the cursor (polling), and the handoff's state now."""
 
     events: list[EventOut]
-    handoff: Literal["none", "queued", "active"]
+    handoff: HandoffState
 
 
 class HandoffStateOut(BaseModel):
     """The handoff's state after the person's request."""
 
-    handoff: Literal["none", "queued", "active"]
+    handoff: HandoffState
 
 
 @router.get("/widget/config", response_model=WidgetConfig)
@@ -133,7 +144,7 @@ def _build_config(exit_url: str, texts: Texts, links: ContactLinks) -> WidgetCon
     return WidgetConfig(
         default_lang=texts.default,
         languages=[
-            LanguageOut(code=lang.code, name=lang.name, dir=lang.dir)  # type: ignore[arg-type]
+            LanguageOut(code=lang.code, name=lang.name, dir=lang.dir)
             for lang in texts.languages.values()
         ],
         exit_url=exit_url,
@@ -146,7 +157,7 @@ def _build_config(exit_url: str, texts: Texts, links: ContactLinks) -> WidgetCon
             }
             for code, lang in texts.languages.items()
         },
-        handoff_ends=sorted(HANDOFF_ENDS[PERSON]),
+        handoff_ends=sorted(HANDOFF_ENDS[Side.PERSON]),
     )
 
 
@@ -195,17 +206,17 @@ async def post_message(
     if retry_after is not None:
         lang = body.lang or session.lang
         replies = limits.over_limit(body.text, lang, retry_after)  # 429 unless danger
-        handoff = session.handoff if session.handoff in OPEN_STATES else "none"
+        handoff = session.handoff if session.handoff in OPEN_STATES else HandoffState.NONE
         return MessageOut(
-            replies=[Reply(**links.annotate(reply)) for reply in replies],
+            replies=[ReplyOut.of(reply, links) for reply in replies],
             lang=lang,
-            handoff=handoff,  # type: ignore[arg-type]
+            handoff=handoff,
         )
     result = await conversation.turn(session, body.text, body.lang, body.msg_id)
     return MessageOut(
-        replies=[Reply(**links.annotate(reply)) for reply in result.replies],
+        replies=[ReplyOut.of(reply, links) for reply in result.replies],
         lang=result.lang,
-        handoff=result.handoff,  # type: ignore[arg-type]
+        handoff=result.handoff,
     )
 
 
@@ -250,12 +261,14 @@ async def session_events(
     if wants_stream(request):
         holder = f"session:{session_id}"
         streams.acquire(holder)
-        stream = event_stream(reader, session.handoff_id or None, PERSON, cursor)
+        stream = event_stream(reader, session.handoff_id or None, Side.PERSON, cursor)
         return streams.counted(stream, holder)
-    events = await reader.backlog(session.handoff_id, PERSON, cursor) if session.handoff_id else []
+    events = (
+        await reader.backlog(session.handoff_id, Side.PERSON, cursor) if session.handoff_id else []
+    )
     return EventsOut(
         events=[EventOut.model_validate(event.as_dict()) for event in events],
-        handoff=session.handoff,  # type: ignore[arg-type]
+        handoff=session.handoff,
     )
 
 
@@ -269,10 +282,9 @@ async def leave_handoff(
     token: TokenDep,
     sessions: SessionsDep,
     handoffs: HandoffsDep,
-    conversation: ConversationDep,
 ) -> HandoffStateOut:
     """Leave the queue (or the chat with a person) and go back to the bot; safe to repeat."""
     session = await sessions.authenticate(session_id, token)
-    if session.handoff in OPEN_STATES and await handoffs.leave(session.handoff_id, session.id):
-        await conversation.resume_bot(session.id)
-    return HandoffStateOut(handoff=await sessions.handoff_state(session.id))  # type: ignore[arg-type]
+    if session.handoff in OPEN_STATES:
+        await handoffs.leave(session.handoff_id, session.id)
+    return HandoffStateOut(handoff=await sessions.handoff_state(session.id))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.handoff.states import HANDOFF_ENDS, PERSON, STAFF
+from bot.handoff.states import HANDOFF_ENDS, Side
 from bot.languages import LanguageDataError
 from bot.staff.console_texts import DEFAULT, load_console_texts, page_with_texts
 
@@ -65,9 +65,9 @@ async def test_the_console_page_is_served_with_its_texts_and_the_events_that_end
     assert block is not None
     data = json.loads(block.group(1))
     assert {lang["code"] for lang in data["languages"]} >= {"sv", "en"}
-    assert data["ends"] == sorted(HANDOFF_ENDS[STAFF])
+    assert data["ends"] == sorted(HANDOFF_ENDS[Side.STAFF])
 
 
 async def test_the_widget_config_names_the_events_that_end_a_handoff_for_the_person(client):
     config = (await client.get("/api/v1/widget/config")).json()
-    assert config["handoff_ends"] == sorted(HANDOFF_ENDS[PERSON])
+    assert config["handoff_ends"] == sorted(HANDOFF_ENDS[Side.PERSON])

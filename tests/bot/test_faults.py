@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable, TrackerCheck
+from bot.conversation.replies import Reply
 from bot.ops.launcher import free_port, redis_reachable, redis_server_executable
 from bot.store import Keys, connect
 from bot.web.health import Readiness
@@ -71,7 +72,7 @@ def _client(clients: tuple[httpx.AsyncClient, object]) -> RasaClient:
 
 
 async def test_a_turn_rasa_stored_passes(clients, fake: FakeRasaStore) -> None:
-    assert (await _client(clients).send(SENDER, "hej", {})).replies == [{"text": "Hej"}]
+    assert (await _client(clients).send(SENDER, "hej", {})).replies == [Reply("Hej")]
     await _client(clients).set_slot(SENDER, "language", "sv")
 
 
@@ -105,7 +106,7 @@ async def test_a_handoff_signal_alone_is_an_answer_and_carries_its_reason(
     assert turn.replies == [] and turn.handoff_reason == "danger"
     fake.replies = [{"text": "Hej"}, {"custom": {"something": "else"}}]
     turn = await _client(clients).send(SENDER, "hej", {})
-    assert turn.replies == [{"text": "Hej"}] and turn.handoff_reason is None
+    assert turn.replies == [Reply("Hej")] and turn.handoff_reason is None
 
 
 def _readiness(clients, timeout: float = 1.0, cache: float = 0.0) -> Readiness:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.handoff.delivery import EventReader
-from bot.handoff.states import PERSON, STAFF
+from bot.handoff.states import Side
 
 pytestmark = pytest.mark.unit
 
@@ -49,23 +49,23 @@ async def test_a_reader_killed_before_it_acks_loses_nothing_and_doubles_nothing(
 ):
     handoff_id, staff = active_handoff
     stream_key = f"hrv:handoff:{handoff_id}:stream"
-    first = _reader(app).live(handoff_id, PERSON, None)
+    first = _reader(app).live(handoff_id, Side.PERSON, None)
     assert (await _next_event(first)).kind == "joined"  # the backlog
     message_id = await _staff_says(client, staff, handoff_id, "ett")
     delivered = await _next_event(first)
     assert delivered.id == message_id
     # The gateway dies here: the event went out, but the ack never happened.
     await first.aclose()
-    assert redis_client.xpending(stream_key, PERSON)["pending"] == 1
+    assert redis_client.xpending(stream_key, Side.PERSON)["pending"] == 1
 
     # The client got it and reconnects with it as Last-Event-ID: no double.
-    second = _reader(app).live(handoff_id, PERSON, message_id)
+    second = _reader(app).live(handoff_id, Side.PERSON, message_id)
     follow_up = await _staff_says(client, staff, handoff_id, "två")
     assert (await _next_event(second)).id == follow_up
     await second.aclose()
 
     # A client that never got it reconnects with the earlier cursor: it comes again.
-    third = _reader(app).live(handoff_id, PERSON, None)
+    third = _reader(app).live(handoff_id, Side.PERSON, None)
     ids = [(await _next_event(third)).id for _ in range(3)]
     assert ids[1:] == [message_id, follow_up]
     await third.aclose()
@@ -76,19 +76,19 @@ async def test_pending_entries_of_a_dead_reader_go_to_the_next_one(
 ):
     handoff_id, staff = active_handoff
     stream_key = f"hrv:handoff:{handoff_id}:stream"
-    first = _reader(app).live(handoff_id, PERSON, None)
+    first = _reader(app).live(handoff_id, Side.PERSON, None)
     await _next_event(first)  # joined
     message_id = await _staff_says(client, staff, handoff_id, "ett")
     await _next_event(first)
     await first.aclose()  # read through the group, never acknowledged
-    second = _reader(app).live(handoff_id, PERSON, message_id)
+    second = _reader(app).live(handoff_id, Side.PERSON, message_id)
     later = await _staff_says(client, staff, handoff_id, "två")
     assert (await _next_event(second)).id == later  # from the backlog
     last = await _staff_says(client, staff, handoff_id, "tre")
     assert (await _next_event(second)).id == last  # through the group, after the pending one
     # The dead reader's pending entry was skipped (the client has it) and acknowledged; only
     # the entry on its way right now is still pending.
-    pending = redis_client.xpending_range(stream_key, PERSON, "-", "+", 10)
+    pending = redis_client.xpending_range(stream_key, Side.PERSON, "-", "+", 10)
     assert [p["message_id"] for p in pending] == [last]
     await second.aclose()
 
@@ -102,17 +102,21 @@ async def test_each_side_sees_only_what_is_meant_for_it(app, client, session, ac
     )
     await _staff_says(client, staff, handoff_id, "från personalen")
     reader = _reader(app)
-    person = [(e.kind, e.sender, e.text) for e in await reader.backlog(handoff_id, PERSON, None)]
-    staff_side = [(e.kind, e.sender, e.text) for e in await reader.backlog(handoff_id, STAFF, None)]
+    person = [
+        (e.kind, e.sender, e.text) for e in await reader.backlog(handoff_id, Side.PERSON, None)
+    ]
+    staff_side = [
+        (e.kind, e.sender, e.text) for e in await reader.backlog(handoff_id, Side.STAFF, None)
+    ]
     assert person == [("joined", "system", ""), ("text", "staff", "från personalen")]
     assert staff_side == [("joined", "system", ""), ("text", "person", "från personen")]
 
 
 async def test_a_newer_connection_takes_the_side_over(app, client, active_handoff):
     handoff_id, staff = active_handoff
-    old = _reader(app).live(handoff_id, PERSON, None)
+    old = _reader(app).live(handoff_id, Side.PERSON, None)
     joined = await _next_event(old)
-    new = _reader(app).live(handoff_id, PERSON, joined.id)
+    new = _reader(app).live(handoff_id, Side.PERSON, joined.id)
     message_id = await _staff_says(client, staff, handoff_id, "till den nya")
     assert (await _next_event(new)).id == message_id
     with pytest.raises(StopAsyncIteration):
@@ -206,14 +210,14 @@ async def test_a_stream_resumed_after_the_end_stops_instead_of_keeping_alive(
     app, client, active_handoff
 ):
     handoff_id, staff = active_handoff
-    first = _reader(app).live(handoff_id, PERSON, None)
+    first = _reader(app).live(handoff_id, Side.PERSON, None)
     assert (await _next_event(first)).kind == "joined"  # the backlog
     await client.post(f"/api/v1/handoffs/{handoff_id}/release", headers=staff.headers)
     released = await _next_event(first)  # read and acknowledged through the person's group
     assert released.kind == "released"
     with pytest.raises(StopAsyncIteration):
         await anext(first)  # the connection took it: acknowledged, the stream ends
-    resumed = _reader(app).live(handoff_id, PERSON, released.id)
+    resumed = _reader(app).live(handoff_id, Side.PERSON, released.id)
     events = await asyncio.wait_for(_drain(resumed), timeout=5)
     assert [e for e in events if e is not None] == []
 
@@ -223,5 +227,5 @@ async def test_one_live_stream_has_a_limited_life_and_the_client_reconnects(app,
     reader = EventReader(
         app.state.redis, app.state.handoffs._keys, block_ms=100, max_life_seconds=0.5
     )
-    events = await asyncio.wait_for(_drain(reader.live(handoff_id, PERSON, None)), timeout=5)
+    events = await asyncio.wait_for(_drain(reader.live(handoff_id, Side.PERSON, None)), timeout=5)
     assert [e.kind for e in events if e is not None] == ["joined"]

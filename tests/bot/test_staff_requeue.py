@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.handoff.delivery import EventReader
-from bot.handoff.states import STAFF
+from bot.handoff.states import Side
 
 pytestmark = pytest.mark.unit
 
@@ -107,7 +107,7 @@ async def test_the_new_holders_live_stream_is_not_ended_by_the_earlier_requeue(
     assert "requeued" in kinds
     cursor = transcript.json()["messages"][-1]["id"]
     reader = EventReader(app.state.redis, app.state.handoffs._keys, block_ms=200)
-    stream = reader.live(handoff_id, STAFF, cursor)
+    stream = reader.live(handoff_id, Side.STAFF, cursor)
     first = await anext(stream)  # nothing new yet: a keepalive tick, not the end
     assert first is None
     said = await client.post(

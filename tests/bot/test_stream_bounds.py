@@ -8,7 +8,7 @@ import pytest
 from bot.conversation.sessions import SessionStore
 from bot.handoff.delivery import BATCH, EventReader
 from bot.handoff.service import Handoffs
-from bot.handoff.states import PERSON, STAFF
+from bot.handoff.states import Side
 from bot.store import Keys
 
 pytestmark = pytest.mark.unit
@@ -59,19 +59,19 @@ async def test_backlog_pages_through_the_stream_and_keeps_every_message_in_order
     counting = CountingRedis(redis)
     reader = EventReader(counting, KEYS)
 
-    events = await reader.backlog(handoff_id, STAFF, None)
+    events = await reader.backlog(handoff_id, Side.STAFF, None)
     assert [e.text for e in events] == [f"m{n}" for n in range(total)]
     assert counting.xrange_counts and all(c == BATCH for c in counting.xrange_counts)
     assert len(counting.xrange_counts) == 3
 
     # From a cursor in the middle of a page: the rest, in order, none twice.
     cursor = events[BATCH + 5].id
-    rest = await reader.backlog(handoff_id, STAFF, cursor)
+    rest = await reader.backlog(handoff_id, Side.STAFF, cursor)
     assert [e.text for e in rest] == [f"m{n}" for n in range(BATCH + 6, total)]
 
     # A page boundary exactly at the end: no empty extra page is missed or doubled.
     cursor = events[total - BATCH - 1].id
-    assert [e.text for e in await reader.backlog(handoff_id, STAFF, cursor)] == [
+    assert [e.text for e in await reader.backlog(handoff_id, Side.STAFF, cursor)] == [
         f"m{n}" for n in range(total - BATCH, total)
     ]
 
@@ -85,7 +85,7 @@ async def test_live_reader_catches_up_in_pages_in_order(app):
     await _post(handoffs, handoff_id, session_id, BATCH + 20)
     counting = CountingRedis(redis)
     reader = EventReader(counting, KEYS, block_ms=10, max_life_seconds=0.5)
-    texts = [event.text async for event in reader.live(handoff_id, STAFF, None) if event]
+    texts = [event.text async for event in reader.live(handoff_id, Side.STAFF, None) if event]
     assert texts == [f"m{n}" for n in range(BATCH + 20)]
     assert all(c == BATCH for c in counting.xrange_counts)
 
@@ -97,7 +97,7 @@ async def test_a_flood_is_trimmed_to_about_maxlen_and_keeps_the_newest(app, hand
     stream = KEYS.handoff_stream(handoff_id)
     length = await redis.xlen(stream)
     assert 100 <= length < 300  # MAXLEN ~ 100 trims whole nodes: about 100, never 600
-    events = await EventReader(redis, KEYS).backlog(handoff_id, STAFF, None)
+    events = await EventReader(redis, KEYS).backlog(handoff_id, Side.STAFF, None)
     assert events[-1].text == "m599"
     texts = [e.text for e in events]
     assert texts == sorted(texts, key=lambda t: int(t[1:]))  # in order, no gap at the end
@@ -111,5 +111,5 @@ async def test_a_retried_message_is_still_stored_once(app, handoff):
     handoffs, handoff_id, session_id = handoff
     for _ in range(3):
         await handoffs.post_from_person(handoff_id, session_id, "hej", "same-id-0001", [])
-    events = await EventReader(app.state.redis, KEYS).backlog(handoff_id, PERSON, None, True)
+    events = await EventReader(app.state.redis, KEYS).backlog(handoff_id, Side.PERSON, None, True)
     assert [e.text for e in events if e.kind == "text"] == ["hej"]

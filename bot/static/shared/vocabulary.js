@@ -1,5 +1,6 @@
-// The handoff's vocabulary, generated from bot/handoff/states.py by `hrv-guide vocabulary`:
-// do not edit by hand (a test fails when it differs from the Python).
+// The handoff's vocabulary, generated from bot/handoff/states.py by
+// scripts/generate_vocabulary.py: do not edit by hand (a test fails when they differ).
+
 export const HandoffState = Object.freeze({
   NONE: "none",
   QUEUED: "queued",

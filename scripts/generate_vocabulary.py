@@ -1,0 +1,67 @@
+"""Write the handoff's vocabulary for the browser scripts (bot/static/shared/vocabulary.js).
+
+Why generated: the widget and the console must read the same event kinds and states as the
+gateway writes (bot/handoff/states.py). One Python source, one generated module, and a test that
+fails when the committed file differs, so the two cannot drift apart.
+
+Usage: python scripts/generate_vocabulary.py [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+from bot.handoff.states import HANDOFF_ENDS, EventKind, HandoffState, Side
+
+TARGET = Path(__file__).resolve().parents[1] / "bot" / "static" / "shared" / "vocabulary.js"
+HEADER = """\
+// The handoff's vocabulary, generated from bot/handoff/states.py by
+// scripts/generate_vocabulary.py: do not edit by hand (a test fails when they differ).
+"""
+
+
+def _enum(name: str, members: type[StrEnum]) -> str:
+    lines = [f'  {member.name}: "{member.value}",' for member in members]
+    return f"export const {name} = Object.freeze({{\n" + "\n".join(lines) + "\n});\n"
+
+
+def render() -> str:
+    """The module's text."""
+    ends = "\n".join(
+        f"  {side.value}: Object.freeze({json.dumps(sorted(kinds))}),"
+        for side, kinds in HANDOFF_ENDS.items()
+    )
+    return "\n".join(
+        [
+            HEADER,
+            _enum("HandoffState", HandoffState),
+            _enum("EventKind", EventKind),
+            _enum("Side", Side),
+            "// The events after which a handoff is over for each side.",
+            f"export const HANDOFF_ENDS = Object.freeze({{\n{ends}\n}});\n",
+        ]
+    )
+
+
+def main() -> int:
+    """Write the file, or with --check say whether it is current (exit 1 when not)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only compare, write nothing")
+    args = parser.parse_args()
+    text = render()
+    if args.check:
+        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        if current != text:
+            print(f"{TARGET.name} is out of date: run scripts/generate_vocabulary.py")
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
