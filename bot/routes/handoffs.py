@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator
-from typing import Annotated, Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -209,8 +209,9 @@ async def handoff_events(
     if wants_stream(request):
         holder = f"handoff:{handoff_id}"
         streams.acquire(holder)
-        response = event_stream(reader, handoff_id, Side.STAFF, cursor)
-        response.body_iterator = _while_signed_in(response.body_iterator, auth, token or "")
+        response = event_stream(
+            reader, handoff_id, Side.STAFF, cursor, _while_signed_in(auth, token or "")
+        )
         return streams.counted(response, holder)
     return [
         EventOut.model_validate(e.as_dict())
@@ -218,23 +219,22 @@ async def handoff_events(
     ]
 
 
-async def _while_signed_in(
-    chunks: AsyncIterable[Any], auth: StaffAuth, token: str
-) -> AsyncIterator[Any]:
-    """Pass the stream on while the console session lasts; end it (sending nothing more) once
-    the session was signed out, revoked or timed out, or cannot be checked because Redis fails:
-    the response has started, so an error could only end it with a traceback in the log, and
-    the console reconnects with its cursor and loses nothing."""
+def _while_signed_in(auth: StaffAuth, token: str) -> Callable[[], Awaitable[bool]]:
+    """Whether a live stream may go on: while its console session lasts, asked of Redis at most
+    every SESSION_CHECK_SECONDS. A stream ends (sending nothing more) once the session was
+    signed out, revoked or timed out, or cannot be checked because Redis fails: the response
+    has started, so an error could only end it with a traceback in the log, and the console
+    reconnects with its cursor and loses nothing."""
     checked = time.monotonic()
-    try:
-        async for chunk in chunks:
-            if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
-                if not await _still_signed_in(auth, token):
-                    return
-                checked = time.monotonic()
-            yield chunk
-    finally:
-        await chunks.aclose()  # type: ignore[attr-defined]
+
+    async def may_go_on() -> bool:
+        nonlocal checked
+        if time.monotonic() - checked < SESSION_CHECK_SECONDS:
+            return True
+        checked = time.monotonic()
+        return await _still_signed_in(auth, token)
+
+    return may_go_on
 
 
 async def _still_signed_in(auth: StaffAuth, token: str) -> bool:

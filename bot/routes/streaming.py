@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import Request
 from redis.exceptions import RedisError
@@ -47,10 +47,15 @@ def cursor_of(request: Request, after: str | None) -> str | None:
 
 
 def event_stream(
-    reader: EventReader, handoff_id: str | None, side: Side, cursor: str | None
+    reader: EventReader,
+    handoff_id: str | None,
+    side: Side,
+    cursor: str | None,
+    may_go_on: Callable[[], Awaitable[bool]] | None = None,
 ) -> EventSourceResponse:
-    """Stream `side`'s events until the handoff ends for it. When Redis fails mid-stream the
-    stream just ends: the client reconnects with its cursor and loses nothing."""
+    """Stream `side`'s events until the handoff ends for it, or until `may_go_on` (asked before
+    each event and every couple of seconds while nothing happens) says no. When Redis fails
+    mid-stream the stream just ends: the client reconnects with its cursor and loses nothing."""
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(comment="open", retry=RETRY_MS, sep="\n")
@@ -58,6 +63,8 @@ def event_stream(
             return
         try:
             async for event in reader.live(handoff_id, side, cursor):
+                if may_go_on is not None and not await may_go_on():
+                    return
                 if event is not None:  # None: nothing new yet (the pings keep the line alive)
                     yield ServerSentEvent(
                         data=json.dumps(event.as_dict()),

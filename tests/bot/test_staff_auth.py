@@ -476,27 +476,45 @@ async def test_a_live_event_stream_ends_when_its_session_is_signed_out(
     assert "efter utloggningen" not in ended.text
 
 
+async def test_an_idle_live_event_stream_ends_when_its_session_is_signed_out(
+    app, client, clock, session, queue_session, monkeypatch, redis_client
+):
+    """Nothing happens in the chat after the sign-out: the stream ends all the same."""
+    monkeypatch.setattr(handoff_routes, "SESSION_CHECK_SECONDS", 0)
+    handoff_id = await queue_session(session)
+    account = await app.state.staff_auth.add("alice")
+    consoles = []
+    for at in (clock(), clock() + 30):  # two codes: each is accepted once
+        signed_in = await client.post(LOGIN, json=_login(account, at))
+        consoles.append({"Authorization": f"Bearer {signed_in.json()['token']}"})
+    desk, laptop = consoles
+    await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=desk)
+    stream = asyncio.create_task(
+        client.get(
+            f"/api/v1/handoffs/{handoff_id}/events",
+            headers={**laptop, "Accept": "text/event-stream"},
+        )
+    )
+    await asyncio.sleep(0.5)
+    assert (await client.post("/api/v1/staff/logout", headers=laptop)).status_code == 204
+    ended = await asyncio.wait_for(stream, timeout=20)
+    assert ended.status_code == 200
+    # The chat goes on at the desk: no event that ends it has closed the stream.
+    assert redis_client.hget(f"hrv:handoff:{handoff_id}", "state") == "active"
+
+
 async def test_a_live_event_stream_ends_quietly_when_redis_fails_at_the_session_check(
     monkeypatch, caplog
 ):
     """The response has started: an exception escaping now would only be a server traceback."""
     monkeypatch.setattr(handoff_routes, "SESSION_CHECK_SECONDS", 0)
-    closed = []
-
-    async def chunks() -> AsyncIterator[str]:
-        try:
-            for n in range(3):
-                yield f"data: {n}\n\n"
-        finally:
-            closed.append(True)
 
     class FailingAuth:
         async def still_signed_in(self, token: str) -> bool:
             raise redis.ConnectionError("redis down at 10.0.0.5 for token-secret")
 
-    stream = handoff_routes._while_signed_in(chunks(), FailingAuth(), "token-secret")  # type: ignore[arg-type]
-    assert [chunk async for chunk in stream] == []  # checked before the first chunk
-    assert closed == [True]
+    may_go_on = handoff_routes._while_signed_in(FailingAuth(), "token-secret")  # type: ignore[arg-type]
+    assert await may_go_on() is False
     assert "ConnectionError" in caplog.text
     assert "token-secret" not in caplog.text and "10.0.0.5" not in caplog.text
 
