@@ -8,14 +8,10 @@ still matches. Precision first: a test runs every pattern over every hard negati
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-# The standard library's own regex parser (re._parser, "sre_parse" before 3.11): the same parse
-# the pattern gets compiled from, so the literals found are exactly the ones it needs.
-from re import _constants as _c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 from bot.conversation.safety.kinds import KINDS
@@ -23,6 +19,12 @@ from bot.conversation.textnorm import clean, fold, normalise, script_of, strip_m
 from bot.languages import LanguageDataError, read_language_file, string_list
 
 MIN_EXAMPLES = {"danger": 3, "safe": 2}
+
+# The standard library's own regex parser (re._parser, "sre_parse" before 3.11): the same parse
+# the pattern gets compiled from, so the literals found are exactly the ones it needs. Private
+# modules without type stubs, hence untyped.
+_parser: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
 
 
 def _without_negative_lookarounds(source: str) -> str:
@@ -76,8 +78,9 @@ def _required_literals(sequence: list[tuple[Any, Any]]) -> frozenset[str] | None
             found = _required_literals(value[3])
         elif op is _c.BRANCH:
             branches = [_required_literals(branch) for branch in value[1]]
-            if branches and all(branches):
-                found = frozenset().union(*branches)  # type: ignore[arg-type]
+            known = [strings for strings in branches if strings]
+            if branches and len(known) == len(branches):
+                found = frozenset[str]().union(*known)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and value[0] >= 1:
             found = _required_literals(value[2])
         elif op is _c.IN and value and all(item_op is _c.LITERAL for item_op, _ in value):
