@@ -1,7 +1,8 @@
 """Municipalities, centres and dated coverage from data/: shared by the action server and the
 gateway, so it imports only the standard library and PyYAML (no rasa_sdk, no FastAPI)."""
 
-from registry.load import RegistryError, load_registry, read_registry
+from registry.fields import RegistryError
+from registry.load import load_registry, read_registry
 from registry.model import (
     Centre,
     CoverageSpan,

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from registry.check import check, render
-from registry.load import valid_phone
+from registry.fields import valid_phone
 
 pytestmark = pytest.mark.unit
 
