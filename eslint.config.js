@@ -1,5 +1,5 @@
 // The JavaScript linter of `make lint`: ESLint's recommended rules over the widget and the
-// staff console (browser scripts, no build step; what they share is native ES modules).
+// staff console, native ES modules that browsers load as written (no build step).
 const js = require("@eslint/js");
 const globals = require("globals");
 
@@ -7,11 +7,7 @@ module.exports = [
   js.configs.recommended,
   {
     files: ["bot/static/**/*.js"],
-    languageOptions: { ecmaVersion: 2020, sourceType: "script", globals: { ...globals.browser } },
-  },
-  {
-    files: ["bot/static/shared/**/*.js"],
-    languageOptions: { sourceType: "module" },
+    languageOptions: { ecmaVersion: 2020, sourceType: "module", globals: { ...globals.browser } },
   },
   {
     files: ["eslint.config.js"],

@@ -31,7 +31,6 @@ from bot.handoff.events import BACK_TO_BOT
 from bot.handoff.hours import OpeningHours
 from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
-from bot.handoff.states import HANDOFF_ENDS, Side
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import handoffs as handoff_routes
@@ -77,7 +76,6 @@ def create_app(
     console_page = page_with_texts(
         (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
         load_console_texts(settings.console_texts_dir),
-        HANDOFF_ENDS[Side.STAFF],
     )
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)

@@ -15,7 +15,7 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 
-from bot.handoff.states import HANDOFF_ENDS, EventKind, HandoffState, Side
+from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES, EventKind, HandoffState, Side
 
 TARGET = Path(__file__).resolve().parents[1] / "bot" / "static" / "shared" / "vocabulary.js"
 HEADER = """\
@@ -41,6 +41,8 @@ def render() -> str:
             _enum("HandoffState", HandoffState),
             _enum("EventKind", EventKind),
             _enum("Side", Side),
+            "// The states in which a person waits for or talks with staff.",
+            f"export const OPEN_STATES = Object.freeze({json.dumps(sorted(OPEN_STATES))});\n",
             "// The events after which a handoff is over for each side.",
             f"export const HANDOFF_ENDS = Object.freeze({{\n{ends}\n}});\n",
         ]

@@ -57,7 +57,7 @@ class Full(Refused):
 
 def replies_in(texts: Texts, key: str, lang: str | None) -> list[dict[str, str]]:
     """A fixed reply in `lang` and in the default language: the widget shows the one that
-    matches its own language (see safeReplyFrom in bot/static/widget.js)."""
+    matches its own language (see safeReplyFrom in bot/static/widget/composer.js)."""
     codes = dict.fromkeys(c for c in (lang, texts.default) if c and texts.supports(c))
     return [{"text": texts.reply(key, code), "lang": code} for code in codes]
 

@@ -12,7 +12,7 @@ from bot.conversation.replies import Reply
 from bot.conversation.sessions import SessionsFull
 from bot.conversation.texts import Direction, Texts
 from bot.errors import BadInput
-from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES, HandoffState, Side
+from bot.handoff.states import OPEN_STATES, HandoffState, Side
 from bot.limits.abuse import AbuseLimits, get_limits
 from bot.routes.deps import (
     ContactLinksDep,
@@ -58,8 +58,6 @@ class WidgetConfig(BaseModel):
     exit_url: str
     texts: dict[str, dict[str, str]]
     links: dict[str, dict[str, list[Link]]]
-    # The handoff events after which the person is back with the bot.
-    handoff_ends: list[str]
 
 
 class SessionIn(BaseModel):
@@ -157,7 +155,6 @@ def _build_config(exit_url: str, texts: Texts, links: ContactLinks) -> WidgetCon
             }
             for code, lang in texts.languages.items()
         },
-        handoff_ends=sorted(HANDOFF_ENDS[Side.PERSON]),
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,14 +66,10 @@ def load_console_texts(directory: Path) -> dict[str, ConsoleLanguage]:
     return languages
 
 
-def page_with_texts(
-    page: str, languages: dict[str, ConsoleLanguage], ends: Iterable[str] = ()
-) -> str:
-    """The console page with every language's texts in its JSON data block, and the events
-    after which a chat is over for the staff member (`ends`)."""
+def page_with_texts(page: str, languages: dict[str, ConsoleLanguage]) -> str:
+    """The console page with every language's texts in its JSON data block."""
     data = {
         "default": DEFAULT,
-        "ends": sorted(ends),
         "languages": [
             {"code": lang.code, "name": lang.name, "texts": lang.texts}
             for lang in languages.values()

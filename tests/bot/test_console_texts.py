@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.handoff.states import HANDOFF_ENDS, Side
 from bot.languages import LanguageDataError
 from bot.staff.console_texts import DEFAULT, load_console_texts, page_with_texts
 
@@ -58,16 +57,10 @@ def test_the_page_carries_every_language_and_no_text_can_close_its_block():
     assert data["languages"][1]["texts"]["send"] == "</script><script>alert(1)</script>"
 
 
-async def test_the_console_page_is_served_with_its_texts_and_the_events_that_end_a_chat(client):
+async def test_the_console_page_is_served_with_its_texts(client):
     response = await client.get("/staff")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     block = re.search(r'type="application/json">(.*)</script>', response.text)
     assert block is not None
     data = json.loads(block.group(1))
     assert {lang["code"] for lang in data["languages"]} >= {"sv", "en"}
-    assert data["ends"] == sorted(HANDOFF_ENDS[Side.STAFF])
-
-
-async def test_the_widget_config_names_the_events_that_end_a_handoff_for_the_person(client):
-    config = (await client.get("/api/v1/widget/config")).json()
-    assert config["handoff_ends"] == sorted(HANDOFF_ENDS[Side.PERSON])

@@ -51,7 +51,7 @@ async def _responses(client, session):
         "404": await client.get("/no-such-page"),
         "422": await client.post(f"{url}/messages", json={"text": ""}, headers=auth),
         "413": await client.post(f"{url}/messages", content=b"x" * 40_000, headers=auth),
-        "static": await client.get("/static/widget.js"),
+        "static": await client.get("/static/widget/main.js"),
         "event stream": await client.get(
             f"{url}/events", headers={**auth, "Accept": "text/event-stream"}
         ),

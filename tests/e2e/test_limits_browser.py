@@ -43,16 +43,26 @@ def _page(browser: Browser, console: list[str]) -> Page:
     return page
 
 
-def test_pages_load_without_header_complaints(browser: Browser, gateway_url: str) -> None:
+def test_pages_load_and_run_without_errors_or_header_complaints(
+    browser: Browser, gateway_url: str
+) -> None:
     console: list[str] = []
+    errors: list[str] = []
     page = _page(browser, console)
-    for path in ("/", "/staff"):
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    # What each page's modules fill in once they ran: the language pickers.
+    for path, filled in (("/", "#lang-select"), ("/staff", "#console-lang")):
         response = page.goto(gateway_url + path)
         assert response is not None and response.status == 200
         assert response.headers["cache-control"] == "no-store"
         page.wait_for_load_state("networkidle")
+        expect(page.locator(f"{filled} option[value='en']")).to_be_attached()
     page.context.close()
     assert not [line for line in console if any(word in line for word in COMPLAINTS)], console
+    assert not errors, errors
 
 
 def test_the_widget_cannot_be_framed_by_default(browser: Browser, gateway_url: str) -> None:

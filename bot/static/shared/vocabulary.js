@@ -27,6 +27,9 @@ export const Side = Object.freeze({
   SYSTEM: "system",
 });
 
+// The states in which a person waits for or talks with staff.
+export const OPEN_STATES = Object.freeze(["active", "queued"]);
+
 // The events after which a handoff is over for each side.
 export const HANDOFF_ENDS = Object.freeze({
   person: Object.freeze(["closed", "gone", "left", "released"]),

@@ -1,0 +1,70 @@
+// The two lists: the queue (first in line first) and the conversations this account holds,
+// refreshed every few seconds while signed in.
+import { call } from "./api.js";
+import { el, state } from "./state.js";
+import { named, t } from "./texts.js";
+
+function minutes(seconds) {
+  const m = Math.floor(seconds / 60);
+  return m < 1 ? t("under_a_minute") : t("minutes", { n: m });
+}
+
+function renderList(list, items, queued) {
+  list.textContent = "";
+  for (const item of items) {
+    const row = document.createElement("li");
+    row.className = `item${item.handoff_id === state.selected ? " selected" : ""}`;
+    row.setAttribute("data-handoff", item.handoff_id);
+    const facts = document.createElement("span");
+    facts.className = "facts";
+    const lang = document.createElement("span");
+    lang.className = "lang";
+    lang.textContent = state.languages[item.lang] || item.lang;
+    const reason = document.createElement("span");
+    const risky = item.reason === "danger" || Boolean(item.risk);
+    reason.className = `reason${risky ? " danger" : ""}`;
+    reason.textContent = item.risk ? named("risk_", item.risk) : named("reason_", item.reason);
+    const wait = document.createElement("span");
+    wait.className = "wait";
+    wait.textContent = t("waited", { time: minutes(item.waiting_seconds) });
+    facts.append(lang, " · ", reason, " · ", wait);
+    if (item.channel && item.channel !== "widget") facts.append(` · ${item.channel}`);
+    row.appendChild(facts);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = queued ? "claim" : "open quiet";
+    button.textContent = queued ? t("claim") : t("show");
+    row.appendChild(button);
+    list.appendChild(row);
+  }
+}
+
+// The handoff id and the button when a click landed on a row's button, else null.
+export function chosenItem(event) {
+  const button = event.target.closest("button");
+  const row = button && button.closest("[data-handoff]");
+  return row ? { id: row.getAttribute("data-handoff"), button } : null;
+}
+
+export async function refresh() {
+  if (!state.token) return;
+  try {
+    const [queued, mine] = await Promise.all([
+      call("GET", "/handoffs?state=queued"),
+      call("GET", "/handoffs?state=active"),
+    ]);
+    if (!state.token) return;
+    if (!queued.ok || !mine.ok) {
+      el.listError.textContent = t("list_failed");
+      return;
+    }
+    el.listError.textContent = "";
+    renderList(el.queue, queued.body, true);
+    renderList(el.mine, mine.body, false);
+    el.queueCount.textContent = `(${queued.body.length})`;
+    el.queueEmpty.hidden = queued.body.length > 0;
+    el.mineEmpty.hidden = mine.body.length > 0;
+  } catch {
+    el.listError.textContent = t("server_unreachable");
+  }
+}

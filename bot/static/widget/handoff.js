@@ -1,0 +1,176 @@
+// Talking with a person instead of the bot: the handoff's status line, its live events (staff
+// messages, joined, released, ...), and leaving the queue or the chat.
+import { EventFeed } from "../shared/event-feed.js";
+import { EventKind, HANDOFF_ENDS, HandoffState, OPEN_STATES, Side } from "../shared/vocabulary.js";
+import { call } from "./api.js";
+import { addMessage, scrollToShow, showNotice, systemLine } from "./messages.js";
+import { SESSION_GONE, forgetSession } from "./session.js";
+import { el, state } from "./state.js";
+import { retryText, t } from "./texts.js";
+
+const EVENT_RETRY_MS = [1000, 2000, 4000, 8000];
+
+const STATUS_TEXTS = {
+  [HandoffState.QUEUED]: "handoff_queued",
+  [HandoffState.ACTIVE]: "handoff_active",
+};
+
+// What the person reads after each event; `offersChoice`: whether to keep the place in the
+// queue or leave it is asked too (no one can answer soon).
+const EVENT_TEXTS = new Map([
+  [EventKind.JOINED, { key: "handoff_joined", offersChoice: false }],
+  [EventKind.RELEASED, { key: "handoff_released", offersChoice: false }],
+  [EventKind.CLOSED, { key: "handoff_closed", offersChoice: false }],
+  [EventKind.LEFT, { key: "handoff_left", offersChoice: false }],
+  [EventKind.REQUEUED, { key: "handoff_requeued", offersChoice: false }],
+  [EventKind.NO_STAFF, { key: "handoff_no_staff", offersChoice: true }],
+  [EventKind.WAIT_LONG, { key: "handoff_wait_long", offersChoice: true }],
+]);
+
+function handoffOpen() {
+  return OPEN_STATES.includes(state.handoff);
+}
+
+export function renderHandoff() {
+  const key = STATUS_TEXTS[state.handoff];
+  const text = key ? t(key) : null;
+  el.handoff.textContent = text || "";
+  el.handoff.classList.toggle("is-active", state.handoff === HandoffState.ACTIVE);
+  // Never `hidden`: a live region must stay in the accessibility tree to be announced.
+  el.handoffLeave.hidden = !handoffOpen();
+  const leaveLabel = t(state.handoff === HandoffState.ACTIVE ? "handoff_end" : "handoff_leave");
+  if (leaveLabel !== null) el.handoffLeave.textContent = leaveLabel;
+}
+
+// The handoff's state as the server gave it; its events are followed while it is open.
+export function setHandoff(value) {
+  if (typeof value !== "string" || state.exiting) return;
+  state.handoff = value;
+  renderHandoff();
+  if (handoffOpen()) startFeed();
+}
+
+// Keep the place in the queue, or leave it: offered when no one can answer soon.
+function addHandoffChoice() {
+  const group = document.createElement("div");
+  group.className = "reply-buttons handoff-choice";
+  for (const [key, choose] of [
+    ["handoff_keep", keepPlace],
+    ["handoff_leave", leaveHandoff],
+  ]) {
+    const node = document.createElement("button");
+    node.type = "button";
+    node.className = "reply-button";
+    node.textContent = t(key) || key;
+    node.addEventListener("click", () => {
+      group.remove();
+      choose();
+    });
+    group.appendChild(node);
+  }
+  el.messages.appendChild(group);
+}
+
+function clearHandoffChoice() {
+  for (const group of el.messages.querySelectorAll(".handoff-choice")) group.remove();
+}
+
+function keepPlace() {
+  scrollToShow(systemLine("handoff_kept"));
+}
+
+export async function leaveHandoff() {
+  const session = state.session;
+  if (!session || state.exiting) return;
+  el.handoffLeave.disabled = true;
+  try {
+    const path = `/sessions/${encodeURIComponent(session.id)}/handoff/leave`;
+    const result = await call("POST", path, { payload: {}, token: session.token });
+    // The feed shows "you have left" when the `left` event arrives.
+    if (result.ok && result.body) setHandoff(result.body.handoff);
+    startFeed(true);
+  } catch {
+    showNotice(retryText());
+  }
+  el.handoffLeave.disabled = false;
+}
+
+// The handoff's state after an event, or "" when the event does not change it.
+function stateAfter(kind) {
+  if (kind === EventKind.JOINED) return HandoffState.ACTIVE;
+  if (kind === EventKind.REQUEUED) return HandoffState.QUEUED;
+  return HANDOFF_ENDS[Side.PERSON].includes(kind) ? HandoffState.NONE : "";
+}
+
+// Shows one event once; returns false when the handoff is over for the person.
+function handleEvent(feed, event) {
+  if (!event || typeof event.kind !== "string" || state.exiting) return true;
+  if (!feed.isNew(event)) return true;
+  let node = null;
+  const shown = EVENT_TEXTS.get(event.kind);
+  if (event.kind === EventKind.TEXT && typeof event.text === "string") {
+    clearHandoffChoice();
+    node = addMessage("staff", event.text);
+  } else if (shown) {
+    if (!shown.offersChoice) clearHandoffChoice(); // a new choice joins one still open
+    node = systemLine(shown.key);
+    if (node && shown.offersChoice) addHandoffChoice();
+  }
+  const next = stateAfter(event.kind);
+  if (next) {
+    state.handoff = next;
+    renderHandoff();
+  }
+  if (node) scrollToShow(node);
+  return handoffOpen();
+}
+
+// The feed found the session expired: say so once and go back to the bot; the next message
+// starts a new session.
+function sessionExpired() {
+  if (state.exiting || !state.session) return;
+  forgetSession();
+  clearHandoffChoice();
+  state.handoff = HandoffState.NONE;
+  renderHandoff();
+  scrollToShow(systemLine("session_expired"));
+}
+
+function newFeed(session) {
+  // True when the session is gone: the person is told, and the feed ends.
+  const expired = (status) => {
+    if (status !== SESSION_GONE || state.session !== session) return false;
+    sessionExpired();
+    return true;
+  };
+  const feed = new EventFeed({
+    path: `/sessions/${encodeURIComponent(session.id)}/events`,
+    token: session.token,
+    get: (path) => call("GET", path, { token: session.token }),
+    onEvent: (event) => handleEvent(feed, event),
+    onPolled: (result) => {
+      if (expired(result.status)) return false;
+      if (!result.ok || !result.body) return true;
+      const events = Array.isArray(result.body.events) ? result.body.events : [];
+      events.forEach((event) => handleEvent(feed, event));
+      if (typeof result.body.handoff === "string") {
+        state.handoff = result.body.handoff;
+        renderHandoff();
+      }
+      return handoffOpen();
+    },
+    isOpen: handoffOpen,
+    refused: expired,
+    retryMs: EVENT_RETRY_MS,
+  });
+  return feed;
+}
+
+// Follows the handoff's events (after leaving it: `pollFirst`, to fetch the `left` event).
+function startFeed(pollFirst = false) {
+  const session = state.session;
+  if (!session || state.exiting) return;
+  if (!state.feed) state.feed = newFeed(session);
+  state.feed.start({ pollFirst });
+}
+
