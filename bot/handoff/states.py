@@ -4,7 +4,7 @@ stream, and a handoff as stored.
 queued -> active (one staff member, leased) -> released | closed; a released or closed handoff
 is over. Fields of a stream entry: kind (an EventKind), from (a Side), to (person | staff | all),
 text, flags, at (ms). The browser scripts get the same names from `bot/static/shared/
-vocabulary.js`, generated from this module (`hrv-guide vocabulary`).
+vocabulary.js`, generated from this module by `scripts/generate_vocabulary.py`.
 """
 
 from __future__ import annotations
