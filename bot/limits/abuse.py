@@ -165,6 +165,6 @@ def install_refusal_handler(app: FastAPI) -> None:
         return JSONResponse(body, status_code=error.status_code, headers=headers)
 
 
-def get_limits(request: Request) -> AbuseLimits:
+async def get_limits(request: Request) -> AbuseLimits:
     """The app's abuse limits (a FastAPI dependency)."""
     return request.app.state.limits

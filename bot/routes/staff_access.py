@@ -45,7 +45,7 @@ class AuditRefusals(APIRoute):
         return audited
 
 
-def get_audit(request: Request) -> AuditLog:
+async def get_audit(request: Request) -> AuditLog:
     """The audit log."""
     return request.app.state.audit
 
