@@ -12,15 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from registry.model import Municipality, Registry
-from registry.text import (
-    deletions,
-    edit_distance,
-    fold,
-    has_diacritics,
-    simplify,
-    unify_script,
-    words,
-)
+from registry.text import deletions, edit_distance, fold, simplify, words
+from textnorm import has_marks, unify_arabic
 
 MAX_QUERY_CHARS = 300
 MAX_WINDOW = 4
@@ -186,10 +179,10 @@ class Resolver:
             folded = self.folded.get(folded_key, [])
             if exact:
                 # Written without å/ä/ö, 'habo' may just as well mean Håbo: add those too.
-                found = exact if has_diacritics(candidate_key) else _merge(exact, folded)
+                found = exact if has_marks(candidate_key) else _merge(exact, folded)
                 return _Hit(start, size, tuple(found), "exact", self.is_everyday(candidate_key))
             # Folding is for people who leave out å/ä/ö, not for other words: 'skära' != Skara.
-            if folded and not has_diacritics(candidate_key):
+            if folded and not has_marks(candidate_key):
                 return _Hit(start, size, tuple(folded), "folded", self.is_everyday(candidate_key))
         return None
 
@@ -220,9 +213,7 @@ class Resolver:
     def is_everyday(self, written: str) -> bool:
         """Whether a name as written is also an everyday word ('vara', 'are'; not 'Åre')."""
         key = simplify(written)
-        return key in self.everyday_written or (
-            not has_diacritics(key) and fold(key) in self.everyday
-        )
+        return key in self.everyday_written or (not has_marks(key) and fold(key) in self.everyday)
 
     def _counts_as_name(self, written: list[str], lowered: list[str], hit: _Hit) -> bool:
         """An everyday word ('vara', 'mark', 'are') is a place only when written like one."""
@@ -272,7 +263,7 @@ class Resolver:
 
 
 def _lowered(written: list[str]) -> list[str]:
-    return [unify_script(word).casefold() for word in written]
+    return [unify_arabic(word).casefold() for word in written]
 
 
 def _merge(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:

@@ -1,58 +1,31 @@
-"""How place names are compared: case, punctuation and diacritics folded; edit distance."""
+"""How place names are compared: words, case and punctuation folded (the character tables are
+textnorm's); edit distance."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
+from textnorm import clean, strip_marks, unify_arabic
+
 _NON_WORD = re.compile(r"[^\w]+")
-# Arabic-script letters that people write either way (Arabic and Persian keyboards, with or
-# without hamza), and the short vowels and elongation that are optional in writing.
-_ARABIC_VARIANTS = str.maketrans(
-    {
-        "ي": "ی",
-        "ى": "ی",
-        "ئ": "ی",
-        "ك": "ک",
-        "ة": "ه",
-        "ۀ": "ه",
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ؤ": "و",
-        "ـ": None,
-    }
-)
-_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")
 
 
 def words(text: str) -> list[str]:
     """The words of `text` as written (case kept), split on anything that is not a letter/digit."""
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFC", text)).split()
+    return _NON_WORD.sub(" ", clean(text)).split()
 
 
 def simplify(text: str) -> str:
     """Lower-case words joined by one space: 'Upplands-Bro' == 'upplands bro'; Arabic-script
     letters in one form ('يوتبوري' == 'یوتبوری')."""
-    return " ".join(unify_script(word).casefold() for word in words(text))
-
-
-def unify_script(word: str) -> str:
-    """One spelling of the Arabic-script letters that keyboards and writers vary."""
-    return _ARABIC_MARKS.sub("", word).translate(_ARABIC_VARIANTS)
+    return " ".join(unify_arabic(word).casefold() for word in words(text))
 
 
 def fold(text: str) -> str:
-    """`simplify` without diacritics, so 'Borås' == 'boras' (but also 'Håbo' == 'Habo')."""
-    decomposed = unicodedata.normalize("NFKD", simplify(text))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def has_diacritics(text: str) -> bool:
-    """Whether the writer used å, ä, ö or another accented letter (then 'Håbo' is meant)."""
-    return fold(text) != simplify(text)
+    """`simplify` without diacritics, so 'Borås' == 'boras' (but also 'Håbo' == 'Habo').
+    Look-alike letters stay apart: a name's other spellings are listed in the data instead."""
+    return strip_marks(simplify(text), lookalikes=False)
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

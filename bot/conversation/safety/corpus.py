@@ -14,8 +14,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from bot.conversation.safety.kinds import KINDS
-from bot.conversation.textnorm import fold
 from bot.languages import LanguageDataError, read_language_file, read_yaml
+from textnorm import fold
 
 # Two messages whose folded letters agree this much are the same message for the held-out split.
 NEAR_COPY_RATIO = 0.85
