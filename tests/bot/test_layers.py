@@ -32,7 +32,7 @@ LAYER_OF = {part: i for i, parts in enumerate(LAYERS) for part in parts}
 # here (shared packages listed before it, and third-party packages both environments install).
 SHARED: dict[str, set[str]] = {
     "textnorm": set(),
-    "registry": {"textnorm", "yaml"},
+    "registry": {"textnorm", "yaml", "rapidfuzz"},
 }
 
 
