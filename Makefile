@@ -66,14 +66,14 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 lint: $(VENV)/.installed node_modules/.installed ## ruff, the gateway's types (mypy), ESLint on the JavaScript
-	$(VENV)/bin/ruff check bot actions registry rasa_plugins tests scripts
-	$(VENV)/bin/ruff format --check bot actions registry rasa_plugins tests scripts
+	$(VENV)/bin/ruff check bot actions registry rasa_plugins textnorm tests scripts
+	$(VENV)/bin/ruff format --check bot actions registry rasa_plugins textnorm tests scripts
 	$(VENV)/bin/mypy
 	node_modules/.bin/eslint bot/static eslint.config.js
 
 format: $(VENV)/.installed ## format the code
-	$(VENV)/bin/ruff format bot actions registry rasa_plugins tests scripts
-	$(VENV)/bin/ruff check --fix bot actions registry rasa_plugins tests scripts
+	$(VENV)/bin/ruff format bot actions registry rasa_plugins textnorm tests scripts
+	$(VENV)/bin/ruff check --fix bot actions registry rasa_plugins textnorm tests scripts
 
 # The dialogue must be right in every story (intents as annotated: rules are deterministic).
 # The NLU on the stories' own texts is reported, not gated: it is statistical, and its floors
@@ -87,8 +87,8 @@ test-rasa: $(MODEL) ## rasa data validate + the test stories in every language
 	  $$(grep -c '^- story:' results/core-e2e/failed_test_stories.yml || true)
 
 test-unit: setup ## fast tests: gateway (real Redis), actions, registry, danger net; no model needed
-	$(RASA_VENV)/bin/python -m pytest tests/actions -m "not e2e" -q
-	$(VENV)/bin/python -m pytest tests/bot tests/registry tests/scripts -m "not e2e" -q
+	$(RASA_VENV)/bin/python -m pytest tests/actions tests/textnorm -m "not e2e" -q
+	$(VENV)/bin/python -m pytest tests/bot tests/registry tests/scripts tests/textnorm -m "not e2e" -q
 
 registry-check: $(VENV)/.installed ## validate data/ (municipalities, sources, dates, numbers); print coverage
 	$(VENV)/bin/hrv-guide registry check

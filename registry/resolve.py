@@ -11,16 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from registry.model import Municipality, Registry
-from registry.text import (
-    deletions,
-    edit_distance,
-    fold,
-    has_diacritics,
-    simplify,
-    unify_script,
-    words,
-)
+from registry.text import fold, simplify, words
+from textnorm import has_marks, unify_arabic
 
 MAX_QUERY_CHARS = 300
 MAX_WINDOW = 4
@@ -127,12 +123,8 @@ class Resolver:
         self.everyday_written = {simplify(w) for w in registry.everyday_words}
         self.ignored = {fold(w) for w in registry.ignored_words} | set(SUFFIX_WORDS)
         self.longest = max(len(key) for key in self.folded)
-        self.typo_index: dict[str, set[str]] = defaultdict(set)
-        for key in self.folded:
-            depth = max_edits(key)
-            if depth:
-                for variant in deletions(key, depth):
-                    self.typo_index[variant].add(key)
+        # The names a typo may stand for; an everyday word is never corrected into a name.
+        self.typo_names = [k for k in self.folded if max_edits(k) and k not in self.everyday]
 
     def _add(self, written: str, candidate: Candidate) -> None:
         for index, key in ((self.exact, simplify(written)), (self.folded, fold(written))):
@@ -186,10 +178,10 @@ class Resolver:
             folded = self.folded.get(folded_key, [])
             if exact:
                 # Written without å/ä/ö, 'habo' may just as well mean Håbo: add those too.
-                found = exact if has_diacritics(candidate_key) else _merge(exact, folded)
+                found = exact if has_marks(candidate_key) else _merge(exact, folded)
                 return _Hit(start, size, tuple(found), "exact", self.is_everyday(candidate_key))
             # Folding is for people who leave out å/ä/ö, not for other words: 'skära' != Skara.
-            if folded and not has_diacritics(candidate_key):
+            if folded and not has_marks(candidate_key):
                 return _Hit(start, size, tuple(folded), "folded", self.is_everyday(candidate_key))
         return None
 
@@ -220,9 +212,7 @@ class Resolver:
     def is_everyday(self, written: str) -> bool:
         """Whether a name as written is also an everyday word ('vara', 'are'; not 'Åre')."""
         key = simplify(written)
-        return key in self.everyday_written or (
-            not has_diacritics(key) and fold(key) in self.everyday
-        )
+        return key in self.everyday_written or (not has_marks(key) and fold(key) in self.everyday)
 
     def _counts_as_name(self, written: list[str], lowered: list[str], hit: _Hit) -> bool:
         """An everyday word ('vara', 'mark', 'are') is a place only when written like one."""
@@ -249,9 +239,8 @@ class Resolver:
                 key = fold(" ".join(group))
                 if not MIN_TYPO_LENGTH <= len(key.replace(" ", "")) <= self.longest + 2:
                     continue
-                for name in self._typo_candidates(key):
-                    distance = edit_distance(key, name, max_edits(name))
-                    if distance > max_edits(name) or distance > best_distance:
+                for name, distance in self._typos(key):
+                    if distance > best_distance:
                         continue
                     if distance < best_distance:
                         best, best_distance = [], distance
@@ -264,15 +253,17 @@ class Resolver:
             merged = _merge(merged, candidates)
         return _Hit(start, size, tuple(merged), "typo", False)
 
-    def _typo_candidates(self, key: str) -> set[str]:
-        found: set[str] = set()
-        for variant in deletions(key, 2):
-            found |= self.typo_index.get(variant, set())
-        return {name for name in found if name not in self.everyday}
+    def _typos(self, key: str) -> list[tuple[str, int]]:
+        """The names `key` is a typo of, each within its `max_edits`, with the distance.
+
+        Optimal string alignment: a swap of two letters is one edit, as typos on a phone are
+        mostly one wrong, missing, extra or swapped letter."""
+        found = process.extract_iter(key, self.typo_names, scorer=OSA.distance, score_cutoff=2)
+        return [(name, distance) for name, distance, _ in found if distance <= max_edits(name)]
 
 
 def _lowered(written: list[str]) -> list[str]:
-    return [unify_script(word).casefold() for word in written]
+    return [unify_arabic(word).casefold() for word in written]
 
 
 def _merge(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import unicodedata
 from pathlib import Path
 
 from registry import Registry, Resolver, load_registry
 from registry.text import fold
+from textnorm import strip_marks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOOKUP = REPO_ROOT / "nlu" / "data" / "lookup_municipality.yml"
@@ -51,10 +51,7 @@ nlu:
 
 def _ascii(name: str) -> str:
     """The name as written without å/ä/ö, keeping case and punctuation ('Malung-Salen')."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
+    return strip_marks(name, lookalikes=False)
 
 
 def written_forms(registry: Registry) -> list[tuple[str, str | None]]:

@@ -32,13 +32,13 @@ from bot.config import Settings
 from bot.conversation.contact_links import ContactLinks
 from bot.conversation.replies import Button
 from bot.conversation.sessions import Session, SessionStore
-from bot.conversation.textnorm import readable_text
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
 from bot.handoff.service import Handoffs
 from bot.handoff.states import OPEN_STATES
 from bot.limits.abuse import AbuseLimits, RateLimited
 from bot.store import Keys
+from textnorm import readable_text
 
 logger = logging.getLogger(__name__)
 

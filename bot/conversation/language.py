@@ -22,8 +22,8 @@ from pathlib import Path
 
 from lingua import ConfidenceValue, IsoCode639_1, IsoCode639_3, Language, LanguageDetectorBuilder
 
-from bot.conversation.textnorm import clean, fold, normalise, script_of
 from bot.languages import LanguageDataError, read_language_file, read_yaml, string_list
+from textnorm import clean, fold, normalise, script_of
 
 SCRIPTS = ("latin", "arabic", "ethiopic")
 # A guess replaces a settled language (same script) only when at least this confident, on two

@@ -14,7 +14,6 @@ The lists and patterns are data (bot/data/redaction/rules.yml), checked against 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from bot.conversation.redaction_rules import (
     RULES_FILE,
     RedactionRules,
 )
+from textnorm import ascii_digits, view
 
 _MASK = "_"  # stands for an identifier already found, so later finders do not see its digits
 # Digits, spaces, dashes and brackets starting like a phone number (no dots or slashes: dates).
@@ -57,49 +57,6 @@ class Redaction:
 
     text: str
     types: tuple[str, ...]
-
-
-# Dashes a phone keyboard or a pasted note may put between the digits (en and em dash, minus,
-# non-breaking and figure hyphens, small and fullwidth hyphen-minus): read as "-".
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
-
-
-def _view_of(ch: str) -> str:
-    """What the finders see of one character: nothing for an invisible one (direction marks,
-    zero-width characters, soft hyphen: Unicode "Cf"), its compatibility form otherwise
-    (fullwidth ＠ and Ｓ, non-breaking and narrow spaces), digits of any script as 0-9 and any
-    dash as "-"."""
-    if ch.isascii():
-        return ch
-    if unicodedata.category(ch) == "Cf":
-        return ""
-    if ch.isdecimal():
-        return str(unicodedata.decimal(ch))
-    return unicodedata.normalize("NFKC", ch).translate(_DASHES)
-
-
-def normalised_view(text: str) -> tuple[str, list[int]]:
-    """The text as the finders read it, and for each of its characters the index of the
-    original character it came from. Phones add invisible marks and people paste fullwidth
-    text: "070\u200e-123 45 67" or "sara＠gmail.com" must be found like the plain forms, and
-    the hidden span must cover the original characters, marks included."""
-    if text.isascii():
-        return text, list(range(len(text)))
-    parts: list[str] = []
-    origin: list[int] = []
-    for index, ch in enumerate(text):
-        seen = _view_of(ch)
-        parts.append(seen)
-        origin.extend([index] * len(seen))
-    return "".join(parts), origin
-
-
-def ascii_digits(text: str) -> str:
-    """The text with every decimal digit of any script (Arabic-Indic ٣, Persian ۳, fullwidth)
-    as 0-9 and every dash as "-", one character for one, so positions stay the same."""
-    return "".join(
-        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text
-    ).translate(_DASHES)
 
 
 def _written(name: str) -> bool:
@@ -187,7 +144,7 @@ class Redactor:
 
     def redact(self, text: str) -> Redaction:
         """The text with every identifier replaced, and which types were hidden. Found in the
-        normalised view, replaced in the text as written (the rest of it stays as typed)."""
+        text's `textnorm.view`, replaced in the text as written (the rest stays as typed)."""
         hits = self.find(text)
         parts: list[str] = []
         at = 0
@@ -200,13 +157,15 @@ class Redactor:
     def find(self, text: str) -> list[Hit]:
         """Every identifier in the text, in order, none overlapping; positions in `text`.
 
-        The finders read `normalised_view(text)`. E-mail first (its digits are not a phone
-        number), then identity numbers, phone numbers, addresses and postcodes; each finder sees
-        the earlier ones' finds masked out.
+        The finders read `textnorm.view(text)`: phones add invisible marks and people paste
+        fullwidth text, so "070\u200e-123 45 67" or "sara＠gmail.com" must be found like the
+        plain forms, and the hidden span must cover the original characters, marks included.
+        E-mail first (its digits are not a phone number), then identity numbers, phone numbers,
+        addresses and postcodes; each finder sees the earlier ones' finds masked out.
         """
-        view, origin = normalised_view(text)
+        seen, origin = view(text)
         return [
-            Hit(origin[hit.start], origin[hit.end - 1] + 1, hit.type) for hit in self._find(view)
+            Hit(origin[hit.start], origin[hit.end - 1] + 1, hit.type) for hit in self._find(seen)
         ]
 
     def _find(self, text: str) -> list[Hit]:

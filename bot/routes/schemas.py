@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.conversation.textnorm import readable_text
+from textnorm import readable_text
 
 # A client-chosen id per message: a retried message is stored once in a handoff.
 MessageId = Annotated[str | None, Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.conversation.redaction import ascii_digits
 from bot.conversation.texts import Texts
 from tests.bot.test_telegram import (  # noqa: F401 (fixtures)
     CHAT,
@@ -18,6 +17,7 @@ from tests.bot.test_telegram import (  # noqa: F401 (fixtures)
     tg_app,
 )
 from tests.telegram_standin import button_update, text_update
+from textnorm import ascii_digits
 
 pytestmark = pytest.mark.unit
 

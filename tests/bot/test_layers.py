@@ -1,9 +1,11 @@
 """The gateway's parts import downward only: a newcomer can read it from the ground up, and no
-part of the domain depends on the web or on a route."""
+part of the domain depends on the web or on a route. Below them, the packages both runtimes
+import need nothing of the gateway's."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,13 @@ LAYERS: list[set[str]] = [
     {"cli"},
 ]
 LAYER_OF = {part: i for i, parts in enumerate(LAYERS) for part in parts}
+# Under every layer: the packages the action server imports too. It runs Python 3.10 without the
+# gateway's dependencies, so each may import only the standard library, itself and what is named
+# here (shared packages listed before it, and third-party packages both environments install).
+SHARED: dict[str, set[str]] = {
+    "textnorm": set(),
+    "registry": {"textnorm", "yaml", "rapidfuzz"},
+}
 
 
 def part_of(module: str) -> str:
@@ -89,3 +98,27 @@ def test_every_lua_script_is_loaded_by_the_gateway():
                 named |= {arg.value for arg in node.args if isinstance(arg, ast.Constant)}
     scripts = {str(p.relative_to(BOT / "lua").with_suffix("")) for p in BOT.glob("lua/*/*.lua")}
     assert scripts and scripts == named
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """The top-level names of every absolute import in a file, at any depth of it."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+    return found
+
+
+SHARED_FILES = [
+    (package, path) for package in SHARED for path in sorted((BOT.parent / package).rglob("*.py"))
+]
+
+
+@pytest.mark.parametrize(
+    ("package", "path"), SHARED_FILES, ids=[str(p.relative_to(BOT.parent)) for _, p in SHARED_FILES]
+)
+def test_a_shared_package_imports_only_the_standard_library_and_what_it_may(package, path):
+    allowed = set(sys.stdlib_module_names) | {"__future__", package} | SHARED[package]
+    assert top_level_imports(path) - allowed == set()

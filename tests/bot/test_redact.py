@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.conversation.redaction import Redactor, ascii_digits, identity_type, normalised_view
+from bot.conversation.redaction import Redactor, identity_type
 from bot.conversation.redaction_rules import RULES_FILE, RedactionRules, RedactionRulesError
-from bot.conversation.textnorm import clean
 from registry import load_registry
+from textnorm import ascii_digits, clean
 
 pytestmark = pytest.mark.unit
 
@@ -250,7 +250,7 @@ def test_random_tokens_and_ids_are_not_identifiers(redactor):
 
 
 # Invisible marks (phones add them; RTL keyboards more so), fullwidth and compatibility forms:
-# Rasa's NLU text is cleaned of them (bot/conversation/textnorm.py), so an identifier they split
+# Rasa's NLU text is cleaned of them (textnorm.clean), so an identifier they split
 # must be found anyway, or the cleaned text would carry it whole into Rasa's tracker.
 DISGUISED: list[tuple[str, str, str]] = [
     ("ring 070\u200e-123 45 67", "070\u200e-123 45 67", "telefonnummer"),
@@ -284,12 +284,6 @@ def test_the_rest_of_the_message_stays_as_typed(redactor):
     # A Persian zero-width non-joiner belongs to the spelling; only the number goes.
     text = "می\u200cخواهم کمک. شماره\u200cام 070\u200e-123 45 67"
     assert redactor.redact(text).text == "می\u200cخواهم کمک. شماره\u200cام [telefonnummer]"
-
-
-def test_the_view_maps_back_to_the_characters_as_written():
-    view, origin = normalised_view("a\u200e＠1")
-    assert view == "a@1"
-    assert origin == [0, 2, 3]
 
 
 def test_find_reports_positions_and_types_never_values(redactor):

@@ -15,8 +15,8 @@ from bot.conversation.safety.patterns import (
     scans_each_position,
 )
 from bot.conversation.safety.policy import Policy
-from bot.conversation.textnorm import fold, normalise
 from bot.languages import LanguageDataError, load_codes
+from textnorm import fold, normalise
 
 pytestmark = pytest.mark.unit
 

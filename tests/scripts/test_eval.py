@@ -16,8 +16,8 @@ from eval import Example, first_per_intent, macro_f1, read_examples  # noqa: E40
 
 from bot.config import Settings  # noqa: E402
 from bot.conversation.language import LanguageDetector  # noqa: E402
-from bot.conversation.textnorm import normalise  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
+from textnorm import normalise  # noqa: E402
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +25,7 @@ SETTINGS = Settings()
 CODES = load_codes(SETTINGS.languages_file)
 INTENTS = yaml.safe_load((REPO_ROOT / "nlu/domain.yml").read_text("utf-8"))["intents"]
 MIN_PER_INTENT = 5
-# What the gateway removes before the NLU (bot/conversation/textnorm.py): training and test data
+# What the gateway removes before the NLU (textnorm.normalise): training and test data
 # must not depend on it. Tatweel, Arabic vowel marks, ZWNJ/ZWJ and direction marks.
 INVISIBLE_OR_DECORATION = set("\u0640\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652")
 INVISIBLE_OR_DECORATION |= set("\u200c\u200d\u200e\u200f")

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from bot.conversation.textnorm import fold
 from bot.languages import LanguageDataError, read_language_file, read_yaml
+from textnorm import fold
 
 MIN_STEM = 3  # a shorter stem matches too many unrelated words
 MIN_ENTRIES = 5

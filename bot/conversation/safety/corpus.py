@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 
-from bot.conversation.safety.kinds import KINDS
-from bot.conversation.textnorm import fold
-from bot.languages import LanguageDataError, read_language_file, read_yaml
+from rapidfuzz import fuzz, process
 
-# Two messages whose folded letters agree this much are the same message for the held-out split.
+from bot.conversation.safety.kinds import KINDS
+from bot.languages import LanguageDataError, read_language_file, read_yaml
+from textnorm import fold
+
+# Two messages whose folded letters agree this much are the same message for the held-out split:
+# twice their longest common subsequence over their summed length, the same whichever of the two
+# is held out.
 NEAR_COPY_RATIO = 0.85
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
@@ -86,18 +89,11 @@ def near_copies(
     held_out: list[str], training: list[str], ratio: float = NEAR_COPY_RATIO
 ) -> list[tuple[str, str]]:
     """(held-out, training) pairs that are the same message but for a few letters or a word."""
-    pairs = []
-    keyed = [(comparable(text), text) for text in training]
-    for text in held_out:
-        key = comparable(text)
-        matcher = SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(key)
-        for other_key, other in keyed:
-            matcher.set_seq1(other_key)
-            if (
-                matcher.real_quick_ratio() >= ratio
-                and matcher.quick_ratio() >= ratio
-                and matcher.ratio() >= ratio
-            ):
-                pairs.append((text, other))
-    return pairs
+    keys = [comparable(text) for text in training]
+    return [
+        (text, training[index])
+        for text in held_out
+        for _, _, index in process.extract_iter(
+            comparable(text), keys, scorer=fuzz.ratio, score_cutoff=ratio * 100
+        )
+    ]

@@ -14,7 +14,7 @@ import unicodedata
 from itertools import pairwise
 
 from bot.conversation.safety.concepts import ConceptLexicon
-from bot.conversation.textnorm import fold
+from textnorm import fold
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: Arabizi writes ع as 3
 _STRETCHED = re.compile(r"(.)\1{2,}")  # "pleeeease" -> "pleease"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+import textnorm
 from bot.conversation.safety import classifier, concepts, features
 from bot.conversation.safety.classifier import LinearModel
 from bot.conversation.safety.concepts import ConceptLexicon
@@ -27,7 +28,9 @@ from bot.languages import LanguageDataError
 
 logger = logging.getLogger(__name__)
 MIN_DOCUMENTS_PER_FEATURE = 2  # a feature seen in one message only is that message's noise
+# The features are read from folded text: a change to the folding needs a new model too.
 _CODE = (
+    Path(textnorm.__file__),
     Path(features.__file__),
     Path(concepts.__file__),
     Path(classifier.__file__),

@@ -1,7 +1,7 @@
 """High-precision patterns: the unmistakable danger, caught whatever the classifier says.
 
 One file per language, `bot/data/danger/<code>.yml`: regular expressions per kind, tried on the
-message as written (normalised, bot/conversation/textnorm.py) and, folded the same way as the
+message as written (textnorm.normalise) and, folded the same way as the
 pattern, without accents and look-alike letters (å→a, ş→s, ي→ی, ە→ه, ሠ→ሰ), so a hurried spelling
 still matches. Precision first: a test runs every pattern over every hard negative of the corpus.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.conversation.safety.kinds import KINDS
-from bot.conversation.textnorm import clean, fold, normalise, script_of, strip_marks
 from bot.languages import LanguageDataError, read_language_file, string_list
+from textnorm import clean, fold, normalise, script_of, strip_marks
 
 MIN_EXAMPLES = {"danger": 3, "safe": 2}
 
