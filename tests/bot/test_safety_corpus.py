@@ -25,15 +25,6 @@ MIN_TRAINING = {"per_kind": 25, "danger": 150, "safe": 150}
 MIN_HELD_OUT = {"per_kind": 8, "danger": 50, "safe": 50}
 MIN_BLIND = {"per_kind": 6, "danger": 36, "safe": 40}
 MEASURING = {"tests/risk": MIN_HELD_OUT, "tests/risk_blind": MIN_BLIND}
-# Pairs the check finds that were read and kept: the same opening ("my uncle/father said if you
-# marry that boy, I will ..."), then another threat. The blind split is written without sight of
-# the training split, so it is not reworded to pass a check that has seen both.
-READ_AND_KEPT = {
-    (
-        "ape min got eger tu bi wi kuri re bizewici ez e sere te jekim",
-        "bavê min got eger tu bi wî kurî re bizewicî, ez ê bi destê xwe te bikujim",
-    ),
-}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +57,7 @@ def test_no_measuring_risk_message_is_a_near_copy_of_a_training_one(
     not understanding."""
     train = [text for text, _ in training[code].labelled()]
     held = [text for text, _ in measuring[folder][code].labelled()]
-    assert [pair for pair in near_copies(held, train) if pair not in READ_AND_KEPT] == []
+    assert near_copies(held, train) == []
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -93,10 +84,12 @@ def test_near_copies_finds_rewordings_but_not_other_messages():
 
 
 def test_near_copies_does_not_depend_on_which_message_is_held_out():
-    """A measure of matching blocks (difflib) scores this pair 0.857 one way, 0.842 the other."""
-    first, second = next(iter(READ_AND_KEPT))
-    assert near_copies([first], [second]) == [(first, second)]
-    assert near_copies([second], [first]) == [(second, first)]
+    """A measure of matching blocks (difflib) scores this pair 0.857 one way, 0.842 the other:
+    the same opening ("my uncle/father said if you marry that boy, I will ..."), another threat."""
+    first = "apê min got eger tu bi wî kurî re bizewicî ez ê serê te jêkim"
+    second = "bavê min got eger tu bi wî kurî re bizewicî, ez ê bi destê xwe te bikujim"
+    assert len(near_copies([first], [second])) == 1
+    assert len(near_copies([second], [first])) == 1
 
 
 def test_a_corpus_file_without_every_kind_is_refused(tmp_path):
