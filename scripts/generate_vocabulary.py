@@ -9,11 +9,12 @@ Usage: python scripts/generate_vocabulary.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+
+from generated_file import write_or_check
 
 from bot.handoff.states import HANDOFF_ENDS, OPEN_STATES, EventKind, HandoffState, Side
 
@@ -51,18 +52,7 @@ def render() -> str:
 
 def main() -> int:
     """Write the file, or with --check say whether it is current (exit 1 when not)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only compare, write nothing")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET.name} is out of date: run scripts/generate_vocabulary.py")
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(__doc__.splitlines()[0], TARGET, render, "scripts/generate_vocabulary.py")
 
 
 if __name__ == "__main__":

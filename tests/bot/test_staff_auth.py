@@ -447,10 +447,11 @@ async def test_signing_out_one_console_keeps_the_claims_of_the_accounts_other_co
     assert redis_client.hget(f"hrv:handoff:{handoff_id}", "state") == "queued"
 
 
-async def test_a_live_event_stream_ends_when_its_session_is_signed_out(
-    app, client, clock, session, queue_session, monkeypatch
-):
-    monkeypatch.setattr(handoff_routes, "SESSION_CHECK_SECONDS", 0)
+async def _laptop_streams_then_signs_out(
+    app, client, clock, session, queue_session
+) -> tuple[str, asyncio.Task[httpx.Response]]:
+    """One account signed in twice: the desk holds the chat, the laptop reads its live stream
+    and then signs out. The handoff's id, and the laptop's stream (a task) to wait for."""
     handoff_id = await queue_session(session)
     account = await app.state.staff_auth.add("alice")
     consoles = []
@@ -467,6 +468,14 @@ async def test_a_live_event_stream_ends_when_its_session_is_signed_out(
     )
     await asyncio.sleep(0.5)
     assert (await client.post("/api/v1/staff/logout", headers=laptop)).status_code == 204
+    return handoff_id, stream
+
+
+async def test_a_live_event_stream_ends_when_its_session_is_signed_out(
+    app, client, clock, session, queue_session, monkeypatch
+):
+    monkeypatch.setattr(handoff_routes, "SESSION_CHECK_SECONDS", 0)
+    _, stream = await _laptop_streams_then_signs_out(app, client, clock, session, queue_session)
     await client.post(
         f"/api/v1/sessions/{session.id}/messages",
         json={"text": "efter utloggningen"},
@@ -481,22 +490,9 @@ async def test_an_idle_live_event_stream_ends_when_its_session_is_signed_out(
 ):
     """Nothing happens in the chat after the sign-out: the stream ends all the same."""
     monkeypatch.setattr(handoff_routes, "SESSION_CHECK_SECONDS", 0)
-    handoff_id = await queue_session(session)
-    account = await app.state.staff_auth.add("alice")
-    consoles = []
-    for at in (clock(), clock() + 30):  # two codes: each is accepted once
-        signed_in = await client.post(LOGIN, json=_login(account, at))
-        consoles.append({"Authorization": f"Bearer {signed_in.json()['token']}"})
-    desk, laptop = consoles
-    await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=desk)
-    stream = asyncio.create_task(
-        client.get(
-            f"/api/v1/handoffs/{handoff_id}/events",
-            headers={**laptop, "Accept": "text/event-stream"},
-        )
+    handoff_id, stream = await _laptop_streams_then_signs_out(
+        app, client, clock, session, queue_session
     )
-    await asyncio.sleep(0.5)
-    assert (await client.post("/api/v1/staff/logout", headers=laptop)).status_code == 204
     ended = await asyncio.wait_for(stream, timeout=20)
     assert ended.status_code == 200
     # The chat goes on at the desk: no event that ends it has closed the stream.
