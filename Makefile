@@ -18,7 +18,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help setup run test test-unit test-e2e test-rasa test-eval train lint format bench \
-	bench-handoff clean browser registry-check eval compare-models
+	bench-handoff clean browser registry-check eval compare-models safety-model
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -54,11 +54,15 @@ browser: ## install Debian's chromium for the browser tests when it is missing
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -qq chromium >/dev/null || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }; }
 
-# On a fresh clone the gateway's environment installs while Rasa's is installed and the model
-# trains (one core each): the first answer comes about a minute sooner.
+# On a fresh clone the gateway's environment installs and its safety model trains while Rasa's
+# environment is installed and its model trains (one core each), so the first answer does not
+# wait for each in turn.
 run: ## start Redis (or use REDIS_URL), Rasa, the action server and the gateway
-	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed $(MODEL)
+	@$(MAKE) --no-print-directory -j2 safety-model $(MODEL)
 	$(VENV)/bin/hrv-guide run
+
+safety-model: $(VENV)/.installed ## train the safety layer's model if its data changed (else the gateway does at start)
+	$(VENV)/bin/hrv-guide safety train
 
 # ESLint for the widget and the console (package.json pins it; nothing of it is served).
 node_modules/.installed: package.json package-lock.json

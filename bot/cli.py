@@ -115,6 +115,17 @@ def registry_check(data_dir: Path | None, today: date | None) -> int:
     return 0 if report.ok else 1
 
 
+def safety_train() -> int:
+    """Train the safety layer's model now if its data changed, as the gateway would at start:
+    `make run` does it while Rasa trains, so the first start does not wait for it."""
+    from bot.conversation.safety import SafetyLayer
+    from bot.languages import load_codes
+
+    settings = get_settings()
+    SafetyLayer.from_settings(settings, load_codes(settings.languages_file))
+    return 0
+
+
 def privacy_audit(redis_url: str | None, match: str) -> int:
     """Report keys without expiry and stored identifiers (names and types, never values);
     exit 1 when anything is found, 2 when Redis cannot be read."""
@@ -159,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     checker.add_argument(
         "--today", type=date.fromisoformat, help="the day to summarise (YYYY-MM-DD)"
     )
+    safety = commands.add_parser("safety", help="the safety layer")
+    safety.add_subparsers(dest="safety_command", required=True).add_parser(
+        "train", help="train its model if its data changed (the gateway would at start)"
+    )
     privacy = commands.add_parser("privacy", help="what is stored about people")
     privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
     auditor = privacy_commands.add_parser(
@@ -175,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         return texts_status()
     if args.command == "registry":
         return registry_check(args.data_dir, args.today)
+    if args.command == "safety":
+        return safety_train()
     return {"run": run, "serve": serve}[args.command]()
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import get_settings
+from bot.conversation.safety import model as safety_model
 
 pytestmark = pytest.mark.unit
 
@@ -33,3 +35,15 @@ def test_registry_check_fails_on_a_malformed_number(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "registry check FAILED" in out
     assert "contacts.yml national bris: phone number is not in a valid Swedish format" in out
+
+
+def test_safety_train_leaves_the_model_the_gateway_reads(tmp_path, monkeypatch):
+    """`make run` trains it beside Rasa's model; the gateway then only reads it."""
+    monkeypatch.setattr(safety_model, "_LOADED", {})  # as in a new process
+    monkeypatch.setenv("HRV_SAFETY_MODEL_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        assert main(["safety", "train"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert len(list(tmp_path.glob("model-*.npz"))) == 1
