@@ -108,8 +108,6 @@ class Settings(BaseSettings):
     safety_model_dir: Path = PACKAGE_DIR.parent / "build" / "safety"
     # Words that mark a language, one file per language, for language detection.
     language_markers_dir: Path = PACKAGE_DIR / "data" / "language_markers"
-    # Municipality names, left out when detecting the language of a message.
-    place_names_file: Path = PACKAGE_DIR.parent / "nlu" / "data" / "lookup_municipality.yml"
     # The registry's data files (municipalities, centres, coverage): shared with the actions.
     data_dir: Path = PACKAGE_DIR.parent / "data"
     # What is hidden before anything is stored (bot/conversation/redaction.py).

@@ -44,6 +44,7 @@ from bot.web.errors import install_error_handlers
 from bot.web.health import Readiness
 from bot.web.security_headers import SecurityHeaders
 from registry import Resolver, load_registry
+from registry.names import place_names
 
 logger = logging.getLogger(__name__)
 
@@ -80,17 +81,14 @@ def create_app(
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)
     texts.require_replies(safety.policy.opening_numbers)
-    detector = LanguageDetector.load(
-        settings.language_markers_dir, codes, settings.place_names_file
-    )
     # Files only, no connection: a broken data file stops the gateway here, not mid-request.
     registry = load_registry(settings.data_dir)
     resolver = Resolver(registry)
     links = ContactLinks.from_registry(registry)
+    places = place_names(registry)
+    detector = LanguageDetector.load(settings.language_markers_dir, codes, places)
     # Privacy: identifiers are hidden before storage; public numbers (helplines, centres) stay.
-    redactor = Redactor.load(
-        settings.redaction_rules_file, registry.public_phones(), settings.place_names_file
-    )
+    redactor = Redactor.load(settings.redaction_rules_file, registry.public_phones(), places)
     hours = OpeningHours.parse(settings.handoff_hours, settings.handoff_timezone)
 
     @asynccontextmanager

@@ -16,9 +16,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from registry import Registry, Resolver, load_registry
+from registry import Registry, load_registry
+from registry.names import place_forms, without_marks, written_forms
 from registry.text import fold
-from textnorm import strip_marks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOOKUP = REPO_ROOT / "nlu" / "data" / "lookup_municipality.yml"
@@ -49,39 +49,12 @@ nlu:
 """
 
 
-def _ascii(name: str) -> str:
-    """The name as written without å/ä/ö, keeping case and punctuation ('Malung-Salen')."""
-    return strip_marks(name, lookalikes=False)
-
-
-def written_forms(registry: Registry) -> list[tuple[str, str | None]]:
-    """(written form, official name it normalises to or None) in a stable order."""
-    forms: list[tuple[str, str | None]] = []
-    for name in registry.municipalities:
-        forms.append((name, None))
-        forms.append((_ascii(name), name))
-    for written, name in registry.aliases.items():
-        forms.append((written, name))
-        forms.append((_ascii(written), name))
-    for locality in registry.localities:
-        forms.append((locality.name, None))
-        forms.append((_ascii(locality.name), locality.name))
-    seen: set[str] = set()
-    unique: list[tuple[str, str | None]] = []
-    for written, target in forms:
-        if written not in seen:
-            seen.add(written)
-            unique.append((written, None if target == written else target))
-    return unique
-
-
 def lookup_text(registry: Registry) -> str:
     """The lookup table and synonyms."""
-    resolver = Resolver(registry)
     folded = [fold(n) for n in registry.municipalities]
     # Without å/ä/ö 'Habo' fits Habo and Håbo: no synonym, the action asks back.
     shared = {key for key in folded if folded.count(key) > 1}
-    forms = [(w, t) for w, t in written_forms(registry) if not resolver.is_everyday(w)]
+    forms = place_forms(registry)
     lines = [LOOKUP_HEADER.rstrip("\n")]
     lines += [f"    - {written}" for written, _ in forms]
     lines += ["", "# Spellings and other names normalised to the official name."]
@@ -95,7 +68,7 @@ def examples_text(registry: Registry) -> str:
     """Every name alone as an inform_municipality example (localities without the ASCII
     variants: the character n-grams carry those, and fewer bare words keep gibberish out)."""
     everyday_ascii = {"are", "ange", "mala"}
-    localities = {_ascii(locality.name) for locality in registry.localities}
+    localities = {without_marks(locality.name) for locality in registry.localities}
     lines = [EXAMPLES_HEADER.rstrip("\n")]
     for written, target in written_forms(registry):
         if written.casefold() in everyday_ascii or (target and written in localities):

@@ -31,6 +31,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from bot.config import Settings  # noqa: E402
 from bot.conversation.language import LanguageDetector  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
+from registry import load_registry  # noqa: E402
+from registry.names import place_names  # noqa: E402
 
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 BAR_F1 = 0.90
@@ -142,7 +144,7 @@ def main() -> int:
     settings = Settings()
     codes = load_codes(settings.languages_file)
     detector = LanguageDetector.load(
-        settings.language_markers_dir, codes, settings.place_names_file
+        settings.language_markers_dir, codes, place_names(load_registry(settings.data_dir))
     )
     chosen = args.languages or codes
     examples = {

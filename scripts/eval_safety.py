@@ -35,6 +35,8 @@ from bot.conversation.safety.model import fit_risk, training_examples, vocabular
 from bot.conversation.safety.patterns import PatternNet  # noqa: E402
 from bot.conversation.safety.policy import Policy  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
+from registry import load_registry  # noqa: E402
+from registry.names import place_names  # noqa: E402
 
 # Held-out NLU intents that may describe danger are not "ordinary".
 NOT_ORDINARY = {"immediate_danger", "threats_violence", "taken_abroad"}
@@ -117,7 +119,7 @@ def main() -> int:
         return 0
     layer = SafetyLayer.from_settings(settings, codes)
     detector = LanguageDetector.load(
-        settings.language_markers_dir, codes, settings.place_names_file
+        settings.language_markers_dir, codes, place_names(load_registry(settings.data_dir))
     )
     default = settings.default_lang or codes[0]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lingua import ConfidenceValue, IsoCode639_1, IsoCode639_3, Language, LanguageDetectorBuilder
 
-from bot.languages import LanguageDataError, read_language_file, read_yaml, string_list
+from bot.languages import LanguageDataError, read_language_file, string_list
 from textnorm import clean, fold, normalise, script_of
 
 SCRIPTS = ("latin", "arabic", "ethiopic")
@@ -135,18 +135,13 @@ class LanguageDetector:
 
     @classmethod
     def load(
-        cls, markers_dir: Path, codes: list[str], place_names_file: Path | None = None
+        cls, markers_dir: Path, codes: list[str], place_names: Iterable[str] = ()
     ) -> LanguageDetector:
         """One marker file per listed language; a missing or malformed file stops the start.
 
-        `place_names_file` is a Rasa lookup table (nlu/data/lookup_municipality.yml)."""
-        names: list[str] = []
-        if place_names_file is not None:
-            for item in (read_yaml(place_names_file) or {}).get("nlu") or []:
-                for line in str(item.get("examples", "")).splitlines():
-                    if line.strip().startswith("- "):
-                        names.append(line.strip()[2:])
-        return cls([Markers.load(markers_dir / f"{code}.yml", code) for code in codes], names)
+        `place_names`: the registry's (registry.names.place_names), left out before scoring."""
+        markers = [Markers.load(markers_dir / f"{code}.yml", code) for code in codes]
+        return cls(markers, place_names)
 
     def warm_up(self) -> None:
         """Load lingua's models now (about 2 s, once per process) instead of at a first message."""

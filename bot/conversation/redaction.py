@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import phonenumbers
-import yaml
 from stdnum import luhn
 from stdnum.se import personnummer
 
@@ -83,17 +82,6 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", ascii_digits(text))
 
 
-def read_lookup_names(path: Path) -> list[str]:
-    """The examples of a Rasa lookup table (`- name` lines)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [
-        line.strip()[2:]
-        for item in raw.get("nlu") or []
-        for line in str(item.get("examples", "")).splitlines()
-        if line.strip().startswith("- ")
-    ]
-
-
 def identity_type(candidate: str) -> str | None:
     """`personnummer`, `samordningsnummer` or None: Luhn digit and birth date both right
     (12 digits: born 1800-2099)."""
@@ -134,13 +122,12 @@ class Redactor:
         cls,
         path: Path = RULES_FILE,
         public_numbers: Iterable[str] = (),
-        place_names_file: Path | None = None,
+        place_names: Iterable[str] = (),
     ) -> Redactor:
         """`public_numbers`: more numbers anyone may quote (the registry's centres);
-        `place_names_file`: the Rasa lookup table of municipalities and localities
-        (nlu/data/lookup_municipality.yml), names that end like a street but are not one."""
-        places = read_lookup_names(place_names_file) if place_names_file else []
-        return cls(RedactionRules.load(path), public_numbers, places)
+        `place_names`: the registry's municipalities and localities (registry.names.place_names),
+        names that end like a street but are not one."""
+        return cls(RedactionRules.load(path), public_numbers, place_names)
 
     def redact(self, text: str) -> Redaction:
         """The text with every identifier replaced, and which types were hidden. Found in the

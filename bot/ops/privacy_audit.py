@@ -111,11 +111,11 @@ def texts_in(value: bytes | str) -> Iterator[str]:
 def redactor_for(settings: Settings) -> Redactor:
     """The gateway's redactor: the same rules, public numbers and place names."""
     from registry import load_registry
+    from registry.names import place_names
 
+    registry = load_registry(settings.data_dir)
     return Redactor.load(
-        settings.redaction_rules_file,
-        load_registry(settings.data_dir).public_phones(),
-        settings.place_names_file,
+        settings.redaction_rules_file, registry.public_phones(), place_names(registry)
     )
 
 

@@ -8,6 +8,8 @@ import pytest
 from bot.config import Settings
 from bot.conversation.language import LanguageDetector, Markers
 from bot.languages import LanguageDataError, load_codes
+from registry import load_registry
+from registry.names import place_names
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +33,9 @@ SHORT_MESSAGES = {
 
 @pytest.fixture(scope="module")
 def detector() -> LanguageDetector:
-    return LanguageDetector.load(SETTINGS.language_markers_dir, CODES, SETTINGS.place_names_file)
+    return LanguageDetector.load(
+        SETTINGS.language_markers_dir, CODES, place_names(load_registry(SETTINGS.data_dir))
+    )
 
 
 def _cases() -> list[tuple[str, str]]:

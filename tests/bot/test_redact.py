@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.conversation.redaction import Redactor, identity_type
 from bot.conversation.redaction_rules import RULES_FILE, RedactionRules, RedactionRulesError
 from registry import load_registry
+from registry.names import place_names
 from textnorm import ascii_digits, clean
 
 pytestmark = pytest.mark.unit
@@ -189,8 +190,8 @@ FALSE_POSITIVES: list[str] = [
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     """As the gateway builds it: rules, the registry's public numbers, the place names."""
-    public = load_registry(SETTINGS.data_dir).public_phones()
-    return Redactor.load(RULES_FILE, public, SETTINGS.place_names_file)
+    registry = load_registry(SETTINGS.data_dir)
+    return Redactor.load(RULES_FILE, registry.public_phones(), place_names(registry))
 
 
 def test_the_tables_are_not_trivial():
@@ -300,7 +301,7 @@ def test_identity_type_needs_luhn_and_a_real_date():
 
 
 def test_without_place_names_a_municipality_with_a_number_looks_like_a_street():
-    # Why the gateway passes nlu/data/lookup_municipality.yml (see the FALSE_POSITIVES rows).
+    # Why the gateway passes the registry's place names (see the FALSE_POSITIVES rows).
     assert Redactor.load().redact("Mölndal 5").types == ("adress",)
 
 

@@ -17,6 +17,8 @@ from eval import Example, first_per_intent, macro_f1, read_examples  # noqa: E40
 from bot.config import Settings  # noqa: E402
 from bot.conversation.language import LanguageDetector  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
+from registry import load_registry  # noqa: E402
+from registry.names import place_names  # noqa: E402
 from textnorm import normalise  # noqa: E402
 
 pytestmark = pytest.mark.unit
@@ -83,7 +85,7 @@ def test_the_e2e_messages_of_every_language_are_usable(code):
     first = {intent: next(e for e in examples if e.intent == intent) for intent in INTENTS}
     assert "](municipality)" in first["inform_municipality"].annotated
     detector = LanguageDetector.load(
-        SETTINGS.language_markers_dir, CODES, SETTINGS.place_names_file
+        SETTINGS.language_markers_dir, CODES, place_names(load_registry(SETTINGS.data_dir))
     )
     for intent in ("what_is_hrv", "inform_municipality", "immediate_danger", "talk_to_human"):
         assert detector.detect(first[intent].text, CODES[0], settled=False) == code, intent
@@ -94,7 +96,7 @@ def test_training_and_test_data_use_the_spelling_the_nlu_receives(code):
     """No decoration the gateway strips, and none of the letters it replaces for this
     language (e.g. Arabic ي in Persian), so training words match what people send."""
     markers = LanguageDetector.load(
-        SETTINGS.language_markers_dir, CODES, SETTINGS.place_names_file
+        SETTINGS.language_markers_dir, CODES, place_names(load_registry(SETTINGS.data_dir))
     ).markers[code]
     replaced = set(markers.nlu_replace)
     for path in (REPO_ROOT / f"nlu/data/nlu_{code}.yml", REPO_ROOT / f"tests/nlu/{code}.yml"):
