@@ -86,7 +86,9 @@ def create_app(
     resolver = Resolver(registry)
     links = ContactLinks.from_registry(registry)
     places = place_names(registry)
-    detector = LanguageDetector.load(settings.language_markers_dir, codes, places)
+    detector = LanguageDetector.load(
+        settings.language_markers_dir, codes, places, safety.model.language_scores
+    )
     # Privacy: identifiers are hidden before storage; public numbers (helplines, centres) stay.
     redactor = Redactor.load(settings.redaction_rules_file, registry.public_phones(), places)
     hours = OpeningHours.parse(settings.handoff_hours, settings.handoff_timezone)
@@ -162,7 +164,6 @@ def create_app(
             sessions, rasa, safety, detector, texts, handoffs, redactor, resolver
         )
         handoffs.events.subscribe(app.state.conversation.on_back_to_bot, BACK_TO_BOT)
-        await asyncio.to_thread(detector.warm_up)
         stop = asyncio.Event()
         tasks = {
             asyncio.create_task(_sweep_forever(handoffs, settings.handoff_sweep_seconds, stop))

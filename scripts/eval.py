@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from bot.config import Settings  # noqa: E402
 from bot.conversation.language import LanguageDetector  # noqa: E402
+from bot.conversation.safety import SafetyLayer  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
 from registry import load_registry  # noqa: E402
 from registry.names import place_names  # noqa: E402
@@ -143,8 +144,12 @@ def main() -> int:
 
     settings = Settings()
     codes = load_codes(settings.languages_file)
+    # The gateway's detector: markers and the safety layer's language model.
     detector = LanguageDetector.load(
-        settings.language_markers_dir, codes, place_names(load_registry(settings.data_dir))
+        settings.language_markers_dir,
+        codes,
+        place_names(load_registry(settings.data_dir)),
+        SafetyLayer.from_settings(settings, codes).model.language_scores,
     )
     chosen = args.languages or codes
     examples = {

@@ -119,7 +119,10 @@ def main() -> int:
         return 0
     layer = SafetyLayer.from_settings(settings, codes)
     detector = LanguageDetector.load(
-        settings.language_markers_dir, codes, place_names(load_registry(settings.data_dir))
+        settings.language_markers_dir,
+        codes,
+        place_names(load_registry(settings.data_dir)),
+        layer.model.language_scores,
     )
     default = settings.default_lang or codes[0]
 

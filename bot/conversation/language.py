@@ -2,10 +2,11 @@
 
 Script first: a message in Ethiopic letters can only be Tigrinya, one in Arabic letters only
 Arabic, Persian or Sorani. Inside a script, each language's marker file
-(`bot/data/language_markers/<code>.yml`) gives distinctive letters and common words, and
-`lingua-language-detector` (its models ship inside the wheel, nothing is downloaded) scores the
-languages it knows. Lingua has no Kurdish or Tigrinya, so those are recognised by their markers:
-a marker-only language wins when its markers clearly outnumber every other candidate's.
+(`bot/data/language_markers/<code>.yml`) gives distinctive letters and common words, and a
+model trained on our own messages in every listed language (the safety layer's language part)
+scores them. Why not a general detector such as lingua: ours was as accurate or more in every
+language on the held-out messages and holds no models of its own (lingua's took 174 MB in each
+gateway); see docs/LANGUAGES.md. Without a model, the markers and the script decide alone.
 
 Sticky: the session keeps its language unless a message is clearly in another one (another
 script, or a confident guess on a message of at least two words), so "ok" or "Borås" never
@@ -16,11 +17,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from lingua import ConfidenceValue, IsoCode639_1, IsoCode639_3, Language, LanguageDetectorBuilder
 
 from bot.languages import LanguageDataError, read_language_file, string_list
 from textnorm import clean, fold, normalise, script_of
@@ -34,6 +33,8 @@ SWITCH_CONFIDENCE = 0.6
 # Enough while the language is only the default, or when the message is in another script.
 UNSETTLED_CONFIDENCE = 0.5
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# A message's probability per language code, from a model trained on our own messages.
+LanguageScores = Callable[[str], Mapping[str, float]]
 
 
 def word_key(word: str) -> str:
@@ -41,16 +42,6 @@ def word_key(word: str) -> str:
     so English "for" is not Swedish "för"; other scripts folded (ي = ی, ك = ک, no ZWNJ)."""
     word = normalise(word)
     return word if any(script_of(ch) == "latin" for ch in word) else fold(word)
-
-
-def _lingua_language(code: str) -> Language | None:
-    """Lingua's language for an ISO 639-1 or 639-3 code, or None when lingua lacks it."""
-    try:
-        if len(code) == 2:
-            return Language.from_iso_code_639_1(IsoCode639_1.from_str(code))
-        return Language.from_iso_code_639_3(IsoCode639_3.from_str(code))
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -112,42 +103,36 @@ class Guess:
 
 
 class LanguageDetector:
-    """Script, then markers and lingua among the languages of that script."""
+    """Script, then markers and the model's scores among the languages of that script."""
 
-    def __init__(self, markers: list[Markers], place_names: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        markers: list[Markers],
+        place_names: Iterable[str] = (),
+        scores: LanguageScores | None = None,
+    ) -> None:
         self.markers = {item.language: item for item in markers}
         # Swedish place names say nothing about the language a message is in ("I live in
         # Alingsås"); their words are left out before any scoring.
         self._place_words = frozenset(
             word_key(word) for name in place_names for word in _WORD.findall(normalise(name))
         )
-        self._lingua = {
-            code: language
-            for code in self.markers
-            if (language := _lingua_language(code)) is not None
-        }
-        self._by_lingua = {language: code for code, language in self._lingua.items()}
-        self._detector = (
-            LanguageDetectorBuilder.from_languages(*self._lingua.values()).build()
-            if len(self._lingua) >= 2
-            else None
-        )
+        self._scores = scores
 
     @classmethod
     def load(
-        cls, markers_dir: Path, codes: list[str], place_names: Iterable[str] = ()
+        cls,
+        markers_dir: Path,
+        codes: list[str],
+        place_names: Iterable[str] = (),
+        scores: LanguageScores | None = None,
     ) -> LanguageDetector:
         """One marker file per listed language; a missing or malformed file stops the start.
 
-        `place_names`: the registry's (registry.names.place_names), left out before scoring."""
+        `place_names`: the registry's (registry.names.place_names), left out before scoring;
+        `scores`: the model's probabilities per language (`SafetyModel.language_scores`)."""
         markers = [Markers.load(markers_dir / f"{code}.yml", code) for code in codes]
-        return cls(markers, place_names)
-
-    def warm_up(self) -> None:
-        """Load lingua's models now (about 2 s, once per process) instead of at a first message."""
-        for markers in self.markers.values():
-            sample = "".join(sorted(markers.words))[:40] or "test"
-            self._confidences(sample)
+        return cls(markers, place_names, scores)
 
     def script(self, text: str) -> str | None:
         """The script most letters of `text` are in, or None when it has no letters."""
@@ -184,13 +169,14 @@ class LanguageDetector:
         if len(candidates) == 1:
             return result(candidates[0], 1.0)
         hits = {code: word_hits[code] + letter_hits[code] for code in candidates}
-        marker_only = [code for code in candidates if code not in self._lingua]
-        if marker_only:
-            best = max(marker_only, key=lambda code: hits[code])
+        confidences = self._confidences(text, candidates)
+        if not confidences:
+            # No model: the language whose markers clearly outnumber every other's.
+            best = max(candidates, key=lambda code: hits[code])
             if hits[best] > max(hits[code] for code in candidates if code != best):
                 return result(best, hits[best] / sum(hits.values()))
-        confidences = self._confidences(text, [c for c in candidates if c in self._lingua])
-        # Lingua is unsure on a few words; each marker word or letter adds weight.
+            return None
+        # The model is unsure on a few words; each marker word or letter adds weight.
         weighted = {code: value * (1 + hits[code]) for code, value in confidences.items()}
         total = sum(weighted.values())
         if not total:
@@ -203,11 +189,11 @@ class LanguageDetector:
 
         `settled` is False while the session's language is only the default (nobody picked it
         and no message confirmed it): then a weaker guess is enough to switch. `hint` is a
-        language a model trained on our own messages is sure of. It decides what markers and
-        lingua cannot know, a language written in another script than its own (Arabic or
-        Persian in Latin letters), and, while the language is not settled, a message they find
-        no evidence in. A settled session keeps its language then: the model is overconfident
-        on text unlike anything it learnt (pasted code, say).
+        language the model is sure of. It decides what the script and the markers cannot tell, a
+        language written in another script than its own (Arabic or Persian in Latin letters),
+        and, while the language is not settled, a message the markers find no evidence in. A
+        settled session keeps its language then: the model is overconfident on text unlike
+        anything it learnt (pasted code, say).
         """
         guess = self.guess(text)
         if hint in self.markers and hint != current and len(_WORD.findall(text)) >= 2:
@@ -244,17 +230,12 @@ class LanguageDetector:
         table: dict[str, str | int | None] = dict(markers.nlu_replace)
         return text.translate(str.maketrans(table))
 
-    def _confidences(self, text: str, codes: list[str] | None = None) -> dict[str, float]:
-        """Lingua's confidence per code, renormalised over `codes` (default: all it knows)."""
-        if self._detector is None:
-            only = list(self._lingua)
-            return {only[0]: 1.0} if only and (codes is None or only[0] in codes) else {}
-        values: list[ConfidenceValue] = self._detector.compute_language_confidence_values(text)
-        wanted = set(codes) if codes is not None else set(self._lingua)
-        scores = {
-            self._by_lingua[v.language]: v.value
-            for v in values
-            if self._by_lingua.get(v.language) in wanted
-        }
-        total = sum(scores.values())
-        return {code: value / total for code, value in scores.items()} if total else {}
+    def _confidences(self, text: str, codes: list[str]) -> dict[str, float]:
+        """The model's probability of each of `codes`, renormalised over them ({} without a
+        model or when it finds nothing it knows in the message)."""
+        if self._scores is None:
+            return {}
+        scores = self._scores(text)
+        found = {code: scores.get(code, 0.0) for code in codes}
+        total = sum(found.values())
+        return {code: value / total for code, value in found.items()} if total else {}

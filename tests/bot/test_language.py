@@ -1,5 +1,6 @@
-"""Language choice: script first, then markers and lingua; short or ambiguous messages keep the
-session's language, clear switches are followed. Covers every language in nlu/languages.yml."""
+"""Language choice: script first, then markers and the model trained on our own messages; short
+or ambiguous messages keep the session's language, clear switches are followed. Covers every
+language in nlu/languages.yml."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from bot.config import Settings
 from bot.conversation.language import LanguageDetector, Markers
+from bot.conversation.safety import SafetyLayer
 from bot.languages import LanguageDataError, load_codes
 from registry import load_registry
 from registry.names import place_names
@@ -33,8 +35,12 @@ SHORT_MESSAGES = {
 
 @pytest.fixture(scope="module")
 def detector() -> LanguageDetector:
+    """The gateway's detector: the markers and the safety layer's language model."""
     return LanguageDetector.load(
-        SETTINGS.language_markers_dir, CODES, place_names(load_registry(SETTINGS.data_dir))
+        SETTINGS.language_markers_dir,
+        CODES,
+        place_names(load_registry(SETTINGS.data_dir)),
+        SafetyLayer.from_settings(SETTINGS, CODES).model.language_scores,
     )
 
 
@@ -104,8 +110,8 @@ def _write_markers(tmp_path, code: str, body: str) -> None:
     )
 
 
-def test_scripts_and_marker_only_languages_from_data_alone(tmp_path):
-    """Kurdish and Tigrinya have no lingua model: markers and the script decide."""
+def test_without_a_model_markers_and_the_script_decide(tmp_path):
+    """The marker files alone tell the languages apart when they hold evidence."""
     _write_markers(tmp_path, "ar", 'script: arabic\nletters: "ةى"\nwords: ["أنا", "في"]\n')
     _write_markers(tmp_path, "fa", 'script: arabic\nletters: "پچژگیک"\nwords: ["من", "است"]\n')
     _write_markers(
@@ -118,7 +124,7 @@ def test_scripts_and_marker_only_languages_from_data_alone(tmp_path):
     assert detector.detect("ሰላም", "tr") == "ti"
     assert detector.detect("ኣቦይ ይወቕዓኒ", "tr") == "ti"
     assert detector.detect("باوکم لێم دەدات", "tr") == "ckb"
-    assert detector.detect("پدرم مرا کتک میزند", "tr") == "fa"
+    assert detector.detect("من از پدرم میترسم", "tr") == "fa"
     assert detector.detect("أبي يضربني في البيت", "tr") == "ar"
     assert detector.detect("ez ji male ditirsim", "tr", settled=True) == "kmr"
     assert detector.detect("babam beni dövüyor", "kmr", settled=True) == "tr"
@@ -170,7 +176,7 @@ def test_our_scripts_digits_and_symbols_are_not_unreadable(detector):
 @pytest.mark.parametrize(
     ("text", "current", "hint", "expected"),
     [
-        # Persian and Arabic in Latin letters: neither lingua nor the markers know them.
+        # Persian and Arabic in Latin letters: the markers cannot tell them.
         ("babam mikhad mano bokoshe", "sv", "fa", "fa"),
         ("ba3atoni 3al 3ira2 bokra", "en", "ar", "ar"),
         # One word never switches, whatever the hint.

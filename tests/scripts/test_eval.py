@@ -16,6 +16,7 @@ from eval import Example, first_per_intent, macro_f1, read_examples  # noqa: E40
 
 from bot.config import Settings  # noqa: E402
 from bot.conversation.language import LanguageDetector  # noqa: E402
+from bot.conversation.safety import SafetyLayer  # noqa: E402
 from bot.languages import load_codes  # noqa: E402
 from registry import load_registry  # noqa: E402
 from registry.names import place_names  # noqa: E402
@@ -85,7 +86,10 @@ def test_the_e2e_messages_of_every_language_are_usable(code):
     first = {intent: next(e for e in examples if e.intent == intent) for intent in INTENTS}
     assert "](municipality)" in first["inform_municipality"].annotated
     detector = LanguageDetector.load(
-        SETTINGS.language_markers_dir, CODES, place_names(load_registry(SETTINGS.data_dir))
+        SETTINGS.language_markers_dir,
+        CODES,
+        place_names(load_registry(SETTINGS.data_dir)),
+        SafetyLayer.from_settings(SETTINGS, CODES).model.language_scores,
     )
     for intent in ("what_is_hrv", "inform_municipality", "immediate_danger", "talk_to_human"):
         assert detector.detect(first[intent].text, CODES[0], settled=False) == code, intent

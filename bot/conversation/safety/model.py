@@ -65,6 +65,16 @@ class SafetyModel:
         found = features.features(text, self.lexicon)
         return [vocabulary[f] for f in found if f in vocabulary]
 
+    def language_scores(self, text: str) -> dict[str, float]:
+        """The message's probability per language code ({} when it has no feature we know)."""
+        indices = self.indices(text)
+        if not indices:
+            return {}
+        probabilities = self.language.probabilities(indices)
+        return {
+            code: float(p) for code, p in zip(self.language.classes, probabilities, strict=True)
+        }
+
     def save(self, path: Path) -> None:
         """Write atomically: another process may be reading or writing the same file."""
         path.parent.mkdir(parents=True, exist_ok=True)
