@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -48,6 +49,27 @@ def _handoff_reason(message: dict[str, Any]) -> str | None:
         return None
     reason = custom[HANDOFF_SIGNAL].get("reason")
     return reason if isinstance(reason, str) and _REASON.match(reason) else ASKED_FOR_HUMAN
+
+
+# A button's payload: an intent and, optionally, its entities as one JSON object.
+_PAYLOAD = re.compile(r"^(/[a-z_]{1,64})(\{.*\})?$")
+LANGUAGE_ENTITY = "language"
+
+
+def with_language(message: str, lang: str) -> str:
+    """The message as sent to Rasa: a payload gets the language among its entities (Rasa
+    replaces a payload's entities with its own, so the metadata cannot carry it there)."""
+    match = _PAYLOAD.match(message)
+    if match is None:
+        return message
+    try:
+        entities = json.loads(match.group(2)) if match.group(2) else {}
+    except ValueError:
+        return message
+    if not isinstance(entities, dict):
+        return message
+    entities[LANGUAGE_ENTITY] = lang
+    return match.group(1) + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -110,9 +132,13 @@ class RasaClient:
         self._timeout = timeout
         self._tracker_check = tracker_check
 
-    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> BotTurn:
-        """The bot's replies to one message, and its handoff signal if it gave one."""
-        body = {"sender": sender, "message": text, "metadata": metadata}
+    async def send(self, sender: str, text: str, lang: str) -> BotTurn:
+        """The bot's replies to one message in `lang`, and its handoff signal if it gave one.
+
+        The language travels with the message, so one call sets the slot every response is
+        conditioned on: as metadata (rasa_plugins.language makes it an entity) and, for a
+        payload, among its entities."""
+        body = {"sender": sender, "message": with_language(text, lang), "metadata": {"lang": lang}}
         started = time.monotonic()
         data = await self._post("/webhooks/rest/webhook", body)
         if not isinstance(data, list):
@@ -137,13 +163,6 @@ class RasaClient:
         if not isinstance(intent, dict) or not isinstance(intent.get("name"), str):
             raise RasaUnavailable("unexpected parse response")
         return intent["name"], float(intent.get("confidence") or 0.0)
-
-    async def set_slot(self, sender: str, name: str, value: str) -> None:
-        """Append a `slot` event to the conversation's tracker (used for the language)."""
-        event = {"event": "slot", "name": name, "value": value}
-        started = time.monotonic()
-        await self._post(f"/conversations/{sender}/tracker/events", event, authenticated=True)
-        await self._check_stored(sender, started)
 
     async def pause(self, sender: str) -> None:
         """Record in Rasa's tracker that a human has the conversation (no bot actions run)."""

@@ -40,7 +40,6 @@ class Session:
     lang: str
     # False while `lang` is only the default: nobody picked it and no message confirmed it.
     lang_settled: bool
-    rasa_lang: str
     handoff: HandoffState
     handoff_id: str
     rasa_paused: bool = False
@@ -58,7 +57,6 @@ def _session(session_id: str, data: dict[str, str]) -> Session:
         id=session_id,
         lang=data.get("lang", ""),
         lang_settled=bool(data.get("lang_settled")),
-        rasa_lang=data.get("rasa_lang", ""),
         handoff=HandoffState(data.get("handoff") or HandoffState.NONE),
         handoff_id=data.get("handoff_id", ""),
         rasa_paused=data.get("rasa_paused") == "1",
@@ -112,7 +110,6 @@ class SessionStore:
             "token_hash": _hash_token(token),
             "lang": lang,
             "lang_settled": "1" if settled else "",
-            "rasa_lang": "",
             "handoff": HandoffState.NONE,
             "handoff_id": "",
         }
@@ -147,7 +144,7 @@ class SessionStore:
         """A channel's session under an id the channel derived (no bearer token: the widget API
         refuses it); created with `lang` when new, `fields` set only when missing."""
         key = self._keys.session(session_id)
-        new = {"token_hash": "", "lang": lang, "lang_settled": "", "rasa_lang": ""}
+        new = {"token_hash": "", "lang": lang, "lang_settled": ""}
         async with self._redis.pipeline(transaction=True) as pipe:
             extra = {"handoff": HandoffState.NONE, "handoff_id": "", "channel": channel, **fields}
             for name, value in {**new, **extra}.items():

@@ -196,9 +196,6 @@ class Conversation:
         try:
             if session.rasa_paused:
                 await self.resume_bot(session.id, strict=True)
-            if lang != session.rasa_lang:
-                await self._rasa.set_slot(session.id, "language", lang)
-                await self._sessions.update(session.id, rasa_lang=lang)
             message = self._detector.for_nlu(redaction.text, lang)
             place = self._places.only_a_place(text) if self._places else None
             if assessment.verdict is Verdict.DANGER and not await self._is_question(message):
@@ -210,7 +207,7 @@ class Conversation:
                 # The model would still guess an intent; the honest answer is "not understood".
                 message = NOT_UNDERSTOOD_INTENT
                 flags.append("foreign_script")
-            bot = await self._rasa.send(session.id, message, {"lang": lang})
+            bot = await self._rasa.send(session.id, message, lang)
         except RasaUnavailable:
             flags.append("safe_fallback")
             return BotTurn()

@@ -61,7 +61,7 @@ async def test_danger_in_another_language_is_answered_in_that_language(client, s
     body = await _say(client, session, "my brother said he is going to kill me")
     assert body["lang"] == "en"
     assert body["replies"][0]["text"] == Texts.load(SETTINGS.texts_dir, CODES).reply("danger", "en")
-    assert fake_rasa.received[-1]["message"] == "/immediate_danger"
+    assert fake_rasa.received[-1]["message"] == '/immediate_danger{"language":"en"}'
 
 
 async def test_the_nlu_gets_the_message_without_invisible_marks(client, session, fake_rasa):
@@ -105,6 +105,6 @@ async def test_a_script_none_of_our_languages_uses_is_not_understood(client, ses
     """The model would guess some intent for Cyrillic; the gateway asks Rasa for nlu_fallback."""
     body = await _say(client, session, "Привет, мне нужна помощь")
     assert body["lang"] == DEFAULT
-    assert fake_rasa.received[-1]["message"] == "/nlu_fallback"
+    assert fake_rasa.received[-1]["message"] == f'/nlu_fallback{{"language":"{DEFAULT}"}}'
     await _say(client, session, "Я в опасности, убить меня")
-    assert fake_rasa.received[-1]["message"] == "/nlu_fallback"
+    assert fake_rasa.received[-1]["message"] == f'/nlu_fallback{{"language":"{DEFAULT}"}}'

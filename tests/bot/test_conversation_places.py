@@ -27,7 +27,9 @@ async def test_a_name_in_another_script_is_sent_as_the_municipality(
     client, session, fake_rasa, text, lang, code
 ):
     await _say(client, session, text, lang)
-    assert fake_rasa.received[-1]["message"] == f'/inform_municipality{{"municipality":"{code}"}}'
+    assert fake_rasa.received[-1]["message"] == (
+        f'/inform_municipality{{"municipality":"{code}","language":"{lang}"}}'
+    )
 
 
 async def test_a_swedish_name_and_a_longer_message_go_to_the_nlu_as_written(
@@ -43,4 +45,4 @@ async def test_a_swedish_name_and_a_longer_message_go_to_the_nlu_as_written(
 
 async def test_danger_with_a_place_still_takes_the_danger_path(client, session, fake_rasa):
     await _say(client, session, "بابا رح يقتلني الليلة بوروس", "ar")
-    assert fake_rasa.received[-1]["message"] == "/immediate_danger"
+    assert fake_rasa.received[-1]["message"] == '/immediate_danger{"language":"ar"}'

@@ -121,14 +121,25 @@ async def test_danger_with_an_identifier_still_gives_112_first(client, session, 
     fake_rasa.replies = []
     body = await _say(client, session, f"min pappa sa att han ska döda mig, ring {PHONE}")
     assert "112" in body["replies"][0]["text"]
-    assert fake_rasa.received[0]["message"] == "/immediate_danger"
+    assert fake_rasa.received[0]["message"] == '/immediate_danger{"language":"sv"}'
     assert body["replies"][-1] == {"text": TEXTS.reply("redacted_phone", "sv")}
 
 
-@pytest.mark.parametrize("payload", ["/what_is_hrv", '/inform_municipality{"municipality":"0305"}'])
-async def test_button_payloads_pass_untouched(client, session, fake_rasa, payload):
+@pytest.mark.parametrize(
+    ("payload", "sent"),
+    [
+        ("/what_is_hrv", '/what_is_hrv{"language":"sv"}'),
+        (
+            '/inform_municipality{"municipality":"0305"}',
+            '/inform_municipality{"municipality":"0305","language":"sv"}',
+        ),
+    ],
+)
+async def test_button_payloads_pass_with_only_the_language_added(
+    client, session, fake_rasa, payload, sent
+):
     body = await _say(client, session, payload)
-    assert fake_rasa.received[0]["message"] == payload
+    assert fake_rasa.received[0]["message"] == sent
     assert body["replies"] == [{"text": "Hej från boten"}]
 
 
@@ -180,5 +191,7 @@ async def test_telegram_goes_through_the_same_redaction(tg, bot_api, fake_rasa):
     ]
     await post_update(tg, button_update(51, CHAT, '/inform_municipality{"municipality":"0305"}'))
     await bot_api.await_sent(3, CHAT)
-    assert fake_rasa.received[1]["message"] == '/inform_municipality{"municipality":"0305"}'
+    assert fake_rasa.received[1]["message"] == (
+        '/inform_municipality{"municipality":"0305","language":"sv"}'
+    )
     assert fake_rasa.received[0]["sender"] == session_id()

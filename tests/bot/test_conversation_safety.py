@@ -57,7 +57,8 @@ async def test_danger_opens_with_the_reply_for_its_kind(
     body = await say(client, session, "anything", lang)
     assert body["replies"][0]["text"] == app.state.texts.reply(key, lang)
     assert "112" in body["replies"][0]["text"].split(".")[0] or lang in {"ar", "ti"}
-    assert fake_rasa.received[-1]["message"] == DANGER  # the bot's danger turn follows
+    # The bot's danger turn follows.
+    assert fake_rasa.received[-1]["message"] == f'{DANGER}{{"language":"{lang}"}}'
 
 
 async def test_the_bots_own_112_line_is_not_repeated_after_the_layers(
@@ -94,7 +95,7 @@ async def test_yes_gets_the_reply_for_the_kind_asked_about(
     verdict(None)
     body = await say(client, session, DANGER, "en")
     assert body["replies"][0]["text"] == app.state.texts.reply("danger_abroad", "en")
-    assert fake_rasa.received[-1]["message"] == DANGER
+    assert fake_rasa.received[-1]["message"] == f'{DANGER}{{"language":"en"}}'
 
 
 async def test_no_is_thanked_and_never_reaches_rasa(app, client, session, fake_rasa, verdict):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis
 
-from bot.conversation.rasa_client import RasaClient, RasaUnavailable, TrackerCheck
+from bot.conversation.rasa_client import RasaClient, RasaUnavailable, TrackerCheck, with_language
 from bot.conversation.replies import Reply
 from bot.ops.launcher import free_port, redis_reachable, redis_server_executable
 from bot.store import Keys, connect
@@ -72,8 +72,7 @@ def _client(clients: tuple[httpx.AsyncClient, object]) -> RasaClient:
 
 
 async def test_a_turn_rasa_stored_passes(clients, fake: FakeRasaStore) -> None:
-    assert (await _client(clients).send(SENDER, "hej", {})).replies == [Reply("Hej")]
-    await _client(clients).set_slot(SENDER, "language", "sv")
+    assert (await _client(clients).send(SENDER, "hej", "sv")).replies == [Reply("Hej")]
 
 
 async def test_a_turn_rasa_did_not_store_is_unavailable(
@@ -81,12 +80,12 @@ async def test_a_turn_rasa_did_not_store_is_unavailable(
 ) -> None:
     fake.stores = False  # Rasa answered from memory: no key at all
     with pytest.raises(RasaUnavailable):
-        await _client(clients).send(SENDER, "hej", {})
+        await _client(clients).send(SENDER, "hej", "sv")
     # A key saved before this call (an earlier turn) does not count as this turn stored.
     redis_client.set(KEYS.rasa_tracker(SENDER), "{}", ex=TTL)
     await asyncio.sleep(0.01)
     with pytest.raises(RasaUnavailable):
-        await _client(clients).send(SENDER, "hej", {})
+        await _client(clients).send(SENDER, "hej", "sv")
     with pytest.raises(RasaUnavailable):
         await _client(clients).pause(SENDER)
 
@@ -95,17 +94,17 @@ async def test_no_reply_from_rasa_is_unavailable(clients, fake: FakeRasaStore) -
     """Rasa's REST channel answers [] when the turn raised or the tracker could not be read."""
     fake.replies = []
     with pytest.raises(RasaUnavailable):
-        await _client(clients).send(SENDER, "hej", {})
+        await _client(clients).send(SENDER, "hej", "sv")
 
 
 async def test_a_handoff_signal_alone_is_an_answer_and_carries_its_reason(
     clients, fake: FakeRasaStore
 ) -> None:
     fake.replies = [{"custom": {"handoff": {"reason": "danger"}}}]
-    turn = await _client(clients).send(SENDER, "/talk_to_human", {})
+    turn = await _client(clients).send(SENDER, "/talk_to_human", "sv")
     assert turn.replies == [] and turn.handoff_reason == "danger"
     fake.replies = [{"text": "Hej"}, {"custom": {"something": "else"}}]
-    turn = await _client(clients).send(SENDER, "hej", {})
+    turn = await _client(clients).send(SENDER, "hej", "sv")
     assert turn.replies == [Reply("Hej")] and turn.handoff_reason is None
 
 
@@ -232,3 +231,23 @@ async def test_the_gateway_client_survives_a_redis_restart(own_redis: OwnRedis) 
         assert await client.get("k") == "v"
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("message", "sent"),
+    [
+        ("hur gör jag?", "hur gör jag?"),
+        ("/greet", '/greet{"language":"ar"}'),
+        (
+            '/which_line{"audience":"under_18"}',
+            '/which_line{"audience":"under_18","language":"ar"}',
+        ),
+        (
+            '/inform_municipality{"municipality":"0305","language":"sv"}',
+            '/inform_municipality{"municipality":"0305","language":"ar"}',
+        ),
+        ("/broken{not json", "/broken{not json"),
+    ],
+)
+def test_the_language_travels_inside_a_payload_and_text_is_sent_as_written(message, sent):
+    assert with_language(message, "ar") == sent

@@ -163,7 +163,9 @@ async def test_swedish_message_goes_through_the_conversation_with_buttons(tg, bo
     await post_update(tg, button_update(11, CHAT, '/inform_municipality{"municipality":"0305"}'))
     sent = await bot_api.await_sent(2, CHAT)
     assert sent[1].params["text"] == "Socialtjänsten i Håbo"
-    assert fake_rasa.received[1]["message"] == '/inform_municipality{"municipality":"0305"}'
+    assert fake_rasa.received[1]["message"] == (
+        '/inform_municipality{"municipality":"0305","language":"sv"}'
+    )
     assert any(c.method == "answerCallbackQuery" for c in bot_api.calls)
 
 
@@ -172,7 +174,7 @@ async def test_danger_gets_112_first(tg, bot_api, fake_rasa):
     await post_update(tg, text_update(20, CHAT, "min pappa sa att han ska döda mig"))
     sent = await bot_api.await_sent(2, CHAT)
     assert "112" in sent[0].params["text"]
-    assert fake_rasa.received[0]["message"] == "/immediate_danger"
+    assert fake_rasa.received[0]["message"] == '/immediate_danger{"language":"sv"}'
 
 
 async def test_a_retried_update_is_handled_once(tg, bot_api, fake_rasa):
@@ -283,7 +285,7 @@ async def test_human_command_queues_the_chat_and_its_delivery_is_watched(
 ):
     await post_update(tg, text_update(90, CHAT, "/human"))
     sent = await bot_api.await_sent(1, CHAT)
-    assert fake_rasa.received[0]["message"] == "/talk_to_human"
+    assert fake_rasa.received[0]["message"] == '/talk_to_human{"language":"sv"}'
     assert sent[0].params["text"].startswith("Jag har bett om att en person ska skriva med dig.")
     handoff_id = redis_client.hget(f"hrv:session:{session_id()}", "handoff_id")
     assert redis_client.hget(f"hrv:handoff:{handoff_id}", "channel") == "telegram"

@@ -18,14 +18,15 @@ async def test_create_session_returns_random_ids_and_stores_only_a_token_hash(cl
         "token_hash",
         "lang",
         "lang_settled",
-        "rasa_lang",
         "handoff",
         "handoff_id",
     }
     assert 0 < redis_client.ttl(f"hrv:session:{first['session_id']}") <= 600
 
 
-async def test_message_returns_rasa_replies_and_sets_language_slot_once(client, session, fake_rasa):
+async def test_message_returns_rasa_replies_with_the_language_in_the_one_call(
+    client, session, fake_rasa
+):
     url = f"/api/v1/sessions/{session.id}/messages"
     response = await client.post(url, json={"text": "Vad är heder?"}, headers=session.headers)
     assert response.status_code == 200
@@ -35,8 +36,9 @@ async def test_message_returns_rasa_replies_and_sets_language_slot_once(client, 
         "handoff": "none",
     }
     await client.post(url, json={"text": "Och vad gör jag nu?"}, headers=session.headers)
-    assert fake_rasa.events == [(session.id, {"event": "slot", "name": "language", "value": "sv"})]
+    assert fake_rasa.events == []  # no separate call sets the language slot
     assert [m["message"] for m in fake_rasa.received] == ["Vad är heder?", "Och vad gör jag nu?"]
+    assert [m["metadata"] for m in fake_rasa.received] == [{"lang": "sv"}, {"lang": "sv"}]
     assert all(m["sender"] == session.id for m in fake_rasa.received)
 
 
@@ -48,7 +50,7 @@ async def test_message_in_english_switches_language(client, session, fake_rasa):
         headers=session.headers,
     )
     assert response.json()["lang"] == "en"
-    assert fake_rasa.events[-1][1]["value"] == "en"
+    assert fake_rasa.received[-1]["metadata"] == {"lang": "en"}
 
 
 async def test_explicit_language_wins_over_detection(client, session, fake_rasa):
@@ -77,7 +79,7 @@ async def test_danger_message_gets_112_first_and_bypasses_the_nlu(client, sessio
     replies = response.json()["replies"]
     assert "112" in replies[0]["text"]
     assert replies[-1]["text"] == "Något annat"
-    assert fake_rasa.received[-1]["message"] == "/immediate_danger"
+    assert fake_rasa.received[-1]["message"] == '/immediate_danger{"language":"sv"}'
 
 
 async def test_danger_reply_from_rasa_with_112_is_not_doubled(client, session, fake_rasa):
@@ -120,7 +122,7 @@ async def test_button_payload_is_forwarded_and_typed_slash_is_text(client, sessi
     url = f"/api/v1/sessions/{session.id}/messages"
     await client.post(url, json={"text": "/what_is_hrv"}, headers=session.headers)
     await client.post(url, json={"text": '/inform{"municipality":"x"}'}, headers=session.headers)
-    assert fake_rasa.received[0]["message"] == "/what_is_hrv"
+    assert fake_rasa.received[0]["message"] == '/what_is_hrv{"language":"sv"}'
     assert not fake_rasa.received[1]["message"].startswith("/")
 
 
@@ -137,7 +139,8 @@ async def test_a_chosen_municipality_code_is_the_one_entity_payload_forwarded(
     ):
         await client.post(url, json={"text": text}, headers=session.headers)
     sent = [m["message"] for m in fake_rasa.received]
-    assert sent[0] == chosen
+    # Only the gateway adds the language; a person's own "language" makes it text.
+    assert sent[0] == '/inform_municipality{"municipality":"0305","language":"sv"}'
     assert not any(message.startswith("/") for message in sent[1:])
 
 
@@ -150,7 +153,7 @@ async def test_the_choice_of_whom_a_line_should_fit_is_forwarded_only_for_known_
     for text in (chosen, *refused):
         await client.post(url, json={"text": text}, headers=session.headers)
     sent = [m["message"] for m in fake_rasa.received]
-    assert sent[0] == chosen
+    assert sent[0] == '/which_line{"audience":"lgbtqi","language":"sv"}'
     assert not any(message.startswith("/") for message in sent[1:])
 
 
