@@ -31,6 +31,7 @@ from bot.conversation.safety.concepts import ConceptLexicon  # noqa: E402
 from bot.conversation.safety.corpus import load_split, nlu_examples  # noqa: E402
 from bot.conversation.safety.evaluate import Figures, evaluate  # noqa: E402
 from bot.conversation.safety.features import features  # noqa: E402
+from bot.conversation.safety.kinds import KINDS, NONE  # noqa: E402
 from bot.conversation.safety.model import fit_risk, training_examples, vocabulary_of  # noqa: E402
 from bot.conversation.safety.patterns import PatternNet  # noqa: E402
 from bot.conversation.safety.policy import Policy  # noqa: E402
@@ -68,7 +69,8 @@ def calibrate(settings: Settings, codes: list[str], folds: int) -> None:
         settings.safety_concepts_file, settings.safety_concepts_dir, codes
     )
     corpus = [i for i, e in enumerate(risk) if e.weight == 1.0]
-    scored: dict[str, list[tuple[float, bool]]] = {code: [] for code in codes}
+    # Per language: (P(danger), the message's label, P(kind) per kind) of each held-out message.
+    scored: dict[str, list[tuple[float, str, dict[str, float]]]] = {code: [] for code in codes}
     for fold in range(folds):
         held = set(corpus[fold::folds])
         learn = [e for i, e in enumerate(risk) if i not in held]
@@ -80,20 +82,43 @@ def calibrate(settings: Settings, codes: list[str], folds: int) -> None:
             found = features(example.text, lexicon)
             indices = [vocabulary[f] for f in found if f in vocabulary]
             hits = decisive(patterns.match(example.text), example.text, lexicon, policy)
-            score = 1.0 if hits else float(1 - model.probabilities(indices)[none])
-            scored[example.language].append((score, example.label != "none"))
+            probabilities = model.probabilities(indices)
+            score = 1.0 if hits else float(1 - probabilities[none])
+            by_kind = {kind: float(probabilities[model.classes.index(kind)]) for kind in KINDS}
+            scored[example.language].append((score, example.label, by_kind))
         print(f"fold {fold + 1}/{folds} done", flush=True)
     thresholds = [round(0.2 + 0.05 * i, 2) for i in range(14)]
     print("threshold  " + "  ".join(f"{code:>11}" for code in codes) + "   (recall/false alarms)")
     for threshold in thresholds:
         cells = []
         for code in codes:
-            danger = [s for s, d in scored[code] if d]
-            safe = [s for s, d in scored[code] if not d]
+            danger = [s for s, label, _ in scored[code] if label != NONE]
+            safe = [s for s, label, _ in scored[code] if label == NONE]
             recall = sum(s >= threshold for s in danger) / max(len(danger), 1)
             false = sum(s >= threshold for s in safe) / max(len(safe), 1)
             cells.append(f"{recall:.2f}/{false:.2f}")
         print(f"{threshold:>9}  " + "  ".join(f"{c:>11}" for c in cells))
+    # A kind asked about at its own lower threshold (the policy's `kind_unsure`): that kind's
+    # recall and the false alarms of all harmless messages, at the policy's unsure_threshold.
+    general = policy.unsure_threshold
+    for kind in KINDS:
+        print(
+            f"\n{kind} at its own threshold (and P(danger) >= {general}): "
+            "recall of its messages / false alarms"
+        )
+        for threshold in [round(0.05 + 0.025 * i, 3) for i in range(9)]:
+            cells = []
+            for code in codes:
+
+                def alarm(score: float, by_kind: dict[str, float]) -> bool:
+                    return score >= general or by_kind[kind] >= threshold  # noqa: B023
+
+                own = [alarm(s, p) for s, label, p in scored[code] if label == kind]
+                safe = [alarm(s, p) for s, label, p in scored[code] if label == NONE]
+                cells.append(
+                    f"{sum(own) / max(len(own), 1):.2f}/{sum(safe) / max(len(safe), 1):.2f}"
+                )
+            print(f"{threshold:>9}  " + "  ".join(f"{c:>11}" for c in cells))
 
 
 def main() -> int:

@@ -133,6 +133,29 @@ def test_a_large_enough_share_of_suicide_adds_the_suicide_line_after_the_first_r
     assert slight.reply_keys(slight.assess("alpha")) == [POLICY.replies["violence"]]
 
 
+def _asking_suicide_at(threshold: float, score: float, kind: str, second=None) -> SafetyLayer:
+    layer = layer_scoring(score, kind, second)
+    policy = replace(POLICY, kind_unsure={"suicide": threshold})
+    return SafetyLayer(layer.patterns, layer.model, policy)
+
+
+def test_a_kind_with_its_own_threshold_is_asked_about_below_the_general_one():
+    below = POLICY.unsure_threshold - 0.05
+    layer = _asking_suicide_at(0.1, below, "suicide")
+    result = layer.assess("alpha")
+    assert (result.verdict, result.kind) == (Verdict.UNSURE, "suicide")
+    assert layer.reply_keys(result) == [POLICY.replies["suicide"], POLICY.unsure_reply]
+    # Another kind at the same probability raises no alarm.
+    assert _asking_suicide_at(0.1, below, "threat").assess("alpha").verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(("share", "verdict"), [(0.6, Verdict.UNSURE), (0.3, Verdict.NONE)])
+def test_the_kind_threshold_weighs_the_kind_s_own_probability(share, verdict):
+    # P(danger) 0.2, of which `share` suicide: 0.12 reaches 0.1, 0.06 does not.
+    layer = _asking_suicide_at(0.1, 0.2, "violence", ("suicide", share))
+    assert layer.assess("alpha").verdict is verdict
+
+
 def test_the_classifier_language_counts_only_when_sure():
     assert layer_scoring(0.1).assess("alpha").language_guess == "sv"  # sigmoid(5) > 0.8
 
@@ -142,6 +165,20 @@ def test_the_policy_refuses_thresholds_out_of_order(tmp_path):
     bad = text.replace(f"unsure_threshold: {POLICY.unsure_threshold}", "unsure_threshold: 0.99")
     (tmp_path / "policy.yml").write_text(bad, encoding="utf-8")
     with pytest.raises(LanguageDataError, match="unsure_threshold <= danger_threshold"):
+        Policy.load(tmp_path / "policy.yml")
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [("kind_unsure: {crying: 0.1}", "must be kinds"), ("kind_unsure: {suicide: 0.9}", "0 < thr")],
+)
+def test_the_policy_refuses_a_kind_threshold_of_no_kind_or_above_the_general_one(
+    tmp_path, entry, problem
+):
+    text = SETTINGS.safety_policy_file.read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("kind_unsure"))
+    (tmp_path / "policy.yml").write_text(f"{text}\n{entry}\n", encoding="utf-8")
+    with pytest.raises(LanguageDataError, match=problem):
         Policy.load(tmp_path / "policy.yml")
 
 

@@ -132,6 +132,10 @@ class SafetyLayer:
             return Assessment(Verdict.DANGER, kind, score, False, (), guess, shares)
         if score >= self.policy.unsure_threshold:
             return Assessment(Verdict.UNSURE, kind, score, False, (), guess, shares)
+        by_kind = dict(shares)
+        for asked, threshold in self.policy.kind_unsure.items():
+            if score * by_kind[asked] >= threshold:
+                return Assessment(Verdict.UNSURE, asked, score, False, (), guess, shares)
         return Assessment(Verdict.NONE, None, score, False, (), guess, shares)
 
     def reply_keys(self, assessment: Assessment) -> list[str]:

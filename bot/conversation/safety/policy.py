@@ -21,6 +21,9 @@ class Policy:
     replies: dict[str, str]
     unsure_reply: str
     unsure_first: dict[str, str]
+    # Kinds asked about already at this probability of their own (P(danger) x the kind's share),
+    # below `unsure_threshold`: where a miss costs most and the reply is gentle.
+    kind_unsure: dict[str, float]
     also_reply: dict[str, float]
     opening_numbers: dict[str, tuple[str, ...]]
     answer_intents: frozenset[str]
@@ -41,6 +44,7 @@ class Policy:
                 replies={str(k): str(v) for k, v in raw["replies"].items()},
                 unsure_reply=str(raw["unsure_reply"]),
                 unsure_first={str(k): str(v) for k, v in (raw.get("unsure_first") or {}).items()},
+                kind_unsure={str(k): float(v) for k, v in (raw.get("kind_unsure") or {}).items()},
                 also_reply={str(k): float(v) for k, v in (raw.get("also_reply") or {}).items()},
                 opening_numbers={
                     str(k): tuple(str(n) for n in v) for k, v in raw["opening_numbers"].items()
@@ -55,8 +59,16 @@ class Policy:
             raise LanguageDataError(f"{path}: need 0 < unsure_threshold <= danger_threshold < 1")
         if set(policy.replies) != set(KINDS):
             raise LanguageDataError(f"{path}: `replies` must name one reply per kind {KINDS}")
-        if not set(policy.unsure_first) | set(policy.also_reply) <= set(KINDS):
-            raise LanguageDataError(f"{path}: `unsure_first` and `also_reply` keys must be kinds")
+        if not set(policy.unsure_first) | set(policy.also_reply) | set(policy.kind_unsure) <= set(
+            KINDS
+        ):
+            raise LanguageDataError(
+                f"{path}: `unsure_first`, `kind_unsure` and `also_reply` keys must be kinds"
+            )
+        if not all(0 < t <= policy.unsure_threshold for t in policy.kind_unsure.values()):
+            raise LanguageDataError(
+                f"{path}: `kind_unsure` needs 0 < threshold <= unsure_threshold"
+            )
         if set(policy.opening_numbers) != {*policy.replies.values(), policy.unsure_reply}:
             raise LanguageDataError(f"{path}: `opening_numbers` must name every reply's numbers")
         return policy
