@@ -79,7 +79,11 @@ def test_a_malformed_entry_is_refused(tmp_path, entry, problem):
         "  kill: [kill, kills, murder, end me, bury alive]\n"
         "  joke: [haha, lol, jk, kidding, joking]\n"
         "  past: [years ago, when i was, last year, used to, back then]\n"
-        "  information: [a story, a film, documentary, essay, what if]\n",
+        "  information: [a story, a film, documentary, essay, what if]\n"
+        "  work_role: [my pupil, teacher, my client, social worker, school nurse]\n"
+        "  trivial: [homework, chess, maths, football, phone]\n"
+        "  leisure: [holiday, party, birthday, wedding, beach]\n"
+        "  negation: [never, nobody, not, no one, none]\n",
         encoding="utf-8",
     )
     with pytest.raises(LanguageDataError, match=problem):

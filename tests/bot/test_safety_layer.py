@@ -176,7 +176,13 @@ def test_the_policy_refuses_a_kind_threshold_of_no_kind_or_above_the_general_one
     tmp_path, entry, problem
 ):
     text = SETTINGS.safety_policy_file.read_text(encoding="utf-8")
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("kind_unsure"))
+    # The policy less its own kind_unsure block (the line and its indented entries).
+    lines, skipping = [], False
+    for line in text.splitlines():
+        skipping = line.startswith("kind_unsure") or (skipping and line.startswith(" "))
+        if not skipping:
+            lines.append(line)
+    text = "\n".join(lines)
     (tmp_path / "policy.yml").write_text(f"{text}\n{entry}\n", encoding="utf-8")
     with pytest.raises(LanguageDataError, match=problem):
         Policy.load(tmp_path / "policy.yml")

@@ -99,7 +99,8 @@ def test_danger_then_accepting_the_offer_queues_with_reason_danger(api, redis_ur
     assert person.say("/talk_to_human")["handoff"] == "queued"
     assert _reason(redis_url, person.id) == "danger"
     # The safety layer's mark: staff see the kind, and the chat waits ahead of unmarked ones.
-    assert _reason(redis_url, person.id, "risk") in {"violence", "threat", "locked_in"}
+    # Afraid to go home tonight: read as nowhere safe to sleep, or as violence about to happen.
+    assert _reason(redis_url, person.id, "risk") in {"violence", "threat", "runaway"}
 
 
 def test_handoff_across_two_gateways_pauses_and_resumes_rasa(
