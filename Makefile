@@ -111,9 +111,9 @@ CI_MIN_DETECTION := 0.85
 # every suicidal message; not every language reaches it yet (docs/SAFETY_AND_PRIVACY.md), so these floors catch a
 # broken language. The blind split has 36 danger messages and 40 safe ones per language: one
 # message moves a figure by 0.03, so its floors leave room for two.
-CI_MIN_DANGER_RECALL := 0.92
+CI_MIN_DANGER_RECALL := 0.95
 CI_MAX_FALSE_ALARMS := 0.16
-CI_MIN_SUICIDE_LINE := 0.75
+CI_MIN_SUICIDE_LINE := 0.8
 CI_BLIND_MIN_DANGER_RECALL := 0.94
 CI_BLIND_MAX_FALSE_ALARMS := 0.25
 test-eval: setup $(MODEL) ## the evaluation below on a small split, failing under floor scores
