@@ -109,12 +109,12 @@ def calibrate(settings: Settings, codes: list[str], folds: int) -> None:
         for threshold in [round(0.05 + 0.025 * i, 3) for i in range(9)]:
             cells = []
             for code in codes:
-
-                def alarm(score: float, by_kind: dict[str, float]) -> bool:
-                    return score >= general or by_kind[kind] >= threshold  # noqa: B023
-
-                own = [alarm(s, p) for s, label, p in scored[code] if label == kind]
-                safe = [alarm(s, p) for s, label, p in scored[code] if label == NONE]
+                alarmed = [
+                    (label, score >= general or by_kind[kind] >= threshold)
+                    for score, label, by_kind in scored[code]
+                ]
+                own = [alarm for label, alarm in alarmed if label == kind]
+                safe = [alarm for label, alarm in alarmed if label == NONE]
                 cells.append(
                     f"{sum(own) / max(len(own), 1):.2f}/{sum(safe) / max(len(safe), 1):.2f}"
                 )
