@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.conversation.safety.assess import decisive
 from bot.conversation.safety.concepts import ConceptLexicon
 from bot.conversation.safety.corpus import load_split
+from bot.conversation.safety.literals import LiteralIndex
 from bot.conversation.safety.patterns import (
     LanguagePatterns,
     PatternNet,
@@ -16,7 +19,7 @@ from bot.conversation.safety.patterns import (
 )
 from bot.conversation.safety.policy import Policy
 from bot.languages import LanguageDataError, load_codes
-from textnorm import fold, normalise
+from textnorm import fold, normalise, script_of
 
 pytestmark = pytest.mark.unit
 
@@ -140,8 +143,9 @@ def test_a_message_of_two_kinds_names_both_in_file_order(tmp_path):
 
 
 def test_the_literal_prefilter_never_skips_a_match(net, repo_root):
-    """Each pattern is tried only on messages holding one of the strings it needs; on every
-    corpus and NLU message that gives exactly what the bare regular expressions give."""
+    """Each pattern is tried only on messages holding one of the strings it needs, and the net
+    tries only the patterns whose strings the message holds (its literal index); on every
+    corpus and NLU message both give exactly what the bare regular expressions give."""
     texts = [
         text
         for split in (SETTINGS.risk_corpus_dir, repo_root / "tests/risk")
@@ -150,14 +154,33 @@ def test_the_literal_prefilter_never_skips_a_match(net, repo_root):
     ]
     patterns = [p for language in net.languages.values() for p in language.patterns]
     differs = []
+    matched = 0
     for text in texts:
         normalised, folded = normalise(text), fold(text)
-        for pattern in patterns:
-            bare = bool(pattern.plain.search(normalised) or pattern.folded.search(folded))
-            if bare != pattern.search(normalised, folded):
-                differs.append((pattern.source, text))
+        scripts = frozenset(s for ch in folded if (s := script_of(ch)) is not None)
+        bare_kinds: dict[str, list[str]] = {}
+        for code, language in net.languages.items():
+            for pattern in language.patterns:
+                bare = bool(pattern.plain.search(normalised) or pattern.folded.search(folded))
+                if bare != pattern.search(normalised, folded):
+                    differs.append((pattern.source, text))
+                if bare and (not pattern.scripts or pattern.scripts & scripts):
+                    kinds = bare_kinds.setdefault(code, [])
+                    kinds += [] if pattern.kind in kinds else [pattern.kind]
+        if net.match(text) != bare_kinds:
+            differs.append(("the net", text))
+        matched += bool(bare_kinds)
     assert differs == []
+    assert matched > 1000  # the check saw real matches
     assert sum(p.plain_needs is not None for p in patterns) > 0.9 * len(patterns)
+
+
+@given(
+    st.lists(st.text(alphabet="abcåä ሰሠ", min_size=1, max_size=6), max_size=30),
+    st.text(alphabet="abcåä ሰሠ", max_size=40),
+)
+def test_the_literal_index_finds_exactly_the_strings_in_a_text(strings, text):
+    assert LiteralIndex(strings).present(text) == {s for s in strings if s in text}
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.conversation.safety.kinds import KINDS
+from bot.conversation.safety.literals import LiteralIndex
 from bot.languages import LanguageDataError, read_language_file, string_list
 from textnorm import clean, fold, normalise, script_of, strip_marks
 
@@ -222,11 +224,19 @@ class LanguagePatterns:
             code, raw["review"], tuple(patterns), tuple(lists["danger"]), tuple(lists["safe"])
         )
 
-    def kinds(self, normalised: str, folded: str, scripts: frozenset[str]) -> list[str]:
+    def kinds(
+        self,
+        normalised: str,
+        folded: str,
+        scripts: frozenset[str],
+        among: Iterable[int] | None = None,
+    ) -> list[str]:
         """The kinds whose patterns find the message, in file order, each once; `scripts`
-        are the scripts of the message's letters."""
+        are the scripts of the message's letters; `among`: the only patterns (their places in
+        file order) that could find it, when known."""
         found: list[str] = []
-        for pattern in self.patterns:
+        for index in range(len(self.patterns)) if among is None else among:
+            pattern = self.patterns[index]
             if pattern.kind in found or (pattern.scripts and not pattern.scripts & scripts):
                 continue
             if pattern.search(normalised, folded):
@@ -235,10 +245,31 @@ class LanguagePatterns:
 
 
 class PatternNet:
-    """Every listed language's patterns."""
+    """Every listed language's patterns, with the literals they need indexed once (so a message
+    is tried only on the patterns whose literals it holds)."""
 
     def __init__(self, languages: list[LanguagePatterns]) -> None:
         self.languages = {item.language: item for item in languages}
+        # Per language: which patterns need each literal (as written, folded), and those that
+        # need none and are always tried.
+        self._plain_users: dict[str, dict[str, list[int]]] = {}
+        self._folded_users: dict[str, dict[str, list[int]]] = {}
+        self._always: dict[str, list[int]] = {}
+        literals: set[str] = set()
+        for code, item in self.languages.items():
+            plain: dict[str, list[int]] = {}
+            folded: dict[str, list[int]] = {}
+            self._plain_users[code], self._folded_users[code] = plain, folded
+            self._always[code] = []
+            for index, pattern in enumerate(item.patterns):
+                if pattern.plain_needs is None or pattern.folded_needs is None:
+                    self._always[code].append(index)
+                    continue
+                for users, needs in ((plain, pattern.plain_needs), (folded, pattern.folded_needs)):
+                    for literal in needs:
+                        users.setdefault(literal, []).append(index)
+                        literals.add(literal)
+        self._index = LiteralIndex(literals)
 
     @classmethod
     def load(cls, directory: Path, codes: list[str]) -> PatternNet:
@@ -249,7 +280,14 @@ class PatternNet:
         """Language -> kinds found, for the languages whose patterns found danger in `text`."""
         normalised, folded = normalise(text), fold(text)
         scripts = frozenset(s for ch in folded if (s := script_of(ch)) is not None)
-        hits = {
-            code: item.kinds(normalised, folded, scripts) for code, item in self.languages.items()
-        }
-        return {code: kinds for code, kinds in hits.items() if kinds}
+        in_plain = self._index.present(normalised)
+        in_folded = in_plain if folded == normalised else self._index.present(folded)
+        hits = {}
+        for code, item in self.languages.items():
+            among = set(self._always[code])
+            for present, users in ((in_plain, self._plain_users), (in_folded, self._folded_users)):
+                for literal in present:
+                    among.update(users[code].get(literal, ()))
+            if among and (kinds := item.kinds(normalised, folded, scripts, sorted(among))):
+                hits[code] = kinds
+        return hits
