@@ -141,6 +141,11 @@ class Redactor:
         parts.append(text[at:])
         return Redaction("".join(parts), tuple(dict.fromkeys(hit.type for hit in hits)))
 
+    def may_hide(self, text: str) -> bool:
+        """Whether the text could hold an identifier (each has a digit or an @): cheap, and
+        never False for a text `redact` would change."""
+        return bool(_ANY_CLUE.search(view(text)[0]))
+
     def find(self, text: str) -> list[Hit]:
         """Every identifier in the text, in order, none overlapping; positions in `text`.
 

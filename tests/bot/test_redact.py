@@ -207,6 +207,14 @@ def test_identifiers_are_hidden(redactor, text, secret, kind):
     assert ascii_digits(secret) not in ascii_digits(result.text)
     assert kind in result.types
     assert f"[{kind}]" in result.text
+    assert redactor.may_hide(text)  # the turn skips `redact` when this says no
+
+
+def test_texts_without_a_digit_or_an_at_need_no_redaction(redactor):
+    for text in ("jag är rädd", "أنا خائفة", "min bror kollar min telefon", "x" * 2000):
+        assert not redactor.may_hide(text)
+    for text in ("070 123", "sara＠gmail", "٠٧٠", "a@b"):
+        assert redactor.may_hide(text)
 
 
 @pytest.mark.parametrize("text", FALSE_POSITIVES)
