@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
@@ -25,7 +24,6 @@ from bot.conversation.safety import SafetyLayer
 from bot.conversation.sessions import SessionStore
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
-from bot.errors import error_body
 from bot.handoff.delivery import EventReader
 from bot.handoff.events import BACK_TO_BOT
 from bot.handoff.hours import OpeningHours
@@ -42,6 +40,7 @@ from bot.store import Keys, connect
 from bot.web.body_limit import BodySizeLimit
 from bot.web.errors import install_error_handlers
 from bot.web.health import Readiness
+from bot.web.safe_errors import SafeErrors
 from bot.web.security_headers import SecurityHeaders
 from registry import Resolver, load_registry
 from registry.names import place_names
@@ -207,18 +206,7 @@ def create_app(
     install_error_handlers(app, safe_replies)
     install_refusal_handler(app)
 
-    @app.middleware("http")
-    async def never_a_stack_trace(request: Request, call_next):
-        try:
-            return await call_next(request)
-        except Exception as error:  # the last line of defence: a safe answer, no trace
-            logger.error("unexpected_error kind=%s", type(error).__name__)
-            body: dict[str, object] = error_body(
-                "unavailable", "Something went wrong. Please try again."
-            )
-            body["replies"] = safe_replies
-            return JSONResponse(body, status_code=503)
-
+    app.add_middleware(SafeErrors, replies=safe_replies)
     # Outermost last: the size check runs before anything reads a body, and every response,
     # its 413 included, gets the security headers.
     app.add_middleware(
