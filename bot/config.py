@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     staff_login_concurrent_checks: int = Field(default=2, ge=1, le=16)
     # A staff member counts as on duty while their console's heartbeat is this recent.
     staff_on_duty_seconds: int = Field(default=30, ge=5)
+    # Chats one staff account may hold at once (0 = no limit): a claim or a transfer beyond it
+    # is refused. Three: a trained worker can follow two or three slow text chats at a time
+    # with care; more and the answers to someone in danger slow down.
+    staff_max_open_chats: int = Field(default=3, ge=0)
     # How long the audit log keeps an entry.
     audit_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
     # A refused call without a valid session (someone probing) is audited at most this often per

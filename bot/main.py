@@ -32,7 +32,7 @@ from bot.handoff.service import Handoffs
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import handoffs as handoff_routes
-from bot.routes import municipalities, pages, staff, telegram, widget
+from bot.routes import municipalities, pages, staff, telegram, transfer, widget
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.staff.console_texts import load_console_texts, page_with_texts
@@ -141,6 +141,7 @@ def create_app(
             clock=clock,
             max_queued=settings.max_queued_handoffs,
             stream_maxlen=settings.handoff_stream_maxlen,
+            max_open_chats=settings.staff_max_open_chats,
         )
         audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
         app.state.handoffs = handoffs
@@ -222,6 +223,7 @@ def create_app(
     app.include_router(widget.router)
     app.include_router(staff.router)
     app.include_router(handoff_routes.router)
+    app.include_router(transfer.router)
     app.include_router(municipalities.router)
     app.include_router(telegram.router)
     app.include_router(pages.router)

@@ -640,7 +640,9 @@ def main() -> None:
         "--think", type=float, nargs=2, default=(3.0, 15.0), help="pause between messages (s)"
     )
     parser.add_argument("--staff", type=int, default=4, help="staff consoles")
-    parser.add_argument("--chats-per-staff", type=int, default=6)
+    # No more than an account may hold (HRV_STAFF_MAX_OPEN_CHATS): a claim beyond it is a 409.
+    held_at_most = Settings().staff_max_open_chats
+    parser.add_argument("--chats-per-staff", type=int, default=min(6, held_at_most or 6))
     parser.add_argument("--staff-think", type=float, nargs=2, default=(2.0, 6.0))
     parser.add_argument("--person-messages", type=int, default=3, help="per person in a handoff")
     parser.add_argument(

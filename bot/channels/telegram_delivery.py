@@ -30,7 +30,17 @@ logger = logging.getLogger(__name__)
 BATCH = 50
 # A process that read an entry and died leaves it pending; another takes it after this long.
 CLAIM_IDLE_MS = 30_000
-_NOTICES = {"joined", "released", "closed", "left", "requeued", "no_staff", "wait_long"}
+_NOTICES = {
+    "joined",
+    "released",
+    "closed",
+    "left",
+    "requeued",
+    "no_staff",
+    "wait_long",
+    "transferred",
+    "transferred_to_queue",
+}
 
 
 class TelegramDelivery:

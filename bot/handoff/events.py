@@ -27,6 +27,8 @@ class Transition(StrEnum):
     CLOSED = "closed"
     LEFT = "left"
     REQUEUED = "requeued"
+    # To a colleague (`colleague` names them) or, with none, back to the queue.
+    TRANSFERRED = "transferred"
 
 
 # After these the person is back with the bot.
@@ -41,6 +43,7 @@ class HandoffChanged:
     handoff_id: str
     session_id: str
     staff: str = ""
+    colleague: str = ""
 
 
 Listener = Callable[[HandoffChanged], Awaitable[None]]

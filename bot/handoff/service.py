@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
-from bot.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
+from bot.errors import ApiError, BadInput, Conflict, Forbidden, NotFound, ServiceUnavailable
 from bot.handoff.events import HandoffChanged, HandoffEvents, Transition
 from bot.handoff.hours import OpeningHours
 from bot.handoff.states import Enqueued, Handoff, HandoffState, Side
@@ -29,7 +29,7 @@ AUDIT_MAXLEN = 100_000
 
 # Every change of state is one script of bot/lua/handoff/ (its KEYS and ARGV at its top).
 _ENQUEUE = lua_script("handoff/enqueue", "lib/drop_handoff")
-_CLAIM = lua_script("handoff/claim", "lib/append_audit")
+_CLAIM = lua_script("handoff/claim", "lib/append_audit", "lib/open_chats")
 _END = lua_script("handoff/end", "lib/append_audit")
 _LEAVE = lua_script("handoff/leave", "lib/append_audit")
 _POST = lua_script("handoff/post")
@@ -37,6 +37,7 @@ _REQUEUE = lua_script("handoff/requeue", "lib/append_audit")
 _WAIT = lua_script("handoff/wait")
 _RENEW = lua_script("handoff/renew")
 _SIGN_OFF = lua_script("handoff/sign_off")
+_TRANSFER = lua_script("handoff/transfer", "lib/append_audit", "lib/open_chats")
 
 
 # The ways a staff member ends a chat.
@@ -47,6 +48,39 @@ class QueueFull(ServiceUnavailable):
     """HRV_MAX_QUEUED_HANDOFFS wait already; nothing was written."""
 
     code = "queue_full"
+
+
+class AtCapacity(Conflict):
+    """The staff member (or the colleague) holds HRV_STAFF_MAX_OPEN_CHATS chats already."""
+
+    code = "at_capacity"
+
+
+class ColleagueOffDuty(Conflict):
+    """A transfer to a colleague whose console sent no heartbeat lately."""
+
+    code = "colleague_off_duty"
+
+
+class ColleagueUnknown(NotFound):
+    """A transfer to a name that is no staff account."""
+
+    code = "colleague_not_found"
+
+
+class TransferToSelf(BadInput):
+    """A transfer to the staff member who holds the chat."""
+
+    code = "transfer_to_self"
+
+
+# Why a transfer to a colleague was refused (the script's status): nothing was written.
+_TRANSFER_REFUSALS: dict[str, tuple[type[ApiError], str]] = {
+    "self": (TransferToSelf, "This chat is yours already: choose a colleague or the queue."),
+    "unknown": (ColleagueUnknown, "There is no staff account with that name."),
+    "off_duty": (ColleagueOffDuty, "That colleague is not on duty now."),
+    "full": (AtCapacity, "That colleague holds as many chats as they may."),
+}
 
 
 class Handoffs:
@@ -67,6 +101,7 @@ class Handoffs:
         max_queued: int = 0,
         stream_maxlen: int = 1000,
         events: HandoffEvents | None = None,
+        max_open_chats: int = 0,
     ) -> None:
         self._redis = redis
         # Published after every change of state; the gateway subscribes its side effects.
@@ -81,6 +116,7 @@ class Handoffs:
         self._clock = clock
         self._max_queued = max_queued
         self._stream_maxlen = stream_maxlen
+        self.max_open_chats = max_open_chats  # per staff member; 0 = no limit
         self._enqueue = redis.register_script(_ENQUEUE)
         self._claim = redis.register_script(_CLAIM)
         self._end = redis.register_script(_END)
@@ -90,6 +126,7 @@ class Handoffs:
         self._wait = redis.register_script(_WAIT)
         self._renew = redis.register_script(_RENEW)
         self._sign_off = redis.register_script(_SIGN_OFF)
+        self._transfer = redis.register_script(_TRANSFER)
 
     def now_ms(self) -> int:
         """The clock in ms (tests move it)."""
@@ -101,6 +138,11 @@ class Handoffs:
         """How many staff consoles sent a heartbeat recently."""
         since = self.now_ms() - self._on_duty_ms
         return int(await self._redis.zcount(self._keys.staff_on_duty(), since, "+inf"))
+
+    async def on_duty_names(self) -> list[str]:
+        """The staff accounts whose console sent a heartbeat recently, by name."""
+        since = self.now_ms() - self._on_duty_ms
+        return sorted(await self._redis.zrangebyscore(self._keys.staff_on_duty(), since, "+inf"))
 
     def open_now(self) -> bool:
         """Whether it is within the configured opening hours."""
@@ -214,7 +256,8 @@ class Handoffs:
         return sorted(mine, key=lambda h: h.claimed_at or 0)
 
     async def claim(self, handoff_id: str, staff: str) -> Handoff:
-        """Take a queued conversation; exactly one of many concurrent claims wins (409 else)."""
+        """Take a queued conversation; exactly one of many concurrent claims wins (409 else), and
+        none while `staff` holds `max_open_chats` already (409 at_capacity)."""
         handoff = await self.get(handoff_id)
         status, state = await self._claim(
             keys=[
@@ -235,12 +278,16 @@ class Handoffs:
                 self._ttl,
                 self._audit_ttl,
                 AUDIT_MAXLEN,
+                self.max_open_chats,
+                *self._keys.handoff_key_parts()[0:2],
             ],
         )
         if status == "missing":
             raise NotFound("This conversation does not exist or has ended.")
         if status == "conflict":
             raise Conflict(f"This conversation is {state} already.")
+        if status == "full":
+            raise AtCapacity("You hold as many chats as you may: end or hand one on first.")
         logger.info("handoff_claimed")
         await self.events.publish(
             HandoffChanged(Transition.CLAIMED, handoff_id, handoff.session_id, staff)
@@ -274,6 +321,52 @@ class Handoffs:
         self._raise_for(status, state)
         logger.info("handoff_%s", new_state)
         await self.events.publish(HandoffChanged(transition, handoff_id, handoff.session_id, staff))
+        return await self.get(handoff_id)
+
+    async def transfer(self, handoff_id: str, staff: str, to: str | None, note: str) -> Handoff:
+        """Hand a held chat to the colleague `to` (an account on duty now, under its limit), or
+        with None back to the front of the queue; `note` goes to staff only. Only the holder
+        may (403), only while active (409); a refused colleague changes nothing (4xx)."""
+        handoff = await self.get(handoff_id)
+        colleague = to or ""
+        status, state = await self._transfer(
+            keys=[
+                self._keys.handoff(handoff_id),
+                self._keys.session(handoff.session_id),
+                self._keys.handoff_queue(),
+                self._keys.handoff_leases(),
+                self._keys.handoff_stream(handoff_id),
+                self._keys.staff_claims(staff),
+                self._keys.staff_claims(colleague or staff),
+                self._keys.staff_account(colleague or staff),
+                self._keys.staff_on_duty(),
+                self._keys.audit(),
+            ],
+            args=[
+                handoff_id,
+                handoff.session_id,
+                staff,
+                colleague,
+                self.now_ms(),
+                self._lease_ms,
+                self._ttl,
+                self._audit_ttl,
+                AUDIT_MAXLEN,
+                self.now_ms() - self._on_duty_ms,
+                self.max_open_chats,
+                note,
+                self._stream_maxlen,
+                *self._keys.handoff_key_parts()[0:2],
+            ],
+        )
+        if status in _TRANSFER_REFUSALS:
+            refusal, message = _TRANSFER_REFUSALS[status]
+            raise refusal(message)
+        self._raise_for(status, state)
+        logger.info("handoff_transferred to=%s", "colleague" if colleague else "queue")
+        await self.events.publish(
+            HandoffChanged(Transition.TRANSFERRED, handoff_id, handoff.session_id, staff, colleague)
+        )
         return await self.get(handoff_id)
 
     async def post_from_staff(

@@ -43,11 +43,15 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     LEFT = "left"
     GONE = "gone"
+    # Transfer: a staff-only note for the next holder, and the two ways a chat changes hands.
+    NOTE = "note"
+    TRANSFERRED = "transferred"
+    TRANSFERRED_TO_QUEUE = "transferred_to_queue"
 
 
 OPEN_STATES = frozenset({HandoffState.QUEUED, HandoffState.ACTIVE})
-# The events after which a handoff is over for each side; a requeue ends it for the staff
-# member only (the person keeps waiting).
+# The events after which a handoff is over for each side; a requeue or a transfer ends it for
+# the staff member only (the person keeps waiting, or talks with the colleague).
 HANDOFF_ENDS: dict[Side, frozenset[EventKind]] = {
     Side.PERSON: frozenset({EventKind.RELEASED, EventKind.CLOSED, EventKind.LEFT, EventKind.GONE}),
     Side.STAFF: frozenset(
@@ -57,6 +61,8 @@ HANDOFF_ENDS: dict[Side, frozenset[EventKind]] = {
             EventKind.LEFT,
             EventKind.REQUEUED,
             EventKind.GONE,
+            EventKind.TRANSFERRED,
+            EventKind.TRANSFERRED_TO_QUEUE,
         }
     ),
 }

@@ -53,6 +53,7 @@ UNLIMITED = {
     "rate_client_sessions_per_hour": 1_000_000,
     "max_open_sessions": 1_000_000,
     "max_queued_handoffs": 1_000_000,
+    "staff_max_open_chats": 0,  # one console claims a handoff for nearly every request
 }
 
 

@@ -1,8 +1,14 @@
 -- KEYS: handoff, session, queue, leases, stream, claims, audit
--- ARGV: handoff_id, session_id, staff, now, lease_ms, ttl, audit_ttl, audit_maxlen
+-- ARGV: handoff_id, session_id, staff, now, lease_ms, ttl, audit_ttl, audit_maxlen, max_open
+-- (0 = no limit: a staff member who holds that many chats already is refused, 'full', before
+-- anything is written), the handoff key's parts around an id
 local h = redis.call('HMGET', KEYS[1], 'state', 'session_id')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
 if h[1] ~= 'queued' then return {'conflict', h[1]} end
+local max_open = tonumber(ARGV[9])
+if max_open > 0 and open_chats(KEYS[6], ARGV[3], ARGV[10], ARGV[11]) >= max_open then
+  return {'full', h[1]}
+end
 local now, ttl = tonumber(ARGV[4]), ARGV[6]
 local until_ms = now + tonumber(ARGV[5])
 redis.call('HSET', KEYS[1], 'state', 'active', 'claimed_by', ARGV[3], 'claimed_at', now,

@@ -19,6 +19,9 @@ export const EventKind = Object.freeze({
   CLOSED: "closed",
   LEFT: "left",
   GONE: "gone",
+  NOTE: "note",
+  TRANSFERRED: "transferred",
+  TRANSFERRED_TO_QUEUE: "transferred_to_queue",
 });
 
 export const Side = Object.freeze({
@@ -33,5 +36,5 @@ export const OPEN_STATES = Object.freeze(["active", "queued"]);
 // The events after which a handoff is over for each side.
 export const HANDOFF_ENDS = Object.freeze({
   person: Object.freeze(["closed", "gone", "left", "released"]),
-  staff: Object.freeze(["closed", "gone", "left", "released", "requeued"]),
+  staff: Object.freeze(["closed", "gone", "left", "released", "requeued", "transferred", "transferred_to_queue"]),
 });

@@ -3,10 +3,12 @@
 import { EventFeed } from "../shared/event-feed.js";
 import { randomId } from "../shared/ids.js";
 import { EventKind, HANDOFF_ENDS, HandoffState, Side } from "../shared/vocabulary.js";
+import { noticeFlag } from "./alerts.js";
 import { call, errorText } from "./api.js";
 import { refresh } from "./lists.js";
 import { el, state } from "./state.js";
 import { has, named, riskText, t } from "./texts.js";
+import { resetTransfer, showNotes } from "./transfer.js";
 
 const RETRY_MS = [1000, 2000, 4000];
 // A poll refused like this: the conversation is no longer this staff member's, or gone.
@@ -23,6 +25,8 @@ function setEnded(ended) {
   el.send.disabled = ended;
   el.release.disabled = ended;
   el.close.disabled = ended;
+  el.transferOpen.disabled = ended;
+  if (ended) resetTransfer();
 }
 
 function addLine(kind, label, text, danger) {
@@ -55,6 +59,7 @@ function markEnded(chat) {
 // the transcript (`history`) never end it: they may be from an earlier claim.
 function showEvent(chat, event, history) {
   if (!event || typeof event.kind !== "string") return true;
+  if (chat.ended && !history) return false; // shown already when this console ended it
   if (!chat.feed.isNew(event)) return true;
   if (event.kind === EventKind.TEXT) {
     const flags = Array.isArray(event.flags) ? event.flags : [];
@@ -62,6 +67,7 @@ function showEvent(chat, event, history) {
     const mine = event.from === Side.STAFF;
     const who = mine ? t("you") : risk ? t("person_flagged", { risk }) : t("person");
     addLine(mine ? "staff" : "person", who, String(event.text), Boolean(risk));
+    if (risk && !mine && !history) noticeFlag();
   } else if (has(`system_${event.kind}`)) {
     addLine("system", "", t(`system_${event.kind}`), false);
   }
@@ -91,6 +97,11 @@ function newChat(id) {
   return chat;
 }
 
+// An event this console caused (a transfer), shown in the open chat as if it had come.
+export function showChatEvent(event) {
+  if (state.chat) showEvent(state.chat, event, false);
+}
+
 export function closeChat() {
   const chat = state.chat;
   if (chat) {
@@ -100,6 +111,8 @@ export function closeChat() {
   state.chat = null;
   state.selected = null;
   el.transcript.textContent = "";
+  showNotes([]);
+  resetTransfer();
   el.chat.hidden = true;
   el.chatEmpty.hidden = false;
 }
@@ -127,6 +140,7 @@ export function openChat(id) {
       }`;
       // The transcript is history: a `requeued` from an earlier claim must not end this one.
       // Whether the chat is over is the handoff's state now; only live events can end it.
+      showNotes(result.body.messages);
       for (const message of result.body.messages) showEvent(chat, message, true);
       if (handoff.state !== HandoffState.ACTIVE) {
         markEnded(chat);
@@ -148,8 +162,13 @@ export function claim(id, button) {
       if (result.ok) {
         openChat(id);
       } else {
+        const code = result.body && result.body.error && result.body.error.code;
         el.listError.textContent =
-          result.status === 409 ? t("claimed_by_other") : errorText(result, t("failed"));
+          code === "at_capacity"
+            ? t("claim_at_capacity")
+            : result.status === 409
+              ? t("claimed_by_other")
+              : errorText(result, t("failed"));
       }
       refresh();
     },

@@ -1,6 +1,8 @@
 // The two lists: the queue (first in line first) and the conversations this account holds,
 // refreshed every few seconds while signed in.
+import { noticeQueue } from "./alerts.js";
 import { call } from "./api.js";
+import { applyCapacity, loadLimit } from "./capacity.js";
 import { el, state } from "./state.js";
 import { named, t } from "./texts.js";
 
@@ -34,6 +36,10 @@ function renderList(list, items, queued) {
     button.type = "button";
     button.className = queued ? "claim" : "open quiet";
     button.textContent = queued ? t("claim") : t("show");
+    if (queued && state.atCapacity) {
+      button.disabled = true;
+      button.title = t("at_capacity_short");
+    }
     row.appendChild(button);
     list.appendChild(row);
   }
@@ -59,6 +65,9 @@ export async function refresh() {
       return;
     }
     el.listError.textContent = "";
+    loadLimit();
+    applyCapacity(mine.body.length);
+    noticeQueue(queued.body);
     renderList(el.queue, queued.body, true);
     renderList(el.mine, mine.body, false);
     el.queueCount.textContent = `(${queued.body.length})`;

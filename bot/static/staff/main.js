@@ -2,12 +2,14 @@
 // text is data (bot/texts/console/), in the page's JSON block.
 // API: /api/v1/staff/* and /api/v1/handoffs/* (OpenAPI at /openapi.json).
 import { elementsById } from "../shared/dom.js";
+import { initAlerts } from "./alerts.js";
 import { whenSessionEnds } from "./api.js";
-import { claim, endChat, openChat, sendReply } from "./chat.js";
+import { claim, endChat, openChat, sendReply, showChatEvent } from "./chat.js";
 import { chosenItem, refresh } from "./lists.js";
 import { activity, endLocally, signIn, signOut, stillHere } from "./session.js";
 import { el, state } from "./state.js";
 import { loadTexts, t, useLanguage } from "./texts.js";
+import { initTransfer } from "./transfer.js";
 
 function init() {
   Object.assign(
@@ -42,6 +44,19 @@ function init() {
       send: "send",
       chatError: "chat-error",
       langSelect: "console-lang",
+      // transfer, capacity and alerts
+      transferOpen: "transfer-open",
+      transferForm: "transfer-form",
+      transferTo: "transfer-to",
+      transferNote: "transfer-note",
+      transferSend: "transfer-send",
+      transferCancel: "transfer-cancel",
+      transferError: "transfer-error",
+      chatNotes: "chat-notes",
+      chatNotesList: "chat-notes-list",
+      capacityNote: "capacity-note",
+      alertsToggle: "alerts-toggle",
+      alertsStatus: "alerts-status",
     }),
   );
   loadTexts();
@@ -70,6 +85,8 @@ function init() {
   });
   el.release.addEventListener("click", () => endChat("release"));
   el.close.addEventListener("click", () => endChat("close"));
+  initTransfer(showChatEvent);
+  initAlerts();
   el.tokenInput.focus();
 }
 

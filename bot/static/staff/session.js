@@ -1,7 +1,9 @@
 // Signing in and out, and staying signed in. The console's timers (heartbeat, list refresh,
 // events) do not keep the session alive: only what the person at the console does, so an
 // unattended console signs out after the idle time (a warning comes first).
+import { resetAlerts } from "./alerts.js";
 import { call } from "./api.js";
+import { forgetLimit } from "./capacity.js";
 import { closeChat } from "./chat.js";
 import { refresh } from "./lists.js";
 import { el, state } from "./state.js";
@@ -137,6 +139,8 @@ export function endLocally(message) {
   clearInterval(timers.heartbeat);
   clearInterval(timers.refresh);
   closeChat();
+  resetAlerts();
+  forgetLimit();
   state.token = null;
   el.idleWarning.hidden = true;
   el.queue.textContent = "";

@@ -5,6 +5,7 @@ export const state = {
   languages: {}, // language code -> its name, from the widget's config
   selected: null, // the handoff id shown in the chat pane
   chat: null, // the conversation shown: {id, feed, ended}
+  atCapacity: false, // this account holds as many chats as it may (capacity.js)
 };
 
 // The page's elements, looked up once at start (main.js).

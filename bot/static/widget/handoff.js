@@ -23,6 +23,8 @@ const EVENT_TEXTS = new Map([
   [EventKind.CLOSED, { key: "handoff_closed", offersChoice: false }],
   [EventKind.LEFT, { key: "handoff_left", offersChoice: false }],
   [EventKind.REQUEUED, { key: "handoff_requeued", offersChoice: false }],
+  [EventKind.TRANSFERRED, { key: "handoff_transferred", offersChoice: false }],
+  [EventKind.TRANSFERRED_TO_QUEUE, { key: "handoff_transferred_to_queue", offersChoice: false }],
   [EventKind.NO_STAFF, { key: "handoff_no_staff", offersChoice: true }],
   [EventKind.WAIT_LONG, { key: "handoff_wait_long", offersChoice: true }],
 ]);
@@ -98,7 +100,9 @@ export async function leaveHandoff() {
 // The handoff's state after an event, or "" when the event does not change it.
 function stateAfter(kind) {
   if (kind === EventKind.JOINED) return HandoffState.ACTIVE;
-  if (kind === EventKind.REQUEUED) return HandoffState.QUEUED;
+  if (kind === EventKind.REQUEUED || kind === EventKind.TRANSFERRED_TO_QUEUE) {
+    return HandoffState.QUEUED;
+  }
   return HANDOFF_ENDS[Side.PERSON].includes(kind) ? HandoffState.NONE : "";
 }
 
