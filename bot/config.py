@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # Entries kept per handoff transcript (XADD MAXLEN ~, trimmed oldest first): a real chat
     # stays far below it; a flood cannot grow memory without bound.
     handoff_stream_maxlen: int = Field(default=1000, ge=100)
+    # Context on takeover: the last messages of the conversation with the bot copied into a new
+    # handoff's transcript for staff (0: none).
+    handoff_bot_history_messages: int = Field(default=20, ge=0, le=100)
 
     # ---- Staff accounts, sign-in and audit (bot/staff/)
     # A console session ends after this long without use.

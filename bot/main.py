@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram_delivery import TelegramDelivery
 from bot.config import PACKAGE_DIR, Settings, get_settings, parse_frame_ancestors
+from bot.conversation.bot_history import BotHistory
 from bot.conversation.contact_links import ContactLinks
 from bot.conversation.language import LanguageDetector
 from bot.conversation.rasa_client import RasaClient, TrackerCheck
@@ -27,7 +28,7 @@ from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
 from bot.errors import error_body
 from bot.handoff.delivery import EventReader
-from bot.handoff.events import BACK_TO_BOT
+from bot.handoff.events import BACK_TO_BOT, Transition
 from bot.handoff.hours import OpeningHours
 from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
@@ -164,6 +165,8 @@ def create_app(
             sessions, rasa, safety, detector, texts, handoffs, redactor, resolver
         )
         handoffs.events.subscribe(app.state.conversation.on_back_to_bot, BACK_TO_BOT)
+        bot_history = BotHistory(rasa, handoffs, settings.handoff_bot_history_messages)
+        handoffs.events.subscribe(bot_history.copy, frozenset({Transition.ENQUEUED}))
         stop = asyncio.Event()
         tasks = {
             asyncio.create_task(_sweep_forever(handoffs, settings.handoff_sweep_seconds, stop))

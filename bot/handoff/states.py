@@ -29,6 +29,8 @@ class Side(StrEnum):
     PERSON = "person"
     STAFF = "staff"
     SYSTEM = "system"
+    # The bot's side of the conversation before the handoff (`bot_history` entries only).
+    BOT = "bot"
 
 
 class EventKind(StrEnum):
@@ -43,6 +45,8 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     LEFT = "left"
     GONE = "gone"
+    # The conversation with the bot before the handoff, copied for staff only (never the person).
+    BOT_HISTORY = "bot_history"
 
 
 OPEN_STATES = frozenset({HandoffState.QUEUED, HandoffState.ACTIVE})

@@ -19,12 +19,14 @@ export const EventKind = Object.freeze({
   CLOSED: "closed",
   LEFT: "left",
   GONE: "gone",
+  BOT_HISTORY: "bot_history",
 });
 
 export const Side = Object.freeze({
   PERSON: "person",
   STAFF: "staff",
   SYSTEM: "system",
+  BOT: "bot",
 });
 
 // The states in which a person waits for or talks with staff.
