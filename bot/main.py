@@ -34,11 +34,12 @@ from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
+from bot.routes import answers, municipalities, pages, staff, telegram, widget
 from bot.routes import handoffs as handoff_routes
-from bot.routes import municipalities, pages, staff, telegram, widget
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.staff.console_texts import load_console_texts, page_with_texts
+from bot.staff.saved_answers import SavedAnswers
 from bot.store import Keys, connect
 from bot.web.body_limit import BodySizeLimit
 from bot.web.errors import install_error_handlers
@@ -79,6 +80,7 @@ def create_app(
         (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
         load_console_texts(settings.console_texts_dir),
     )
+    saved_answers = SavedAnswers.load(settings.saved_answers_dir, codes)
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)
     texts.require_replies(safety.policy.opening_numbers)
@@ -125,6 +127,7 @@ def create_app(
         )
         app.state.texts = texts
         app.state.console_page = console_page
+        app.state.saved_answers = saved_answers
         app.state.safety = safety
         app.state.registry = registry
         app.state.resolver = resolver
@@ -238,6 +241,7 @@ def create_app(
     app.include_router(staff.router)
     app.include_router(handoff_routes.router)
     app.include_router(municipalities.router)
+    app.include_router(answers.router)
     app.include_router(telegram.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")

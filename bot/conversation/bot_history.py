@@ -63,8 +63,8 @@ def recent_turns(events: list[dict[str, Any]], limit: int) -> list[tuple[Side, s
         if kind == "bot":
             if answered:
                 offered, answered = {}, False
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
-            for button in data.get("buttons") or []:
+            data = event.get("data")
+            for button in (data.get("buttons") if isinstance(data, dict) else None) or []:
                 if not isinstance(button, dict):
                     continue
                 key = _payload_key(str(button.get("payload") or ""))
