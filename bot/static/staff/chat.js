@@ -131,6 +131,7 @@ export function openChat(id) {
       }`;
       // The transcript is history: a `requeued` from an earlier claim must not end this one.
       // Whether the chat is over is the handoff's state now; only live events can end it.
+      for (const entry of result.body.bot_history || []) showEvent(chat, entry, true);
       for (const message of result.body.messages) showEvent(chat, message, true);
       showAnswersFor(handoff.lang);
       if (handoff.state !== HandoffState.ACTIVE) {
