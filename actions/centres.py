@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.data import DEFAULT_LANGUAGE, registry_from_settings, words_in
 from actions.lines import audience_buttons
-from registry import Centre, Registry, Resolution, Resolver, SocialServices
+from registry import Registry, Resolution, Resolver
+from registry.describe import centre_details, social_services_details
 
 logger = logging.getLogger(__name__)
 
@@ -37,44 +38,6 @@ def asked_for_a_place(events: list[dict[str, Any]]) -> bool:
         if event.get("event") == "bot":
             return (event.get("metadata") or {}).get("utter_action") in ASKS_FOR_A_PLACE
     return False
-
-
-def left_to_right(value: object) -> str:
-    """A number or address kept in its own order inside right-to-left text (an isolate)."""
-    return f"\u2066{value}\u2069"
-
-
-def centre_details(centre: Centre, language: str, labels: dict[str, dict[str, str]]) -> str:
-    """The centre's description and its sourced contact lines in the person's language."""
-    words = words_in(labels, language)
-    lines = [centre.about.text(language, DEFAULT_LANGUAGE)]
-    if centre.phone:
-        lines.append(f"{words['phone']}: {left_to_right(centre.phone.value)}")
-    if centre.hours:
-        lines.append(f"{words['hours']}: {centre.hours.text(language, DEFAULT_LANGUAGE)}")
-    lines.append(f"{words['web']}: {left_to_right(centre.web.value)}")
-    return "\n".join(lines)
-
-
-def social_services_details(
-    services: SocialServices | None, language: str, labels: dict[str, dict[str, str]]
-) -> str:
-    """How to reach the municipality's social services by day (its number, else its page) and
-    at night (its on-call's number, else the rule: 112, ask for the socialjour)."""
-    words = words_in(labels, language)
-    lines = []
-    day = services.day if services and services.day and services.day.usable else None
-    if day is not None:
-        if day.phone:
-            lines.append(words["day_phone"].format(phone=day.phone))
-        else:
-            lines.append(words["day_page"].format(page=day.page))
-    night = services.night if services and services.night and services.night.usable else None
-    if night is not None and night.phone:
-        lines.append(words["night_phone"].format(phone=night.phone))
-    else:
-        lines.append(words["night_112"])
-    return "\n".join(lines)
 
 
 def choice_buttons(resolution: Resolution) -> list[dict[str, str]]:

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from actions.settings import ActionSettings
 from registry import Registry, load_registry
+from registry.describe import DEFAULT_LANGUAGE, words_in
 
-DEFAULT_LANGUAGE = "sv"
+__all__ = ["DEFAULT_LANGUAGE", "registry_from_settings", "words_in"]
 
 
 def registry_from_settings() -> Registry:
     """data/ as the action server's settings point to it (read once: load_registry caches)."""
     return load_registry(ActionSettings.from_env().data_dir)
-
-
-def words_in(labels: dict[str, dict[str, str]], language: str) -> dict[str, str]:
-    """The contact labels of `language`, else of the default language."""
-    return labels.get(language, labels[DEFAULT_LANGUAGE])

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     texts_dir: Path = PACKAGE_DIR / "texts"
     # The staff console's texts, one file per language.
     console_texts_dir: Path = PACKAGE_DIR / "texts" / "console"
+    # Saved answers staff insert into a reply, one file per language (same ids as sv.yml, no
+    # number but 112; checked at start).
+    saved_answers_dir: Path = PACKAGE_DIR / "data" / "saved_answers"
     # The safety layer's high-precision patterns, one file per language.
     danger_dir: Path = PACKAGE_DIR / "data" / "danger"
     # The safety layer's policy: thresholds, and which reply answers which kind of danger.
@@ -131,6 +134,10 @@ class Settings(BaseSettings):
     # Entries kept per handoff transcript (XADD MAXLEN ~, trimmed oldest first): a real chat
     # stays far below it; a flood cannot grow memory without bound.
     handoff_stream_maxlen: int = Field(default=1000, ge=100)
+    # Context on takeover: the last messages of the conversation with the bot (Rasa's tracker,
+    # redacted as stored there) copied into a new handoff's transcript for staff only, each cut
+    # at 1,000 characters (0: none).
+    handoff_bot_history_messages: int = Field(default=20, ge=0, le=100)
 
     # ---- Staff accounts, sign-in and audit (bot/staff/)
     # A console session ends after this long without use.

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram_delivery import TelegramDelivery
 from bot.config import PACKAGE_DIR, Settings, get_settings, parse_frame_ancestors
+from bot.conversation.bot_history import BotHistory
 from bot.conversation.contact_links import ContactLinks
 from bot.conversation.language import LanguageDetector
 from bot.conversation.rasa_client import RasaClient, TrackerCheck
@@ -25,17 +26,18 @@ from bot.conversation.sessions import SessionStore
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
 from bot.handoff.delivery import EventReader
-from bot.handoff.events import BACK_TO_BOT
+from bot.handoff.events import BACK_TO_BOT, Transition
 from bot.handoff.hours import OpeningHours
 from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
+from bot.routes import answers, municipalities, pages, staff, telegram, transfer, widget
 from bot.routes import handoffs as handoff_routes
-from bot.routes import municipalities, pages, staff, telegram, transfer, widget
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.staff.console_texts import load_console_texts, page_with_texts
+from bot.staff.saved_answers import SavedAnswers
 from bot.store import Keys, connect
 from bot.web.body_limit import BodySizeLimit
 from bot.web.errors import install_error_handlers
@@ -77,6 +79,7 @@ def create_app(
         (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
         load_console_texts(settings.console_texts_dir),
     )
+    saved_answers = SavedAnswers.load(settings.saved_answers_dir, codes)
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)
     texts.require_replies(safety.policy.opening_numbers)
@@ -123,6 +126,7 @@ def create_app(
         )
         app.state.texts = texts
         app.state.console_page = console_page
+        app.state.saved_answers = saved_answers
         app.state.safety = safety
         app.state.registry = registry
         app.state.resolver = resolver
@@ -164,6 +168,8 @@ def create_app(
             sessions, rasa, safety, detector, texts, handoffs, redactor, resolver
         )
         handoffs.events.subscribe(app.state.conversation.on_back_to_bot, BACK_TO_BOT)
+        bot_history = BotHistory(rasa, handoffs, settings.handoff_bot_history_messages)
+        handoffs.events.subscribe(bot_history.copy, frozenset({Transition.ENQUEUED}))
         stop = asyncio.Event()
         tasks = {
             asyncio.create_task(_sweep_forever(handoffs, settings.handoff_sweep_seconds, stop))
@@ -225,6 +231,7 @@ def create_app(
     app.include_router(handoff_routes.router)
     app.include_router(transfer.router)
     app.include_router(municipalities.router)
+    app.include_router(answers.router)
     app.include_router(telegram.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")

@@ -176,6 +176,25 @@ class RasaClient:
         await self._post(f"/conversations/{sender}/tracker/events", {"event": "resume"}, True, True)
         await self._check_stored(sender, started)
 
+    async def tracker_events(self, sender: str) -> list[dict[str, Any]]:
+        """The events of a conversation's tracker since its last restart, oldest first (read
+        only: nothing is written). The texts in them are what the gateway sent (redacted)."""
+        try:
+            response = await self._http.get(
+                f"{self._base}/conversations/{sender}/tracker",
+                params={"token": self._token, "include_events": "AFTER_RESTART"},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            logger.warning("rasa_unavailable kind=%s", type(error).__name__)
+            raise RasaUnavailable(type(error).__name__) from error
+        events = data.get("events") if isinstance(data, dict) else None
+        if not isinstance(events, list):
+            raise RasaUnavailable("unexpected tracker response")
+        return [event for event in events if isinstance(event, dict)]
+
     async def _check_stored(self, sender: str, started: float) -> None:
         if self._tracker_check is None or await self._tracker_check.stored_since(sender, started):
             return

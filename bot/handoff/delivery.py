@@ -81,11 +81,19 @@ class Event:
 
 
 def _event(
-    stream_id: str, fields: dict[str, str] | None, side: Side, include_own: bool = False
+    stream_id: str,
+    fields: dict[str, str] | None,
+    side: Side,
+    include_own: bool = False,
+    with_history: bool = False,
 ) -> Event | None:
     """The entry as `side` sees it, or None when it is not meant for that side (its own
-    messages count only with `include_own`: the staff's transcript shows both sides)."""
+    messages count only with `include_own`: the staff's transcript shows both sides; the copy
+    of the conversation with the bot only `with_history`: it comes with the transcript, apart
+    from the chat, never as a live event)."""
     if not fields:
+        return None
+    if fields.get("kind") == EventKind.BOT_HISTORY and not with_history:
         return None
     own = include_own and fields.get("from") == side
     if fields.get("to") not in (side, "all") and not own:
@@ -122,13 +130,24 @@ class EventReader:
         self._max_life = max_life_seconds
 
     async def backlog(
-        self, handoff_id: str, side: Side, after: str | None, include_own: bool = False
+        self,
+        handoff_id: str,
+        side: Side,
+        after: str | None,
+        include_own: bool = False,
+        with_history: bool = False,
     ) -> list[Event]:
         """Everything for `side` after the cursor (all when there is none): polling and catch-up."""
-        return [event async for event in self._pages(handoff_id, side, after, include_own)]
+        pages = self._pages(handoff_id, side, after, include_own, with_history)
+        return [event async for event in pages]
 
     async def _pages(
-        self, handoff_id: str, side: Side, after: str | None, include_own: bool = False
+        self,
+        handoff_id: str,
+        side: Side,
+        after: str | None,
+        include_own: bool = False,
+        with_history: bool = False,
     ) -> AsyncIterator[Event]:
         """The events after the cursor, read `BATCH` at a time (XRANGE with COUNT), in order:
         no single Redis reply grows with the transcript (which MAXLEN bounds as well)."""
@@ -137,7 +156,7 @@ class EventReader:
         while True:
             entries = await self._redis.xrange(stream, start, "+", count=BATCH)
             for stream_id, fields in entries:
-                event = _event(stream_id, fields, side, include_own)
+                event = _event(stream_id, fields, side, include_own, with_history)
                 if event:
                     yield event
             if len(entries) < BATCH:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from redis.asyncio import Redis
 
@@ -38,6 +38,7 @@ _WAIT = lua_script("handoff/wait")
 _RENEW = lua_script("handoff/renew")
 _SIGN_OFF = lua_script("handoff/sign_off")
 _TRANSFER = lua_script("handoff/transfer", "lib/append_audit", "lib/open_chats")
+_BOT_HISTORY = lua_script("handoff/bot_history")
 
 
 # The ways a staff member ends a chat.
@@ -127,6 +128,7 @@ class Handoffs:
         self._renew = redis.register_script(_RENEW)
         self._sign_off = redis.register_script(_SIGN_OFF)
         self._transfer = redis.register_script(_TRANSFER)
+        self._bot_history = redis.register_script(_BOT_HISTORY)
 
     def now_ms(self) -> int:
         """The clock in ms (tests move it)."""
@@ -196,6 +198,23 @@ class Handoffs:
             logger.info("handoff_queued reason=%s available=%s", reason, available)
             await self.events.publish(HandoffChanged(Transition.ENQUEUED, existing_id, session_id))
         return Enqueued(handoff_id=existing_id, already_queued=status == "existing")
+
+    async def add_bot_history(
+        self, handoff_id: str, session_id: str, turns: Sequence[tuple[Side, str]]
+    ) -> int:
+        """Copy the conversation with the bot (oldest first) into the transcript for staff only;
+        how many entries were added (0 when the handoff has ended or was erased meanwhile)."""
+        if any(side not in (Side.PERSON, Side.BOT) for side, _ in turns):
+            raise ValueError("bot history comes from the person or the bot")
+        pairs = [part for side, text in turns for part in (str(side), text)]
+        if not pairs:
+            return 0
+        return int(
+            await self._bot_history(
+                keys=[self._keys.handoff(handoff_id), self._keys.handoff_stream(handoff_id)],
+                args=[session_id, self.now_ms(), self._ttl, self._stream_maxlen, *pairs],
+            )
+        )
 
     async def post_from_person(
         self, handoff_id: str, session_id: str, text: str, msg_id: str | None, flags: list[str]

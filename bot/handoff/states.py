@@ -29,6 +29,8 @@ class Side(StrEnum):
     PERSON = "person"
     STAFF = "staff"
     SYSTEM = "system"
+    # The bot's side of the conversation before the handoff (`bot_history` entries only).
+    BOT = "bot"
 
 
 class EventKind(StrEnum):
@@ -47,6 +49,8 @@ class EventKind(StrEnum):
     NOTE = "note"
     TRANSFERRED = "transferred"
     TRANSFERRED_TO_QUEUE = "transferred_to_queue"
+    # The conversation with the bot before the handoff, copied for staff only (never the person).
+    BOT_HISTORY = "bot_history"
 
 
 OPEN_STATES = frozenset({HandoffState.QUEUED, HandoffState.ACTIVE})

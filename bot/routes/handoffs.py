@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
 from bot.handoff.service import Handoffs
-from bot.handoff.states import Handoff, HandoffState, Side
+from bot.handoff.states import EventKind, Handoff, HandoffState, Side
 from bot.routes.deps import (
     EventsDep,
     HandoffsDep,
@@ -71,6 +71,11 @@ class TranscriptOut(BaseModel):
 
     handoff: HandoffOut
     messages: list[EventOut]
+    bot_history: list[EventOut] = Field(
+        default_factory=list,
+        description="The conversation with the bot before the handoff (kind bot_history, from "
+        "person or bot), apart from the chat with staff; never a live event",
+    )
 
 
 class StaffMessageIn(TextIn):
@@ -140,13 +145,18 @@ async def transcript(
     """Everything in the conversation since it was queued (only while you hold it; audited once
     per handoff and repeat interval: reloading it cannot flood the capped log)."""
     handoff = await handoffs.held_by(handoff_id, staff.name)
-    events = await reader.backlog(handoff_id, Side.STAFF, None, include_own=True)
+    events = await reader.backlog(handoff_id, Side.STAFF, None, include_own=True, with_history=True)
     await audit.record(
         staff.name, "viewed_transcript", handoff_id, at_most_every=settings.audit_repeat_seconds
     )
     return TranscriptOut(
         handoff=_out(handoff, handoffs),
-        messages=[EventOut.model_validate(event.as_dict()) for event in events],
+        messages=[
+            EventOut.model_validate(e.as_dict()) for e in events if e.kind != EventKind.BOT_HISTORY
+        ],
+        bot_history=[
+            EventOut.model_validate(e.as_dict()) for e in events if e.kind == EventKind.BOT_HISTORY
+        ],
     )
 
 

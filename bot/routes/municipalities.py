@@ -14,8 +14,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from bot.errors import Ambiguous, BadInput, NotFound
-from bot.routes.deps import RegistryDep, ResolverDep
-from registry import Centre, CoverageSpan, Fact, Municipality, Route
+from bot.routes.deps import RegistryDep, ResolverDep, TextsDep
+from registry import Centre, CoverageSpan, Fact, Municipality, Resolver, Route
+from registry.describe import help_text
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])
 
@@ -171,6 +172,67 @@ def _day(raw: str | None) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise BadInput("date must be a real day written YYYY-MM-DD.") from None
+
+
+class HelpTextOut(BaseModel):
+    """The help in a municipality as the bot words it in one language, for staff to insert into
+    a reply (every number from data/)."""
+
+    date: date
+    lang: str
+    municipality: MunicipalityOut
+    text: str
+
+
+def _resolved(resolver: Resolver, name_or_code: str) -> Municipality:
+    """The one municipality a name or code means: 409 with the choices, 404 for none."""
+    resolution = resolver.resolve(name_or_code)
+    if resolution.ambiguous:
+        raise Ambiguous(
+            "The name fits more than one municipality; ask again with one of the codes.",
+            [_municipality(m).model_dump() for m in resolution.municipalities],
+        )
+    candidate = resolution.candidate
+    if candidate is None:
+        raise NotFound("No Swedish municipality matches that name or code.")
+    return candidate.municipality
+
+
+@router.get("", response_model=list[MunicipalityOut])
+async def municipalities(registry: RegistryDep) -> list[MunicipalityOut]:
+    """Every municipality by name (for a search as one types)."""
+    return [_municipality(m) for m in sorted(registry.municipalities.values(), key=_by_name)]
+
+
+def _by_name(municipality: Municipality) -> str:
+    return municipality.name.casefold()
+
+
+@router.get(
+    "/{name_or_code}/help-text",
+    response_model=HelpTextOut,
+    responses={404: {}, 409: {}, 422: {}},
+)
+async def municipality_help_text(
+    name_or_code: Annotated[str, Path(min_length=1, max_length=100)],
+    registry: RegistryDep,
+    resolver: ResolverDep,
+    texts: TextsDep,
+    lang: Annotated[str, Query(min_length=2, max_length=8)],
+    day: Annotated[str | None, Query(alias="date", max_length=10)] = None,
+) -> HelpTextOut:
+    """The centre(s), the social services and the national lines for people, worded as the bot
+    gives them in `lang` (one of the bot's languages), on a day (default today)."""
+    if not texts.supports(lang):
+        raise BadInput("lang must be one of the bot's languages.")
+    on = _day(day)
+    municipality = _resolved(resolver, name_or_code)
+    return HelpTextOut(
+        date=on,
+        lang=lang,
+        municipality=_municipality(municipality),
+        text=help_text(registry, municipality, lang, on),
+    )
 
 
 @router.get(

@@ -66,11 +66,17 @@ class FakeRasa:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # Called with each webhook body before answering: what else happens while Rasa works.
     meanwhile: Callable[[dict[str, Any]], None] | None = None
+    # What GET /conversations/{id}/tracker answers with: the tracker's events (None: a 500).
+    tracker: list[dict[str, Any]] | None = field(default_factory=list)
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         """httpx.MockTransport handler."""
         if self.down:
             raise httpx.ConnectError("rasa is down", request=request)
+        if request.method == "GET" and request.url.path.endswith("/tracker"):
+            if self.tracker is None:
+                return httpx.Response(500, json={})
+            return httpx.Response(200, json={"events": self.tracker})
         body = json.loads(request.content)
         if request.url.path == "/webhooks/rest/webhook":
             self.received.append(body)

@@ -22,12 +22,14 @@ export const EventKind = Object.freeze({
   NOTE: "note",
   TRANSFERRED: "transferred",
   TRANSFERRED_TO_QUEUE: "transferred_to_queue",
+  BOT_HISTORY: "bot_history",
 });
 
 export const Side = Object.freeze({
   PERSON: "person",
   STAFF: "staff",
   SYSTEM: "system",
+  BOT: "bot",
 });
 
 // The states in which a person waits for or talks with staff.

@@ -4,7 +4,9 @@ import { EventFeed } from "../shared/event-feed.js";
 import { randomId } from "../shared/ids.js";
 import { EventKind, HANDOFF_ENDS, HandoffState, Side } from "../shared/vocabulary.js";
 import { noticeFlag } from "./alerts.js";
+import { showAnswersFor } from "./answers.js";
 import { call, errorText } from "./api.js";
+import { showBotHistory } from "./history.js";
 import { refresh } from "./lists.js";
 import { el, state } from "./state.js";
 import { has, named, riskText, t } from "./texts.js";
@@ -68,6 +70,8 @@ function showEvent(chat, event, history) {
     const who = mine ? t("you") : risk ? t("person_flagged", { risk }) : t("person");
     addLine(mine ? "staff" : "person", who, String(event.text), Boolean(risk));
     if (risk && !mine && !history) noticeFlag();
+  } else if (event.kind === EventKind.BOT_HISTORY) {
+    showBotHistory(event);
   } else if (has(`system_${event.kind}`)) {
     addLine("system", "", t(`system_${event.kind}`), false);
   }
@@ -141,7 +145,9 @@ export function openChat(id) {
       // The transcript is history: a `requeued` from an earlier claim must not end this one.
       // Whether the chat is over is the handoff's state now; only live events can end it.
       showNotes(result.body.messages);
+      for (const entry of result.body.bot_history || []) showEvent(chat, entry, true);
       for (const message of result.body.messages) showEvent(chat, message, true);
+      showAnswersFor(handoff.lang);
       if (handoff.state !== HandoffState.ACTIVE) {
         markEnded(chat);
         return;
