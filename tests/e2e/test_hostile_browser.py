@@ -222,7 +222,7 @@ def test_hostile_text_in_a_handoff_is_text_in_the_console_and_staff_html_is_text
 
     for typed in HOSTILE:
         _say(widget, typed, wait_for_bot=False)
-    lines = console.locator("#transcript .line.person .text")
+    lines = console.locator("#transcript > .line.person .text")
     expect(lines).to_have_count(len(HOSTILE), timeout=LIVE_TIMEOUT_MS)
     for index, typed in enumerate(HOSTILE):
         assert lines.nth(index).evaluate("n => n.textContent") == _as_shown(typed), index

@@ -137,10 +137,10 @@ def test_a_transfer_keeps_the_transcript_and_the_note_and_the_person_never_sees_
     mine.locator("button").click()
     expect(bob.locator("#chat-notes")).to_be_visible()
     expect(bob.locator("#chat-notes-list li")).to_have_text([NOTE])
-    expect(bob.locator("#transcript .line.person .text")).to_have_text(
+    expect(bob.locator("#transcript > .line.person .text")).to_have_text(
         ["Min bror läser min telefon"]
     )
-    expect(bob.locator("#transcript .line.staff .text")).to_have_text(
+    expect(bob.locator("#transcript > .line.staff .text")).to_have_text(
         ["Jag förstår. Du kan skriva här."]
     )
     shared._staff_says(bob, "Hej, jag tar över nu.")
@@ -148,7 +148,7 @@ def test_a_transfer_keeps_the_transcript_and_the_note_and_the_person_never_sees_
         "Hej, jag tar över nu.", timeout=shared.LIVE_TIMEOUT_MS
     )
     shared._say(widget, "Okej tack", wait_for_bot=False)
-    expect(bob.locator("#transcript .line.person .text").last).to_have_text(
+    expect(bob.locator("#transcript > .line.person .text").last).to_have_text(
         "Okej tack", timeout=shared.LIVE_TIMEOUT_MS
     )
     assert NOTE not in widget.content()
