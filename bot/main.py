@@ -22,6 +22,7 @@ from bot.conversation.language import LanguageDetector
 from bot.conversation.rasa_client import RasaClient, TrackerCheck
 from bot.conversation.redaction import Redactor
 from bot.conversation.safety import SafetyLayer
+from bot.conversation.safety.kinds import KINDS
 from bot.conversation.sessions import SessionStore
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
@@ -34,10 +35,12 @@ from bot.handoff.service import Handoffs
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import handoffs as handoff_routes
-from bot.routes import municipalities, pages, staff, telegram, widget
+from bot.routes import municipalities, pages, staff, stats, supervision, telegram, widget, wrapup
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.staff.console_texts import load_console_texts, page_with_texts
+from bot.staff.stats import StatsReport
+from bot.staff.wrapup import WrapUp
 from bot.store import Keys, connect
 from bot.web.body_limit import BodySizeLimit
 from bot.web.errors import install_error_handlers
@@ -74,9 +77,17 @@ def create_app(
     # Every listed language's data is read and checked here: a missing file stops the start.
     codes = load_codes(settings.languages_file)
     texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
+    console_languages = load_console_texts(settings.console_texts_dir)
     console_page = page_with_texts(
-        (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
-        load_console_texts(settings.console_texts_dir),
+        (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"), console_languages
+    )
+    # The wrap-up's choices, with a label in every console language; and what the report lists.
+    wrap_up = WrapUp.load(settings.wrapup_file, console_languages)
+    stats_report = StatsReport(
+        languages=tuple(codes),
+        risk_kinds=KINDS,
+        categories=tuple(c.id for c in wrap_up.categories),
+        outcomes=tuple(c.id for c in wrap_up.outcomes),
     )
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)
@@ -124,6 +135,8 @@ def create_app(
         )
         app.state.texts = texts
         app.state.console_page = console_page
+        app.state.wrapup = wrap_up
+        app.state.stats_report = stats_report
         app.state.safety = safety
         app.state.registry = registry
         app.state.resolver = resolver
@@ -142,6 +155,7 @@ def create_app(
             clock=clock,
             max_queued=settings.max_queued_handoffs,
             stream_maxlen=settings.handoff_stream_maxlen,
+            stats_retention_days=settings.stats_retention_days,
         )
         audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
         app.state.handoffs = handoffs
@@ -234,6 +248,9 @@ def create_app(
     app.include_router(widget.router)
     app.include_router(staff.router)
     app.include_router(handoff_routes.router)
+    app.include_router(wrapup.router)
+    app.include_router(supervision.router)
+    app.include_router(stats.router)
     app.include_router(municipalities.router)
     app.include_router(telegram.router)
     app.include_router(pages.router)
