@@ -43,6 +43,8 @@ from bot.staff import totp
 from bot.store import Keys, connect
 
 API = "/api/v1"
+# What a staff member records on closing (ids of bot/data/wrapup.yml).
+WRAP_UP = {"categories": ["information_only"], "outcome": "information_given"}
 OPEN = ("queued", "active")
 EMERGENCY = "112"
 ENTITY = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -471,7 +473,7 @@ class Staff:
                 last_new = time.monotonic()
                 await asyncio.sleep(self.rng.uniform(*self.args.staff_think))
                 await self.send(handoff_id, "Jag förstår. Berätta mer om du vill.")
-        closed = await self.call("POST", f"/handoffs/{handoff_id}/close")
+        closed = await self.call("POST", f"/handoffs/{handoff_id}/close", json=WRAP_UP)
         if closed is not None and closed.status_code == 200:
             self.stats.handoffs_closed += 1
 

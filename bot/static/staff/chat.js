@@ -7,6 +7,7 @@ import { call, errorText } from "./api.js";
 import { refresh } from "./lists.js";
 import { el, state } from "./state.js";
 import { has, named, riskText, t } from "./texts.js";
+import { askWrapUp } from "./wrapup.js";
 
 const RETRY_MS = [1000, 2000, 4000];
 // A poll refused like this: the conversation is no longer this staff member's, or gone.
@@ -60,7 +61,8 @@ function showEvent(chat, event, history) {
     const flags = Array.isArray(event.flags) ? event.flags : [];
     const risk = riskText(flags);
     const mine = event.from === Side.STAFF;
-    const who = mine ? t("you") : risk ? t("person_flagged", { risk }) : t("person");
+    const by = flags.includes("supervisor") ? t("supervisor") : t("you"); // a supervisor joined
+    const who = mine ? by : risk ? t("person_flagged", { risk }) : t("person");
     addLine(mine ? "staff" : "person", who, String(event.text), Boolean(risk));
   } else if (has(`system_${event.kind}`)) {
     addLine("system", "", t(`system_${event.kind}`), false);
@@ -197,11 +199,13 @@ export function sendReply(event) {
     });
 }
 
-// `action`: "release" (back to the bot) or "close".
-export function endChat(action) {
+// `action`: "release" (back to the bot) or "close" (after the wrap-up dialog).
+export async function endChat(action) {
   const chat = state.chat;
   if (!chat || chat.ended) return;
-  call("POST", handoffPath(chat.id, action)).then(
+  const wrapUp = action === "close" ? await askWrapUp() : undefined;
+  if (wrapUp === null || state.chat !== chat) return; // cancelled, or another chat by now
+  call("POST", handoffPath(chat.id, action), wrapUp).then(
     (result) => {
       if (result.ok) showEvent(chat, { kind: ENDINGS[action] });
       else el.chatError.textContent = errorText(result, t("failed"));

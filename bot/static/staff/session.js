@@ -5,7 +5,9 @@ import { call } from "./api.js";
 import { closeChat } from "./chat.js";
 import { refresh } from "./lists.js";
 import { el, state } from "./state.js";
+import { hideRoleViews, showRoleViews } from "./supervisor.js";
 import { t } from "./texts.js";
+import { loadWrapUp } from "./wrapup.js";
 
 const REFRESH_MS = 3000;
 const ACTIVITY_EVERY_MS = 60000; // clicks and key presses renew the idle time at most this often
@@ -69,6 +71,8 @@ function showConsole(name) {
   el.consoleView.hidden = false;
   el.signOut.hidden = false;
   loadLanguages();
+  loadWrapUp();
+  showRoleViews(state.role);
   heartbeat();
   refresh();
   timers.heartbeat = setInterval(heartbeat, heartbeatMs);
@@ -102,6 +106,7 @@ export function signIn(event) {
         return;
       }
       state.token = result.body.token;
+      state.role = result.body.role || "staff";
       heartbeatMs = Math.max(1000, (result.body.heartbeat_seconds || 10) * 1000);
       idleSeconds = result.body.idle_timeout_seconds || idleSeconds;
       lastActivity = Date.now();
@@ -137,7 +142,9 @@ export function endLocally(message) {
   clearInterval(timers.heartbeat);
   clearInterval(timers.refresh);
   closeChat();
+  hideRoleViews();
   state.token = null;
+  state.role = null;
   el.idleWarning.hidden = true;
   el.queue.textContent = "";
   el.mine.textContent = "";
