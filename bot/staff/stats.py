@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from bot.errors import BadInput
 from bot.handoff.counters import BUCKET_NAMES, BUCKETS, HOW, MEASURES
 
 CHANNELS = ("widget", "telegram")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Groups of counters (`<prefix>:<value>`) and their names in the report.
 _GROUPS = (
     ("how", "how"),
@@ -42,12 +44,12 @@ class StatsReport:
     def days_asked(self, first: str, last: str, today: date, oldest: date) -> tuple[date, date]:
         """The period asked for; BadInput (422) for a day that is not YYYY-MM-DD, an end before
         the start, a day after today, or a start before the oldest day still kept."""
+        if not (_DAY.fullmatch(first) and _DAY.fullmatch(last)):
+            raise BadInput("`from` and `to` are days written YYYY-MM-DD.")
         try:
             start, end = date.fromisoformat(first), date.fromisoformat(last)
         except ValueError:
             raise BadInput("`from` and `to` are days written YYYY-MM-DD.") from None
-        if len(first) != 10 or len(last) != 10:
-            raise BadInput("`from` and `to` are days written YYYY-MM-DD.")
         if end < start:
             raise BadInput("`to` comes before `from`.")
         if end > today:

@@ -185,6 +185,8 @@ async def test_the_report_as_json_and_csv_per_day_and_in_total(
         ("today", "yesterday"),
         ("today", "tomorrow"),
         ("2026-1-1", "today"),
+        ("2026-W01-1", "today"),
+        ("today", "2026-02-30"),
         ("too_old", "today"),
     ],
 )
