@@ -110,7 +110,12 @@ def create_app(
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100), transport=rasa_transport)
         keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
         sessions = SessionStore(
-            redis, keys, settings.session_ttl_seconds, settings.max_open_sessions, clock
+            redis,
+            keys,
+            settings.session_ttl_seconds,
+            settings.max_open_sessions,
+            clock,
+            stats_retention_days=settings.stats_retention_days,
         )
         # A test double for Rasa writes no tracker, so there is nothing to check then.
         check = settings.rasa_tracker_check and rasa_transport is None

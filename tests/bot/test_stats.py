@@ -283,3 +283,18 @@ async def test_the_privacy_audit_knows_the_statistics_rule(
         "statistics: kept longer than HRV_STATS_RETENTION_DAYS",
     }
     assert "not a counter" in report.render()
+
+
+async def test_a_quick_exit_from_an_open_chat_counts_as_leaving_and_keeps_no_id(
+    client, session, queue_session, redis_client, clock
+):
+    handoff_id = await queue_session(session)
+    clock.advance(30)
+    assert (
+        await client.delete(f"/api/v1/sessions/{session.id}", headers=session.headers)
+    ).status_code == 204
+    [key] = redis_client.keys("hrv:stats:*")
+    counted = redis_client.hgetall(key)
+    assert counted["how:left"] == "1" and counted["waited_unanswered:seconds"] == "30"
+    assert handoff_id not in str(counted) and session.id not in str(counted)
+    assert not redis_client.exists(f"hrv:handoff:{handoff_id}")
