@@ -345,11 +345,11 @@ class Person:
 # ---------- staff ----------
 
 
-def sign_in_staff(base: str, stack: Stack, name: str) -> dict[str, Any]:
+def sign_in_staff(base: str, stack: Stack, name: str, role: str = "staff") -> dict[str, Any]:
     """Create an account with `hrv-guide staff add` and sign in with its token and TOTP code:
     the one place that signs staff in."""
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "staff", "add", name],
+        [sys.executable, "-m", "bot.cli", "staff", "add", name, "--role", role],
         env=stack.env,
         capture_output=True,
         text=True,
@@ -492,6 +492,28 @@ class Staff:
 # ---------- the run ----------
 
 
+async def supervise(console: Staff) -> None:
+    """A supervisor's console: every open chat every 3 s and, as its view polls, the transcript
+    of the chat it reads every 2 s (another one every 20 s), until the stop time."""
+    heartbeat = asyncio.create_task(console.beat())
+    watched, last_list, chosen_at = None, 0.0, 0.0
+    try:
+        while time.monotonic() < console.stop_at:
+            if time.monotonic() - last_list >= 3:
+                last_list = time.monotonic()
+                listed = await console.call("GET", "/supervision/handoffs")
+                chats = listed.json() if listed is not None and listed.status_code == 200 else []
+                if chats and (watched is None or time.monotonic() - chosen_at > 20):
+                    watched, chosen_at = console.rng.choice(chats)["handoff_id"], time.monotonic()
+            if watched is not None:
+                read = await console.call("GET", f"/supervision/handoffs/{watched}/messages")
+                if read is not None and read.status_code != 200:
+                    watched = None  # ended meanwhile (409): the next list gives another
+            await asyncio.sleep(2)
+    finally:
+        heartbeat.cancel()
+
+
 async def sample_load(stats: Stats, stop: asyncio.Event) -> None:
     """The machine's 1-minute load average every 5 s."""
     while not stop.is_set():
@@ -532,6 +554,25 @@ async def run(args: argparse.Namespace, base: str, stack: Stack) -> Stats:
                 )
             )
         staff_tasks = [asyncio.create_task(member.run()) for member in staff]
+        for index in range(args.supervisors):
+            signed = await asyncio.to_thread(
+                sign_in_staff,
+                base,
+                stack,
+                f"load-super-{index}-{secrets.token_hex(2)}",
+                "supervisor",
+            )
+            console = Staff(
+                http,
+                base,
+                signed["token"],
+                signed["heartbeat_seconds"],
+                stats,
+                args,
+                deadline + args.drain,
+                random.Random(rng.random()),
+            )
+            staff_tasks.append(asyncio.create_task(supervise(console)))
 
         async def person(number: int) -> None:
             await asyncio.sleep(args.ramp * number / args.sessions)
@@ -586,7 +627,8 @@ def report(stats: Stats, args: argparse.Namespace) -> None:
     lines = [
         "",
         f"load: {args.sessions} people for {args.duration} s (+{args.ramp} s ramp), "
-        f"think {args.think[0]:g}-{args.think[1]:g} s, {args.staff} staff",
+        f"think {args.think[0]:g}-{args.think[1]:g} s, {args.staff} staff, "
+        f"{args.supervisors} supervisor(s)",
         f"sessions held: peak {stats.peak_active} open at once; {stats.sessions} created; "
         f"{stats.quick_exits} left by quick exit",
         f"messages sent: {stats.messages} ({answered} answered)",
@@ -642,6 +684,9 @@ def main() -> None:
         "--think", type=float, nargs=2, default=(3.0, 15.0), help="pause between messages (s)"
     )
     parser.add_argument("--staff", type=int, default=4, help="staff consoles")
+    parser.add_argument(
+        "--supervisors", type=int, default=1, help="supervisor consoles watching every chat"
+    )
     parser.add_argument("--chats-per-staff", type=int, default=6)
     parser.add_argument("--staff-think", type=float, nargs=2, default=(2.0, 6.0))
     parser.add_argument("--person-messages", type=int, default=3, help="per person in a handoff")
