@@ -1,5 +1,6 @@
 """The `hrv-guide` command: `run` (the whole stack), `serve` (the gateway alone) and
-`staff add|remove|audit` (staff accounts and the audit log, in the Redis at REDIS_URL),
+`staff add [--role supervisor]|remove|audit` (staff accounts and the audit log, in the Redis at
+REDIS_URL),
 `registry check` (validate data/ and summarise coverage; CI runs it) and `privacy audit`
 (keys without expiry and stored identifiers in Redis)."""
 
@@ -51,11 +52,11 @@ def run() -> int:
     return run_forever(get_settings())
 
 
-async def _staff(action: str, name: str | None) -> int:
+async def _staff(action: str, name: str | None, role: str = "staff") -> int:
     from bot.errors import ApiError
     from bot.handoff.service import Handoffs
     from bot.staff.audit import AuditLog
-    from bot.staff.auth import StaffAuth
+    from bot.staff.auth import Role, StaffAuth
     from bot.store import Keys, connect
 
     settings = get_settings()
@@ -65,9 +66,10 @@ async def _staff(action: str, name: str | None) -> int:
     auth = StaffAuth.from_settings(redis, keys, audit, settings)
     try:
         if action == "add" and name:
-            account = await auth.add(name)
+            account = await auth.add(name, Role(role))
             # Scripts read the `key: value` lines; the format is documented in docs/OPERATIONS.md.
             print(f"Staff account {name!r} created. Shown once, keep them safe:")
+            print(f"role: {account.role}")
             print(f"token: {account.token}")
             print(f"totp_secret: {account.totp_secret}")
             print(f"totp_uri: {account.totp_uri}")
@@ -80,6 +82,7 @@ async def _staff(action: str, name: str | None) -> int:
                 keys,
                 settings.session_ttl_seconds,
                 audit_ttl_seconds=settings.audit_ttl_seconds,
+                stats_retention_days=settings.stats_retention_days,
             )
             await handoffs.sign_off(name)  # their conversations go back to the queue
             print(f"Staff account {name!r} removed; its sessions are revoked.")
@@ -150,9 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="start the gateway alone (Rasa must be running)")
     staff = commands.add_parser("staff", help="staff accounts and the audit log")
     staff_actions = staff.add_subparsers(dest="action", required=True)
-    staff_actions.add_parser(
+    adder = staff_actions.add_parser(
         "add", help="create an account; prints its token and TOTP key once"
-    ).add_argument("name")
+    )
+    adder.add_argument("name")
+    adder.add_argument(
+        "--role",
+        choices=["staff", "supervisor"],
+        default="staff",
+        help="supervisor: also sees every open chat, joins or ends any, reads the statistics",
+    )
     staff_actions.add_parser("remove", help="delete an account, revoke its sessions").add_argument(
         "name"
     )
@@ -185,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "privacy":
         return privacy_audit(args.redis_url, args.match)
     if args.command == "staff":
-        return asyncio.run(_staff(args.action, getattr(args, "name", None)))
+        return asyncio.run(
+            _staff(args.action, getattr(args, "name", None), getattr(args, "role", "staff"))
+        )
     if args.command == "texts":
         return texts_status()
     if args.command == "registry":

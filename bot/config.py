@@ -175,6 +175,13 @@ class Settings(BaseSettings):
     # listing the queue (polled by every console) likewise.
     audit_repeat_seconds: int = Field(default=300, ge=1)
 
+    # ---- Wrap-up and statistics without content (bot/staff/wrapup.py, bot/handoff/counters.py)
+    # The categories and outcomes a staff member chooses when closing a chat (ids and labels).
+    wrapup_file: Path = PACKAGE_DIR / "data" / "wrapup.yml"
+    # How many days each day's counters of ended chats are kept after the day (counts only: no
+    # ids, names or text); /api/v1/staff/stats answers for this period.
+    stats_retention_days: int = Field(default=400, ge=1, le=3660)
+
     # ---- Abuse limits and security headers (bot/limits/, bot/web/security_headers.py)
     # Rate limits count in each gateway process's memory, keyed by the session id or a keyed hash
     # of the client address; nothing of them is stored. Behind this many trusted reverse proxies

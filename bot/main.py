@@ -22,6 +22,7 @@ from bot.conversation.language import LanguageDetector
 from bot.conversation.rasa_client import RasaClient, TrackerCheck
 from bot.conversation.redaction import Redactor
 from bot.conversation.safety import SafetyLayer
+from bot.conversation.safety.kinds import KINDS
 from bot.conversation.sessions import SessionStore
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
@@ -32,12 +33,25 @@ from bot.handoff.live_streams import LiveStreams
 from bot.handoff.service import Handoffs
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
-from bot.routes import answers, municipalities, pages, staff, telegram, transfer, widget
+from bot.routes import (
+    answers,
+    municipalities,
+    pages,
+    staff,
+    stats,
+    supervision,
+    telegram,
+    transfer,
+    widget,
+    wrapup,
+)
 from bot.routes import handoffs as handoff_routes
 from bot.staff.audit import AuditLog
 from bot.staff.auth import StaffAuth
 from bot.staff.console_texts import load_console_texts, page_with_texts
 from bot.staff.saved_answers import SavedAnswers
+from bot.staff.stats import StatsReport
+from bot.staff.wrapup import WrapUp
 from bot.store import Keys, connect
 from bot.web.body_limit import BodySizeLimit
 from bot.web.errors import install_error_handlers
@@ -75,9 +89,17 @@ def create_app(
     # Every listed language's data is read and checked here: a missing file stops the start.
     codes = load_codes(settings.languages_file)
     texts = Texts.load(settings.texts_dir, codes, settings.default_lang)
+    console_languages = load_console_texts(settings.console_texts_dir)
     console_page = page_with_texts(
-        (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"),
-        load_console_texts(settings.console_texts_dir),
+        (PACKAGE_DIR / "static" / "staff.html").read_text(encoding="utf-8"), console_languages
+    )
+    # The wrap-up's choices, with a label in every console language; and what the report lists.
+    wrap_up = WrapUp.load(settings.wrapup_file, console_languages)
+    stats_report = StatsReport(
+        languages=tuple(codes),
+        risk_kinds=KINDS,
+        categories=tuple(c.id for c in wrap_up.categories),
+        outcomes=tuple(c.id for c in wrap_up.outcomes),
     )
     saved_answers = SavedAnswers.load(settings.saved_answers_dir, codes)
     # Trained on our own data when no saved model fits it (seconds, once per data change).
@@ -101,7 +123,12 @@ def create_app(
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100), transport=rasa_transport)
         keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
         sessions = SessionStore(
-            redis, keys, settings.session_ttl_seconds, settings.max_open_sessions, clock
+            redis,
+            keys,
+            settings.session_ttl_seconds,
+            settings.max_open_sessions,
+            clock,
+            stats_retention_days=settings.stats_retention_days,
         )
         # A test double for Rasa writes no tracker, so there is nothing to check then.
         check = settings.rasa_tracker_check and rasa_transport is None
@@ -127,6 +154,8 @@ def create_app(
         app.state.texts = texts
         app.state.console_page = console_page
         app.state.saved_answers = saved_answers
+        app.state.wrapup = wrap_up
+        app.state.stats_report = stats_report
         app.state.safety = safety
         app.state.registry = registry
         app.state.resolver = resolver
@@ -146,6 +175,7 @@ def create_app(
             max_queued=settings.max_queued_handoffs,
             stream_maxlen=settings.handoff_stream_maxlen,
             max_open_chats=settings.staff_max_open_chats,
+            stats_retention_days=settings.stats_retention_days,
         )
         audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
         app.state.handoffs = handoffs
@@ -230,6 +260,9 @@ def create_app(
     app.include_router(staff.router)
     app.include_router(handoff_routes.router)
     app.include_router(transfer.router)
+    app.include_router(wrapup.router)
+    app.include_router(supervision.router)
+    app.include_router(stats.router)
     app.include_router(municipalities.router)
     app.include_router(answers.router)
     app.include_router(telegram.router)

@@ -106,6 +106,10 @@ class Keys:
         """String: a Telegram update already handled (its id keyed-hashed), for deduplication."""
         return f"{self.prefix}:telegram:update:{update_key}"
 
+    def stats_day(self, day: str) -> str:
+        """Hash: one UTC day's counters of ended chats (YYYY-MM-DD); never an id, name or text."""
+        return f"{self.prefix}:stats:day:{day}"
+
     def audit(self) -> str:
         """Stream: who claimed, released, closed, signed in, and when; never message content."""
         return f"{self.prefix}:audit"

@@ -43,6 +43,8 @@ from bot.staff import totp
 from bot.store import Keys, connect
 
 API = "/api/v1"
+# What a staff member records on closing (ids of bot/data/wrapup.yml).
+WRAP_UP = {"categories": ["information_only"], "outcome": "information_given"}
 OPEN = ("queued", "active")
 EMERGENCY = "112"
 ENTITY = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -343,11 +345,11 @@ class Person:
 # ---------- staff ----------
 
 
-def sign_in_staff(base: str, stack: Stack, name: str) -> dict[str, Any]:
+def sign_in_staff(base: str, stack: Stack, name: str, role: str = "staff") -> dict[str, Any]:
     """Create an account with `hrv-guide staff add` and sign in with its token and TOTP code:
     the one place that signs staff in."""
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "staff", "add", name],
+        [sys.executable, "-m", "bot.cli", "staff", "add", name, "--role", role],
         env=stack.env,
         capture_output=True,
         text=True,
@@ -471,7 +473,7 @@ class Staff:
                 last_new = time.monotonic()
                 await asyncio.sleep(self.rng.uniform(*self.args.staff_think))
                 await self.send(handoff_id, "Jag förstår. Berätta mer om du vill.")
-        closed = await self.call("POST", f"/handoffs/{handoff_id}/close")
+        closed = await self.call("POST", f"/handoffs/{handoff_id}/close", json=WRAP_UP)
         if closed is not None and closed.status_code == 200:
             self.stats.handoffs_closed += 1
 
@@ -488,6 +490,28 @@ class Staff:
 
 
 # ---------- the run ----------
+
+
+async def supervise(console: Staff) -> None:
+    """A supervisor's console: every open chat every 3 s and, as its view polls, the transcript
+    of the chat it reads every 2 s (another one every 20 s), until the stop time."""
+    heartbeat = asyncio.create_task(console.beat())
+    watched, last_list, chosen_at = None, 0.0, 0.0
+    try:
+        while time.monotonic() < console.stop_at:
+            if time.monotonic() - last_list >= 3:
+                last_list = time.monotonic()
+                listed = await console.call("GET", "/supervision/handoffs")
+                chats = listed.json() if listed is not None and listed.status_code == 200 else []
+                if chats and (watched is None or time.monotonic() - chosen_at > 20):
+                    watched, chosen_at = console.rng.choice(chats)["handoff_id"], time.monotonic()
+            if watched is not None:
+                read = await console.call("GET", f"/supervision/handoffs/{watched}/messages")
+                if read is not None and read.status_code != 200:
+                    watched = None  # ended meanwhile (409): the next list gives another
+            await asyncio.sleep(2)
+    finally:
+        heartbeat.cancel()
 
 
 async def sample_load(stats: Stats, stop: asyncio.Event) -> None:
@@ -530,6 +554,25 @@ async def run(args: argparse.Namespace, base: str, stack: Stack) -> Stats:
                 )
             )
         staff_tasks = [asyncio.create_task(member.run()) for member in staff]
+        for index in range(args.supervisors):
+            signed = await asyncio.to_thread(
+                sign_in_staff,
+                base,
+                stack,
+                f"load-super-{index}-{secrets.token_hex(2)}",
+                "supervisor",
+            )
+            console = Staff(
+                http,
+                base,
+                signed["token"],
+                signed["heartbeat_seconds"],
+                stats,
+                args,
+                deadline + args.drain,
+                random.Random(rng.random()),
+            )
+            staff_tasks.append(asyncio.create_task(supervise(console)))
 
         async def person(number: int) -> None:
             await asyncio.sleep(args.ramp * number / args.sessions)
@@ -584,7 +627,8 @@ def report(stats: Stats, args: argparse.Namespace) -> None:
     lines = [
         "",
         f"load: {args.sessions} people for {args.duration} s (+{args.ramp} s ramp), "
-        f"think {args.think[0]:g}-{args.think[1]:g} s, {args.staff} staff",
+        f"think {args.think[0]:g}-{args.think[1]:g} s, {args.staff} staff, "
+        f"{args.supervisors} supervisor(s)",
         f"sessions held: peak {stats.peak_active} open at once; {stats.sessions} created; "
         f"{stats.quick_exits} left by quick exit",
         f"messages sent: {stats.messages} ({answered} answered)",
@@ -640,6 +684,9 @@ def main() -> None:
         "--think", type=float, nargs=2, default=(3.0, 15.0), help="pause between messages (s)"
     )
     parser.add_argument("--staff", type=int, default=4, help="staff consoles")
+    parser.add_argument(
+        "--supervisors", type=int, default=1, help="supervisor consoles watching every chat"
+    )
     # No more than an account may hold (HRV_STAFF_MAX_OPEN_CHATS): a claim beyond it is a 409.
     held_at_most = Settings().staff_max_open_chats
     parser.add_argument("--chats-per-staff", type=int, default=min(6, held_at_most or 6))

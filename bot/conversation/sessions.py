@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bot.errors import SessionExpired, Unauthorized
+from bot.handoff.counters import DailyCounters
 from bot.handoff.states import HandoffState
 from bot.store import Keys, lua_script
 
@@ -25,7 +26,7 @@ class SessionsFull(Exception):
     """HRV_MAX_OPEN_SESSIONS sessions are open; the route answers with the safe reply."""
 
 
-_ERASE = lua_script("sessions/erase", "lib/drop_handoff")
+_ERASE = lua_script("sessions/erase", "lib/drop_handoff", "lib/count_ending")
 
 
 def _hash_token(token: str) -> str:
@@ -76,10 +77,13 @@ class SessionStore:
         ttl_seconds: int,
         max_open: int = 0,
         clock: Callable[[], float] = time.time,
+        stats_retention_days: int = 400,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._ttl = ttl_seconds
+        # A quick exit from an open handoff counts as the person leaving it (no id is kept).
+        self._counters = DailyCounters(keys, stats_retention_days)
         self._max_open = max_open
         self._clock = clock
         self._create = redis.register_script(_CREATE)
@@ -203,6 +207,8 @@ class SessionStore:
     async def erase(self, session_id: str) -> None:
         """Delete everything about the session now: its hash, its handoff (with the transcript)
         and Rasa's tracker. Earlier handoffs of the session were deleted when it asked again."""
+        now = int(self._clock() * 1000)
+        stats, stats_expire_at = self._counters.target(now)
         await self._erase(
             keys=[
                 self._keys.session(session_id),
@@ -210,6 +216,7 @@ class SessionStore:
                 self._keys.handoff_queue(),
                 self._keys.handoff_leases(),
                 self._keys.open_sessions(),
+                stats,
             ],
-            args=[*self._keys.handoff_key_parts(), session_id],
+            args=[*self._keys.handoff_key_parts(), session_id, now, stats_expire_at],
         )

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from redis.asyncio import Redis
 
 from bot.errors import ApiError, BadInput, Conflict, Forbidden, NotFound, ServiceUnavailable
+from bot.handoff.counters import DailyCounters
 from bot.handoff.events import HandoffChanged, HandoffEvents, Transition
 from bot.handoff.hours import OpeningHours
 from bot.handoff.states import Enqueued, Handoff, HandoffState, Side
@@ -30,15 +31,18 @@ AUDIT_MAXLEN = 100_000
 # Every change of state is one script of bot/lua/handoff/ (its KEYS and ARGV at its top).
 _ENQUEUE = lua_script("handoff/enqueue", "lib/drop_handoff")
 _CLAIM = lua_script("handoff/claim", "lib/append_audit", "lib/open_chats")
-_END = lua_script("handoff/end", "lib/append_audit")
-_LEAVE = lua_script("handoff/leave", "lib/append_audit")
+# The scripts that end a chat count it in the day's statistics (bot/handoff/counters.py).
+_END = lua_script("handoff/end", "lib/append_audit", "lib/count_ending")
+_CLOSE = lua_script("handoff/close", "lib/append_audit", "lib/count_ending")
+_LEAVE = lua_script("handoff/leave", "lib/append_audit", "lib/count_ending")
+_SUPERVISOR_POST = lua_script("handoff/supervisor_post", "lib/append_audit")
 _POST = lua_script("handoff/post")
-_REQUEUE = lua_script("handoff/requeue", "lib/append_audit")
+_REQUEUE = lua_script("handoff/requeue", "lib/append_audit", "lib/count_ending")
 _WAIT = lua_script("handoff/wait")
 _RENEW = lua_script("handoff/renew")
 _SIGN_OFF = lua_script("handoff/sign_off")
-_TRANSFER = lua_script("handoff/transfer", "lib/append_audit", "lib/open_chats")
 _BOT_HISTORY = lua_script("handoff/bot_history")
+_TRANSFER = lua_script("handoff/transfer", "lib/append_audit", "lib/open_chats")
 
 
 # The ways a staff member ends a chat.
@@ -102,6 +106,7 @@ class Handoffs:
         max_queued: int = 0,
         stream_maxlen: int = 1000,
         events: HandoffEvents | None = None,
+        stats_retention_days: int = 400,
         max_open_chats: int = 0,
     ) -> None:
         self._redis = redis
@@ -129,6 +134,10 @@ class Handoffs:
         self._sign_off = redis.register_script(_SIGN_OFF)
         self._transfer = redis.register_script(_TRANSFER)
         self._bot_history = redis.register_script(_BOT_HISTORY)
+        self._close = redis.register_script(_CLOSE)
+        self._supervisor_post = redis.register_script(_SUPERVISOR_POST)
+        # Where each ending is counted: one hash per UTC day, without ids (counters.py).
+        self.counters = DailyCounters(keys, stats_retention_days)
 
     def now_ms(self) -> int:
         """The clock in ms (tests move it)."""
@@ -227,6 +236,8 @@ class Handoffs:
 
     async def leave(self, handoff_id: str, session_id: str) -> bool:
         """The person leaves the queue or the chat; False when it had already ended."""
+        now = self.now_ms()
+        stats, stats_expire_at = self.counters.target(now)
         status, _ = await self._leave(
             keys=[
                 self._keys.handoff(handoff_id),
@@ -235,8 +246,17 @@ class Handoffs:
                 self._keys.handoff_leases(),
                 self._keys.handoff_stream(handoff_id),
                 self._keys.audit(),
+                stats,
             ],
-            args=[handoff_id, session_id, self.now_ms(), self._ttl, self._audit_ttl, AUDIT_MAXLEN],
+            args=[
+                handoff_id,
+                session_id,
+                now,
+                self._ttl,
+                self._audit_ttl,
+                AUDIT_MAXLEN,
+                stats_expire_at,
+            ],
         )
         if status == "ok":
             logger.info("handoff_left")
@@ -317,6 +337,8 @@ class Handoffs:
         """Release to the bot or close; only the staff member who holds it may."""
         transition = _ENDINGS[new_state]
         handoff = await self.get(handoff_id)
+        now = self.now_ms()
+        stats, stats_expire_at = self.counters.target(now)
         status, state = await self._end(
             keys=[
                 self._keys.handoff(handoff_id),
@@ -325,21 +347,70 @@ class Handoffs:
                 self._keys.handoff_stream(handoff_id),
                 self._keys.staff_claims(staff),
                 self._keys.audit(),
+                stats,
             ],
             args=[
                 handoff_id,
                 handoff.session_id,
                 staff,
-                self.now_ms(),
+                now,
                 new_state,
                 self._ttl,
                 self._audit_ttl,
                 AUDIT_MAXLEN,
+                stats_expire_at,
             ],
         )
         self._raise_for(status, state)
         logger.info("handoff_%s", new_state)
         await self.events.publish(HandoffChanged(transition, handoff_id, handoff.session_id, staff))
+        return await self.get(handoff_id)
+
+    async def close(
+        self,
+        handoff_id: str,
+        staff: str,
+        categories: list[str],
+        outcome: str,
+        *,
+        as_supervisor: bool = False,
+    ) -> Handoff:
+        """Close with a wrap-up (ids checked by the caller against bot/data/wrapup.yml), counted
+        in the day's statistics in the same step. The holder may close an active chat; with
+        `as_supervisor`, any open one, queued or held by someone else."""
+        handoff = await self.get(handoff_id)
+        now = self.now_ms()
+        stats, stats_expire_at = self.counters.target(now)
+        status, state = await self._close(
+            keys=[
+                self._keys.handoff(handoff_id),
+                self._keys.session(handoff.session_id),
+                self._keys.handoff_queue(),
+                self._keys.handoff_leases(),
+                self._keys.handoff_stream(handoff_id),
+                self._keys.audit(),
+                stats,
+            ],
+            args=[
+                handoff_id,
+                handoff.session_id,
+                staff,
+                now,
+                self._ttl,
+                self._audit_ttl,
+                AUDIT_MAXLEN,
+                "1" if as_supervisor else "0",
+                *self._keys.handoff_key_parts()[10:12],  # the claims key around a staff name
+                stats_expire_at,
+                ",".join(categories),
+                outcome,
+            ],
+        )
+        self._raise_for(status, state)
+        logger.info("handoff_closed by_supervisor=%s", as_supervisor)
+        await self.events.publish(
+            HandoffChanged(Transition.CLOSED, handoff_id, handoff.session_id, staff)
+        )
         return await self.get(handoff_id)
 
     async def transfer(self, handoff_id: str, staff: str, to: str | None, note: str) -> Handoff:
@@ -435,6 +506,46 @@ class Handoffs:
             )
         await self.sweep()
 
+    # ---------- supervision (read-only views, joining, see also `close`) ----------
+
+    async def open_handoffs(self) -> list[Handoff]:
+        """Every open chat: the queue in its order, then the active ones, oldest claim first
+        (every active chat holds a lease, so the leases list them all)."""
+        queued = await self.queued()
+        leased = await self._redis.zrange(self._keys.handoff_leases(), 0, -1)
+        active = [h for h in await self._many(leased) if h.state == HandoffState.ACTIVE]
+        return queued + sorted(active, key=lambda h: h.claimed_at or 0)
+
+    async def post_as_supervisor(
+        self, handoff_id: str, supervisor: str, text: str, msg_id: str | None
+    ) -> str:
+        """A supervisor writes into an active chat beside its holder (audited without the text);
+        returns the stream id (the same on a retry). 409 unless the chat is active."""
+        handoff = await self.get(handoff_id)
+        status, result = await self._supervisor_post(
+            keys=[
+                self._keys.handoff(handoff_id),
+                self._keys.handoff_stream(handoff_id),
+                self._keys.handoff_sent(handoff_id),
+                self._keys.session(handoff.session_id),
+                self._keys.audit(),
+            ],
+            args=[
+                handoff_id,
+                handoff.session_id,
+                supervisor,
+                text,
+                msg_id or "",
+                self.now_ms(),
+                self._ttl,
+                self._stream_maxlen,
+                self._audit_ttl,
+                AUDIT_MAXLEN,
+            ],
+        )
+        self._raise_for(status, result)
+        return str(result)
+
     # ---------- timers (run by every gateway; each step is atomic, so that is safe) ----------
 
     async def sweep(self) -> None:
@@ -461,6 +572,7 @@ class Handoffs:
         if not session_id:  # erased by the person: forget the lease
             await self._redis.zrem(self._keys.handoff_leases(), handoff_id)
             return
+        stats, stats_expire_at = self.counters.target(now)
         if await self._requeue(
             keys=[
                 self._keys.handoff(handoff_id),
@@ -469,6 +581,7 @@ class Handoffs:
                 self._keys.handoff_leases(),
                 self._keys.handoff_stream(handoff_id),
                 self._keys.audit(),
+                stats,
             ],
             args=[
                 handoff_id,
@@ -477,6 +590,7 @@ class Handoffs:
                 self._audit_ttl,
                 AUDIT_MAXLEN,
                 *self._keys.handoff_key_parts()[10:12],  # the claims key around a staff name
+                stats_expire_at,
             ],
         ):
             logger.info("handoff_requeued cause=lease_lapsed")

@@ -2,6 +2,9 @@
 
 Every key must expire, and no stored value may hold a personal identifier (the gateway redacts
 before storing, bot/conversation/redaction.py; this checks that it did, Rasa's tracker included).
+The day counters of the statistics (`<prefix>:stats:day:*`, bot/handoff/counters.py) have a
+stricter rule: only counter names and integers, never an id, a name or text, and an expiry no
+later than HRV_STATS_RETENTION_DAYS after their day.
 The report names keys and the type of identifier, never a value. SCAN, never KEYS: the audit may run
 against the live database without blocking it.
 """
@@ -17,6 +20,7 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.conversation.redaction import Redactor
+from bot.handoff.counters import DAY_SECONDS, valid_entry
 
 BATCH = 500  # elements per SCAN / range call
 CHUNK = 64 * 1024  # characters given to the finders at once (phonenumbers tries a bounded number)
@@ -32,6 +36,7 @@ class Finding:
     kind: str  # Redis type
     no_expiry: bool = False
     identifiers: set[str] = field(default_factory=set)
+    broken: set[str] = field(default_factory=set)  # the stricter rules of some keys
 
 
 @dataclass
@@ -50,8 +55,10 @@ class AuditReport:
         """Lines for a person: key names and types, never values."""
         lines = []
         for f in self.findings:
-            problems = (["no expiry (TTL -1)"] if f.no_expiry else []) + (
-                [f"identifiers: {', '.join(sorted(f.identifiers))}"] if f.identifiers else []
+            problems = (
+                (["no expiry (TTL -1)"] if f.no_expiry else [])
+                + ([f"identifiers: {', '.join(sorted(f.identifiers))}"] if f.identifiers else [])
+                + sorted(f.broken)
             )
             lines.append(f"{f.key} ({f.kind}): {'; '.join(problems)}")
         without_ttl = sum(f.no_expiry for f in self.findings)
@@ -125,7 +132,12 @@ async def audit(settings: Settings, redis_url: str | None = None, match: str = "
         redis_url or settings.redis_url, decode_responses=False, socket_timeout=30
     )
     try:
-        return await PrivacyAudit(redis, redactor_for(settings)).run(match)
+        return await PrivacyAudit(
+            redis,
+            redactor_for(settings),
+            stats_prefix=f"{settings.key_prefix}:stats:day:",
+            stats_retention_days=settings.stats_retention_days,
+        ).run(match)
     finally:
         await redis.aclose()
 
@@ -134,11 +146,20 @@ class PrivacyAudit:
     """Scans one Redis database (a client made with decode_responses=False)."""
 
     def __init__(
-        self, redis: Redis, redactor: Redactor, whole_string_bytes: int = WHOLE_STRING_BYTES
+        self,
+        redis: Redis,
+        redactor: Redactor,
+        whole_string_bytes: int = WHOLE_STRING_BYTES,
+        *,
+        stats_prefix: str = "hrv:stats:day:",
+        stats_retention_days: int = 400,
     ) -> None:
         self._redis = redis
         self._redactor = redactor
         self._whole = whole_string_bytes
+        self._stats_prefix = stats_prefix
+        # A day's counters expire at most this long from now (the day just begun, then kept).
+        self._stats_max_ttl = (stats_retention_days + 1) * DAY_SECONDS
 
     async def run(self, match: str = "*") -> AuditReport:
         """Every key matching `match`: its expiry and its contents."""
@@ -152,11 +173,30 @@ class PrivacyAudit:
             key = _decode(raw_key)
             finding = Finding(key=key, kind=kind, no_expiry=ttl == -1)
             finding.identifiers = self._identifiers([key])
+            if key.startswith(self._stats_prefix):
+                finding.broken = await self._stats_rules(raw_key, kind, ttl)
+                if finding.no_expiry or finding.identifiers or finding.broken:
+                    report.findings.append(finding)
+                continue
             async for values in self._values(raw_key, kind):
                 finding.identifiers |= self._identifiers(v for raw in values for v in texts_in(raw))
             if finding.no_expiry or finding.identifiers:
                 report.findings.append(finding)
         return report
+
+    async def _stats_rules(self, key: bytes, kind: str, ttl: int) -> set[str]:
+        """A statistics day: a hash of counter names and integers, expiring within the
+        retention. Its values are counts, so they are checked as such, not as text (a sum of
+        seconds can look like a phone number to the finders)."""
+        if kind != "hash":
+            return {f"statistics: a {kind}, not a hash of counters"}
+        broken = set()
+        if ttl > self._stats_max_ttl:
+            broken.add("statistics: kept longer than HRV_STATS_RETENTION_DAYS")
+        async for name, value in self._redis.hscan_iter(key, count=BATCH):
+            if not valid_entry(_decode(name), _decode(value)):
+                broken.add("statistics: a field that is not a counter")
+        return broken
 
     def _identifiers(self, texts: Iterable[str]) -> set[str]:
         return {hit.type for text in texts for hit in self._redactor.find(text)}

@@ -37,6 +37,7 @@ from bot.routes.staff_access import (
     StaffDep,
 )
 from bot.routes.streaming import cursor_of, event_stream, wants_stream
+from bot.routes.wrapup import WrapUpDep, WrapUpIn
 from bot.staff.auth import StaffAuth
 
 logger = logging.getLogger(__name__)
@@ -184,11 +185,22 @@ async def release(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep)
 
 
 @router.post(
-    "/api/v1/handoffs/{handoff_id}/close", response_model=HandoffOut, responses=AUTH_ERRORS
+    "/api/v1/handoffs/{handoff_id}/close",
+    response_model=HandoffOut,
+    responses={**AUTH_ERRORS, 422: {}},
 )
-async def close(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep) -> HandoffOut:
-    """End the conversation with a person; the bot answers if the person writes again."""
-    handoff = await handoffs.end(handoff_id, staff.name, HandoffState.CLOSED)
+async def close(
+    handoff_id: HandoffId,
+    body: WrapUpIn,
+    staff: StaffDep,
+    handoffs: HandoffsDep,
+    wrapup: WrapUpDep,
+) -> HandoffOut:
+    """End the conversation with a person, with its wrap-up (categories and an outcome, counted
+    in the day's statistics; 422 and nothing changed for an unknown id or none); the bot
+    answers if the person writes again."""
+    categories, outcome = wrapup.check(body.categories, body.outcome)
+    handoff = await handoffs.close(handoff_id, staff.name, categories, outcome)
     return _out(handoff, handoffs)
 
 

@@ -39,6 +39,7 @@ class SignInOut(BaseModel):
     token: str
     idle_timeout_seconds: int
     heartbeat_seconds: int
+    role: str = Field(description="staff, or supervisor (the console then shows its views)")
 
 
 class HeartbeatOut(BaseModel):
@@ -78,6 +79,7 @@ async def sign_in(
         token=signed_in.token,
         idle_timeout_seconds=auth.idle_seconds,
         heartbeat_seconds=max(1, min(10, settings.handoff_lease_seconds // 4)),
+        role=signed_in.role,
     )
 
 

@@ -62,8 +62,26 @@ async def polling_staff(request: Request, auth: StaffAuthDep, token: TokenDep) -
     return request.state.staff
 
 
+async def acting_supervisor(staff: Annotated[StaffMember, Depends(acting_staff)]) -> StaffMember:
+    """A signed-in supervisor doing something at the console; 403 (audited) for staff."""
+    if not staff.is_supervisor:
+        raise Forbidden("Only a supervisor may do this.")
+    return staff
+
+
+async def polling_supervisor(
+    staff: Annotated[StaffMember, Depends(polling_staff)],
+) -> StaffMember:
+    """A supervisor's console polling on a timer (no idle renewal); 403 (audited) for staff."""
+    if not staff.is_supervisor:
+        raise Forbidden("Only a supervisor may do this.")
+    return staff
+
+
 StaffDep = Annotated[StaffMember, Depends(acting_staff)]
 PollingStaffDep = Annotated[StaffMember, Depends(polling_staff)]
+SupervisorDep = Annotated[StaffMember, Depends(acting_supervisor)]
+PollingSupervisorDep = Annotated[StaffMember, Depends(polling_supervisor)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 
 HandoffId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]

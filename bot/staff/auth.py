@@ -9,6 +9,10 @@ code is accepted once: the last accepted step is kept per account and checked at
 
 Throttling (bot/staff/throttle.py) is per client and global, never per name alone; the per-name
 limit here counts only wrong codes after a right token, which a stranger cannot cause.
+
+Every account has a role, kept in the account hash and read with the session on every call:
+`staff` (the default; accounts made before roles existed are staff) or `supervisor` (also sees
+every open chat read-only, joins and ends any, and reads the statistics).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from redis.asyncio import Redis
 
@@ -41,6 +46,19 @@ _DUMMY_SALT = bytes(16)
 WRONG_SIGN_IN = "The token or the code is not valid."
 
 _ACCEPT_CODE = lua_script("staff/accept_code")
+
+
+class Role(StrEnum):
+    """What an account may do at the console."""
+
+    STAFF = "staff"
+    SUPERVISOR = "supervisor"
+
+
+def role_of(stored: str | None) -> Role:
+    """The role an account hash holds; none (an account older than roles) or unknown is staff,
+    the role that may do least."""
+    return Role.SUPERVISOR if stored == Role.SUPERVISOR else Role.STAFF
 
 
 def _scrypt(secret: str, salt: bytes) -> str:
@@ -74,6 +92,7 @@ class NewAccount:
     token: str
     totp_secret: str  # base32
     totp_uri: str
+    role: Role = Role.STAFF
 
     def code(self, unix_time: float) -> str:
         """The TOTP code at a moment (tests and scripts sign in with it)."""
@@ -82,11 +101,18 @@ class NewAccount:
 
 @dataclass(frozen=True)
 class StaffMember:
-    """A signed-in staff member: the account name, which console session, when it idles out."""
+    """A signed-in staff member: the account name, which console session, when it idles out,
+    and the account's role."""
 
     name: str
     session_hash: str
     idle_until: float = 0.0
+    role: Role = Role.STAFF
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Whether the account may supervise (every open chat, statistics)."""
+        return self.role == Role.SUPERVISOR
 
 
 @dataclass(frozen=True)
@@ -95,6 +121,7 @@ class SignedIn:
 
     name: str
     token: str
+    role: Role = Role.STAFF
 
 
 class StaffAuth:
@@ -169,8 +196,9 @@ class StaffAuth:
         """The sign-in gates (the route asks it for the client's key)."""
         return self._throttle
 
-    async def add(self, name: str) -> NewAccount:
-        """Create an account; returns its token and TOTP key (shown once, neither is stored)."""
+    async def add(self, name: str, role: Role = Role.STAFF) -> NewAccount:
+        """Create an account with a role; returns its token and TOTP key (shown once, neither
+        is stored)."""
         if not NAME.match(name):
             raise BadInput("A name is 2-32 characters: a-z, 0-9, '-' and '_'.")
         secret = secrets.token_urlsafe(32)
@@ -188,6 +216,7 @@ class StaffAuth:
                     "salt": salt.hex(),
                     "totp": _seal(totp_key, secret, salt),
                     "created_at": int(self._clock()),
+                    "role": Role(role),
                 },
             )
             pipe.expire(key, self._account_ttl)
@@ -198,6 +227,7 @@ class StaffAuth:
             token=f"{name}.{secret}",
             totp_secret=totp.to_base32(totp_key),
             totp_uri=totp.provisioning_uri(totp_key, name),
+            role=Role(role),
         )
 
     async def remove(self, name: str) -> bool:
@@ -249,7 +279,7 @@ class StaffAuth:
         if status != "ok":
             await self._audit.record(name, "sign_in_failed")
             raise Unauthorized(WRONG_SIGN_IN)
-        signed_in = await self._new_session(name, account["salt"])
+        signed_in = await self._new_session(name, account["salt"], role_of(account.get("role")))
         await self._audit.record(name, "signed_in")
         return signed_in
 
@@ -270,10 +300,10 @@ class StaffAuth:
         # The account must still be the one signed in to: a sign-in racing `remove()` can write
         # its session after the account and its session list were deleted, and the name may have
         # been added again since (the salt is new for every account).
-        account_salt = (
-            await self._redis.hget(self._keys.staff_account(data.get("name", "")), "salt")
+        account_salt, role = (
+            await self._redis.hmget(self._keys.staff_account(data.get("name", "")), "salt", "role")
             if data
-            else None
+            else (None, None)
         )
         account_exists = bool(account_salt) and hmac.compare_digest(
             account_salt or "", data.get("account", "")
@@ -298,7 +328,9 @@ class StaffAuth:
                 pipe.hset(key, "idle_until", _whole_seconds(idle_until))
                 pipe.expire(key, max(1, int(idle_until - now) + 1))
                 await pipe.execute()
-        return StaffMember(name=data["name"], session_hash=session_hash, idle_until=idle_until)
+        return StaffMember(
+            name=data["name"], session_hash=session_hash, idle_until=idle_until, role=role_of(role)
+        )
 
     async def still_signed_in(self, token: str) -> bool:
         """Whether the session is still valid, without renewing it (for long-lived streams)."""
@@ -337,7 +369,7 @@ class StaffAuth:
         async with self._throttle.checks:
             return await asyncio.to_thread(_scrypt, secret, salt)
 
-    async def _new_session(self, name: str, account_salt: str) -> SignedIn:
+    async def _new_session(self, name: str, account_salt: str, role: Role) -> SignedIn:
         """A console session bound to this account by its random salt, so a session written
         while the account was being removed never works for a new account of the same name."""
         session_token = secrets.token_urlsafe(32)
@@ -361,7 +393,7 @@ class StaffAuth:
             pipe.expire(sessions_key, self._absolute)
             pipe.expire(self._keys.staff_account(name), self._account_ttl)
             await pipe.execute()
-        return SignedIn(name=name, token=session_token)
+        return SignedIn(name=name, token=session_token, role=role)
 
     async def _refused(self, who: str) -> None:
         """Audit a refused call: `session_ended` for a known account's ended session, `?` for a

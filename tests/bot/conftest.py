@@ -47,6 +47,8 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 
 # The payload of the "talk to a person" button: Rasa's rule runs action_request_human for it.
 TALK_TO_HUMAN = "/talk_to_human"
+# The body of a close: a wrap-up of bot/data/wrapup.yml (one category, one outcome).
+WRAP_UP = {"categories": ["information_only"], "outcome": "information_given"}
 
 
 def handoff_signal(reason: str = "asked_for_human") -> dict[str, Any]:

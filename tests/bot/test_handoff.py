@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import NotFound
 from bot.main import create_app
-from tests.bot.conftest import TALK_TO_HUMAN, WidgetSession
+from tests.bot.conftest import TALK_TO_HUMAN, WRAP_UP, WidgetSession
 
 pytestmark = pytest.mark.unit
 
@@ -209,7 +209,7 @@ async def test_staff_cannot_read_or_write_another_staff_members_conversation(
         client.post(f"{base}/messages", json={"text": "hej"}, headers=bob.headers),
         client.get(f"{base}/events", headers=bob.headers),
         client.post(f"{base}/release", headers=bob.headers),
-        client.post(f"{base}/close", headers=bob.headers),
+        client.post(f"{base}/close", json=WRAP_UP, headers=bob.headers),
     ]
     for response in await asyncio.gather(*attempts):
         assert response.status_code == 403, response.request.url
@@ -235,7 +235,7 @@ async def test_staff_api_refuses_missing_or_wrong_tokens(client, session, queue_
         ("POST", f"{base}/messages", {"text": "hej"}),
         ("GET", f"{base}/events", None),
         ("POST", f"{base}/release", None),
-        ("POST", f"{base}/close", None),
+        ("POST", f"{base}/close", WRAP_UP),
         ("POST", "/api/v1/staff/heartbeat", None),
         ("POST", "/api/v1/staff/logout", None),
     ]
@@ -251,14 +251,18 @@ async def test_an_ended_handoff_rejects_messages_and_the_bot_answers_the_person(
     handoff_id = await queue_session(session)
     staff = await sign_in("alice")
     await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=staff.headers)
-    closed = await client.post(f"/api/v1/handoffs/{handoff_id}/close", headers=staff.headers)
+    closed = await client.post(
+        f"/api/v1/handoffs/{handoff_id}/close", json=WRAP_UP, headers=staff.headers
+    )
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
     late = await client.post(
         f"/api/v1/handoffs/{handoff_id}/messages", json={"text": "hej?"}, headers=staff.headers
     )
     assert late.status_code == 409
     assert (
-        await client.post(f"/api/v1/handoffs/{handoff_id}/close", headers=staff.headers)
+        await client.post(
+            f"/api/v1/handoffs/{handoff_id}/close", json=WRAP_UP, headers=staff.headers
+        )
     ).status_code == 409
     assert (await _say(client, session, "hej igen"))["replies"] == [{"text": "Hej från boten"}]
 

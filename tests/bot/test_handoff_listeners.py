@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.handoff.events import HandoffChanged, HandoffEvents, Transition
+from tests.bot.conftest import WRAP_UP
 
 
 async def test_a_change_reaches_only_its_listeners_and_a_failing_one_stops_none() -> None:
@@ -49,8 +50,10 @@ async def test_every_transition_is_published_once_with_its_session_and_staff(
     clock.advance(app.state.settings.handoff_lease_seconds + 1)
     await app.state.handoffs.sweep()  # alice's console went silent: back in the queue
     await client.post(f"/api/v1/handoffs/{first}/claim", headers=staff.headers)
-    await client.post(f"/api/v1/handoffs/{first}/close", headers=staff.headers)
-    await client.post(f"/api/v1/handoffs/{first}/close", headers=staff.headers)  # a repeat: 409
+    await client.post(f"/api/v1/handoffs/{first}/close", json=WRAP_UP, headers=staff.headers)
+    await client.post(
+        f"/api/v1/handoffs/{first}/close", json=WRAP_UP, headers=staff.headers
+    )  # a repeat: 409
     other = await new_session()
     second = await queue_session(other)
     for _ in range(2):  # leaving twice changes once

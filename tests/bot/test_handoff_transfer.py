@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.bot.conftest import WRAP_UP
+
 pytestmark = pytest.mark.unit
 
 NOTE = "Hon vill inte bli uppringd, skriv bara här. Pratar om sin bror."
@@ -134,7 +136,7 @@ async def test_the_note_never_reaches_the_person_by_polling_or_stream(
     assert polled.json()["handoff"] == "active"
     # The live stream runs until the chat ends for the person: end it, then read it whole.
     assert (
-        await client.post(f"/api/v1/handoffs/{handoff_id}/close", headers=bob.headers)
+        await client.post(f"/api/v1/handoffs/{handoff_id}/close", json=WRAP_UP, headers=bob.headers)
     ).status_code == 200
     stream = await client.get(
         f"/api/v1/sessions/{session.id}/events",
@@ -214,7 +216,7 @@ async def test_only_the_holder_may_transfer_and_only_while_it_is_held(
     assert {**after, "audit": 0} == {**before, "audit": 0}
     refusals = [e["action"] for _, e in redis_client.xrange("hrv:audit")][before["audit"] :]
     assert refusals == ["refused_forbidden"]  # audited as every refused call is, once
-    await client.post(f"/api/v1/handoffs/{handoff_id}/close", headers=alice.headers)
+    await client.post(f"/api/v1/handoffs/{handoff_id}/close", json=WRAP_UP, headers=alice.headers)
     assert (await _transfer(client, alice, handoff_id, "bob")).status_code == 409
     missing = await _transfer(client, alice, "no-such-handoff", "bob")
     assert missing.status_code == 404
@@ -274,7 +276,7 @@ async def test_a_claim_beyond_the_limit_is_refused_and_changes_nothing(
     assert redis_client.lrange("hrv:handoff:queue", 0, -1) == queue_before == [ids[2]]
     assert redis_client.smembers("hrv:staff:claims:alice") == set(ids[:2])
     # Ending one frees a place; a stale id left in the claims set does not count.
-    await client.post(f"/api/v1/handoffs/{ids[0]}/close", headers=alice.headers)
+    await client.post(f"/api/v1/handoffs/{ids[0]}/close", json=WRAP_UP, headers=alice.headers)
     redis_client.sadd("hrv:staff:claims:alice", ids[0])
     assert (await _claim(client, alice, ids[2])).status_code == 200
 

@@ -35,13 +35,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from bot.config import Settings
 from bot.main import create_app
 from bot.staff.audit import AuditLog
-from bot.staff.auth import StaffAuth
+from bot.staff.auth import Role, StaffAuth
 from bot.store import Keys, connect
 from tests.bot.conftest import TALK_TO_HUMAN, FakeRasa
 
 # Bounded for CI: per operation and generation mode (valid and invalid data).
 MAX_EXAMPLES = 40
-FUZZED_TAGS = ("widget", "staff")
+FUZZED_TAGS = ("widget", "staff", "supervision")
 STAFF_NAME = "fuzz-staff"
 # Every Nth case keeps what schemathesis generated for the token and the path ids.
 KEEP_GENERATED_EVERY = 4
@@ -74,7 +74,8 @@ async def _staff_console_token(settings: Settings, name: str = STAFF_NAME) -> st
     """A new account made with StaffAuth, signed in with its TOTP code: the console token.
 
     The one place that signs staff in. Each code is accepted once, so every console session
-    gets its own account rather than a second sign-in within the same 30 seconds.
+    gets its own account rather than a second sign-in within the same 30 seconds. A supervisor,
+    who may do everything staff may and the supervision calls besides.
     """
     client = connect(settings.redis_url)
     try:
@@ -82,7 +83,7 @@ async def _staff_console_token(settings: Settings, name: str = STAFF_NAME) -> st
         auth = StaffAuth.from_settings(
             client, keys, AuditLog(client, keys, settings.audit_ttl_seconds), settings
         )
-        account = await auth.add(name)
+        account = await auth.add(name, Role.SUPERVISOR)
         return (await auth.sign_in(account.token, account.code(time.time()))).token
     finally:
         await client.aclose()
@@ -159,7 +160,9 @@ class Fuzzing:
             token = self.staff_token
         elif path == "/api/v1/staff/logout":
             token = self.fresh_staff_token()
-        elif path.startswith(("/api/v1/staff/", "/api/v1/handoffs")) and not path.endswith("login"):
+        elif path.startswith(("/api/v1/staff/", "/api/v1/handoffs", "/api/v1/supervision")) and (
+            not path.endswith("login")
+        ):
             token = self.staff_token
         if token and not _negated(case, ParameterLocation.HEADER):
             case.headers = {**(case.headers or {}), "authorization": f"Bearer {token}"}

@@ -25,7 +25,7 @@ from bot.ops.launcher import start_embedded_redis
 from bot.routes import handoffs as handoff_routes
 from bot.staff import auth as staff_auth
 from bot.staff import totp
-from tests.bot.conftest import FakeClock, FakeRasa
+from tests.bot.conftest import WRAP_UP, FakeClock, FakeRasa
 
 pytestmark = pytest.mark.unit
 
@@ -111,7 +111,7 @@ def test_staff_add_prints_token_and_totp_key_once_and_stores_neither(
         assert re.fullmatch(r"[A-Z2-7]{32}", secret)
         assert uri.startswith("otpauth://totp/HRV%20Guide:alice?") and f"secret={secret}" in uri
         stored = redis_client.hgetall("hrv:staff:account:alice")
-        assert set(stored) == {"hash", "salt", "totp", "created_at"}
+        assert set(stored) == {"hash", "salt", "totp", "created_at", "role"}
         raw_key = totp.from_base32(secret)
         for leaked in (token, token.split(".", 1)[1], secret, raw_key.hex()):
             assert leaked not in str(stored)
@@ -554,7 +554,9 @@ async def test_staff_never_see_a_persons_session_id(
         await client.get("/api/v1/handoffs?state=active", headers=alice.headers),
         await client.get(f"/api/v1/handoffs/{handoff_id}/messages", headers=alice.headers),
         await client.get(f"/api/v1/handoffs/{handoff_id}/events", headers=alice.headers),
-        await client.post(f"/api/v1/handoffs/{handoff_id}/close", headers=alice.headers),
+        await client.post(
+            f"/api/v1/handoffs/{handoff_id}/close", json=WRAP_UP, headers=alice.headers
+        ),
     ]
     assert [r.status_code for r in seen] == [200] * 6
     assert handoff_id in seen[0].text
@@ -586,7 +588,7 @@ async def test_the_audit_log_says_who_did_what_and_when_but_never_what_was_writt
         json={"text": "hemlig-kanarie-2"},
         headers=alice.headers,
     )
-    await client.post(f"/api/v1/handoffs/{handoff_id}/close", headers=alice.headers)
+    await client.post(f"/api/v1/handoffs/{handoff_id}/close", json=WRAP_UP, headers=alice.headers)
     for _ in range(3):  # a flood of wrong account tokens: summarised
         await client.post(LOGIN, json={"token": "alice.wrong", "code": "123456"})
     for _ in range(3):  # a flood of bad session tokens: summarised

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from bot.channels.telegram_ids import ChatIds
 from bot.config import Settings
 from bot.main import create_app
-from tests.bot.conftest import FakeClock, FakeRasa
+from tests.bot.conftest import WRAP_UP, FakeClock, FakeRasa
 from tests.telegram_standin import BotApiStandIn, button_update, text_update
 
 pytestmark = pytest.mark.unit
@@ -274,7 +274,9 @@ async def test_staff_reply_reaches_the_chat_and_the_queue_shows_telegram(
     person = [m["text"] for m in messages.json()["messages"] if m["from"] == "person"]
     assert person == ["tack för att du svarar"]
     assert len(fake_rasa.received) == 1  # the bot stayed silent during the handoff
-    closed = await tg.post(f"/api/v1/handoffs/{handoff_id}/close", headers=staff_console.headers)
+    closed = await tg.post(
+        f"/api/v1/handoffs/{handoff_id}/close", json=WRAP_UP, headers=staff_console.headers
+    )
     assert closed.status_code == 200
     sent = await bot_api.await_sent(5, CHAT)
     assert sent[-1].params["text"].startswith("Personen har avslutat chatten.")

@@ -238,3 +238,7 @@ def test_hostile_text_in_a_handoff_is_text_in_the_console_and_staff_html_is_text
     _assert_contained(widget, ".msg .msg-text")
     _nothing_ran(pages, widget, console)
     console.click("#close")
+    console.locator("#wrapup-categories input").first.check()  # the wrap-up asked for on close
+    console.locator("#wrapup-outcomes input").first.check()
+    console.click("#wrapup-confirm")
+    expect(console.locator("#close")).to_be_disabled()

@@ -170,7 +170,8 @@ def test_human_then_a_staff_reply_arrives_in_the_chat(chat, tg_gateway, add_staf
             assert time.monotonic() < deadline, "the staff message did not reach the chat"
             time.sleep(0.1)
         assert len(chat.bot_api.sent(chat.chat_id)) > before
-        staff.post(f"/api/v1/handoffs/{mine['handoff_id']}/close", headers=headers)
+        wrap_up = {"categories": ["information_only"], "outcome": "information_given"}
+        staff.post(f"/api/v1/handoffs/{mine['handoff_id']}/close", json=wrap_up, headers=headers)
     stored = everything_in(redis.Redis.from_url(redis_url, decode_responses=True))
     assert session_id in stored
     assert str(chat.chat_id) not in stored  # not in sessions, handoffs, nor Rasa's tracker

@@ -170,6 +170,9 @@ def test_the_limit_of_open_chats_disables_take_until_one_ends(
     expect(last).to_have_attribute("title", "Du har så många samtal som du får ha")
     expect(console.locator("#capacity-note")).to_contain_text(f"Du har {LIMIT} öppna samtal")
     console.click("#close")  # the chat shown is one of the held ones
+    console.locator("#wrapup-categories input").first.check()  # the wrap-up asked for on close
+    console.locator("#wrapup-outcomes input").first.check()
+    console.click("#wrapup-confirm")
     expect(last).to_be_enabled(timeout=shared.LIVE_TIMEOUT_MS)
     expect(console.locator("#capacity-note")).to_have_text("")
     _take(console, waiting[-1])

@@ -1,9 +1,12 @@
--- Staff ends a conversation they hold. KEYS: handoff, session, leases, stream, claims, audit
--- ARGV: handoff_id, session_id, staff, now, new_state, ttl, audit_ttl, audit_maxlen
+-- Staff ends a conversation they hold, counted in the day's statistics in the same step.
+-- KEYS: handoff, session, leases, stream, claims, audit, stats
+-- ARGV: handoff_id, session_id, staff, now, new_state, ttl, audit_ttl, audit_maxlen, when the
+-- stats hash expires (Unix seconds)
 local h = redis.call('HMGET', KEYS[1], 'state', 'session_id', 'claimed_by')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
 if h[3] ~= ARGV[3] then return {'forbidden', h[1]} end
 if h[1] ~= 'active' then return {'conflict', h[1]} end
+count_ending(KEYS[7], ARGV[9], KEYS[1], h[1], ARGV[5], ARGV[4], '', '')
 local ttl = ARGV[6]
 redis.call('HSET', KEYS[1], 'state', ARGV[5], 'ended_at', ARGV[4], 'ended_by', 'staff')
 redis.call('ZREM', KEYS[3], ARGV[1])

@@ -1,8 +1,10 @@
--- The person leaves the queue or the chat. KEYS: handoff, session, queue, leases, stream, audit
--- ARGV: handoff_id, session_id, now, ttl, audit_ttl, audit_maxlen
+-- The person leaves the queue or the chat (counted in the day's statistics in the same step).
+-- KEYS: handoff, session, queue, leases, stream, audit, stats
+-- ARGV: handoff_id, session_id, now, ttl, audit_ttl, audit_maxlen, when the stats hash expires
 local h = redis.call('HMGET', KEYS[1], 'state', 'session_id')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
 if h[1] ~= 'queued' and h[1] ~= 'active' then return {'conflict', h[1]} end
+count_ending(KEYS[7], ARGV[7], KEYS[1], h[1], 'left', ARGV[3], '', '')
 local ttl = ARGV[4]
 redis.call('HSET', KEYS[1], 'state', 'closed', 'ended_at', ARGV[3], 'ended_by', 'person')
 redis.call('LREM', KEYS[3], 0, ARGV[1])

@@ -11,6 +11,7 @@ import { refresh } from "./lists.js";
 import { el, state } from "./state.js";
 import { has, named, riskText, t } from "./texts.js";
 import { resetTransfer, showNotes } from "./transfer.js";
+import { askWrapUp } from "./wrapup.js";
 
 const RETRY_MS = [1000, 2000, 4000];
 // A poll refused like this: the conversation is no longer this staff member's, or gone.
@@ -67,7 +68,8 @@ function showEvent(chat, event, history) {
     const flags = Array.isArray(event.flags) ? event.flags : [];
     const risk = riskText(flags);
     const mine = event.from === Side.STAFF;
-    const who = mine ? t("you") : risk ? t("person_flagged", { risk }) : t("person");
+    const by = flags.includes("supervisor") ? t("supervisor") : t("you"); // a supervisor joined
+    const who = mine ? by : risk ? t("person_flagged", { risk }) : t("person");
     addLine(mine ? "staff" : "person", who, String(event.text), Boolean(risk));
     if (risk && !mine && !history) noticeFlag();
   } else if (event.kind === EventKind.BOT_HISTORY) {
@@ -222,11 +224,13 @@ export function sendReply(event) {
     });
 }
 
-// `action`: "release" (back to the bot) or "close".
-export function endChat(action) {
+// `action`: "release" (back to the bot) or "close" (after the wrap-up dialog).
+export async function endChat(action) {
   const chat = state.chat;
   if (!chat || chat.ended) return;
-  call("POST", handoffPath(chat.id, action)).then(
+  const wrapUp = action === "close" ? await askWrapUp() : undefined;
+  if (wrapUp === null || state.chat !== chat) return; // cancelled, or another chat by now
+  call("POST", handoffPath(chat.id, action), wrapUp).then(
     (result) => {
       if (result.ok) showEvent(chat, { kind: ENDINGS[action] });
       else el.chatError.textContent = errorText(result, t("failed"));

@@ -68,8 +68,12 @@ function init() {
   el.signinForm.addEventListener("submit", signIn);
   el.signOut.addEventListener("click", signOut);
   el.stillHere.addEventListener("click", stillHere);
-  el.consoleView.addEventListener("click", activity);
-  el.consoleView.addEventListener("keydown", activity);
+  // A supervisor's other views (staff/supervisor.js) count as being at the console too.
+  for (const view of [el.consoleView, "views", "supervision-view", "stats-view"]) {
+    const node = typeof view === "string" ? document.getElementById(view) : view;
+    node.addEventListener("click", activity);
+    node.addEventListener("keydown", activity);
+  }
   // The lists are drawn again every few seconds: their buttons are handled here, once.
   el.queue.addEventListener("click", (event) => {
     const item = chosenItem(event);

@@ -7,7 +7,9 @@ import { forgetLimit } from "./capacity.js";
 import { closeChat } from "./chat.js";
 import { refresh } from "./lists.js";
 import { el, state } from "./state.js";
+import { hideRoleViews, showRoleViews } from "./supervisor.js";
 import { t } from "./texts.js";
+import { loadWrapUp } from "./wrapup.js";
 
 const REFRESH_MS = 3000;
 const ACTIVITY_EVERY_MS = 60000; // clicks and key presses renew the idle time at most this often
@@ -71,6 +73,8 @@ function showConsole(name) {
   el.consoleView.hidden = false;
   el.signOut.hidden = false;
   loadLanguages();
+  loadWrapUp();
+  showRoleViews(state.role);
   heartbeat();
   refresh();
   timers.heartbeat = setInterval(heartbeat, heartbeatMs);
@@ -104,6 +108,7 @@ export function signIn(event) {
         return;
       }
       state.token = result.body.token;
+      state.role = result.body.role || "staff";
       heartbeatMs = Math.max(1000, (result.body.heartbeat_seconds || 10) * 1000);
       idleSeconds = result.body.idle_timeout_seconds || idleSeconds;
       lastActivity = Date.now();
@@ -141,7 +146,9 @@ export function endLocally(message) {
   closeChat();
   resetAlerts();
   forgetLimit();
+  hideRoleViews();
   state.token = null;
+  state.role = null;
   el.idleWarning.hidden = true;
   el.queue.textContent = "";
   el.mine.textContent = "";

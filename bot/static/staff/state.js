@@ -2,6 +2,7 @@
 // web storage, and the account token and code are not kept at all.
 export const state = {
   token: null, // the console session token
+  role: null, // "staff" or "supervisor", from the sign-in
   languages: {}, // language code -> its name, from the widget's config
   selected: null, // the handoff id shown in the chat pane
   chat: null, // the conversation shown: {id, feed, ended}
