@@ -248,7 +248,7 @@ async def test_a_quiet_page_is_away_then_gone_then_back_in_its_place(
     back = await _events(client, first)
     assert back["handoff"] == "queued" and back["queue"]["position"] == 1
     listed = await _queue(client, staff)
-    assert [(i["handoff_id"], i["away"]) for i in listed][0] == (first_id, False)
+    assert (listed[0]["handoff_id"], listed[0]["away"]) == (first_id, False)
     assert [i["position"] for i in listed] == [1, 2, 3]
     assert 0 < redis_client.ttl("hrv:handoff:seen") <= settings.session_ttl_seconds
 
