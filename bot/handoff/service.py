@@ -333,6 +333,9 @@ class Handoffs:
     async def sweep(self) -> None:
         """Requeue chats whose lease lapsed; tell people who waited too long, once.
 
+        A chat whose person's page went quiet (bot/handoff/waiting.py) is left in the queue on
+        purpose: they keep their place if they come back, and its id goes with the rest once
+        the handoff expires.
         One bad item must not stop the rest: each is tried on its own and a failure is logged by
         its type only (an error's message could quote data).
         """
