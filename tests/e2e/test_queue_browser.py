@@ -102,9 +102,13 @@ def test_a_danger_chat_jumps_the_queue_with_its_mark(
     plain, plain_id = _queued_person(pages, gateway_url, texts, redis_url)
 
     endangered = shared._widget(pages, gateway_url)
-    shared._say(endangered, DANGER)
-    session = shared._ask_for_a_person(endangered, texts)
-    danger_id = _handoff_of(redis_url, session["session_id"])
+    with endangered.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/api/v1/sessions")
+    ) as created:
+        shared._say(endangered, DANGER)  # the first message: 112 first, and the session's mark
+    shared._say(endangered, "kan jag få prata med en riktig människa")
+    expect(endangered.locator("#handoff-status")).to_have_text(texts["handoff_queued"])
+    danger_id = _handoff_of(redis_url, created.value.json()["session_id"])
     kind = _store(redis_url).hget(f"hrv:handoff:{danger_id}", "risk")
     assert kind in {"violence", "threat", "runaway"}
 
