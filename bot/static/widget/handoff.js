@@ -83,6 +83,9 @@ export function renderQueue() {
   const queue = state.queue;
   const shown = state.handoff === HandoffState.QUEUED && queue && Number.isInteger(queue.position);
   const box = queueBox();
+  const chat = el.chat;
+  // Someone reading the end of the chat keeps seeing it as the box grows.
+  const atEnd = chat && chat.scrollHeight - chat.clientHeight - chat.scrollTop < 40;
   box.hidden = !shown;
   if (!shown) return;
   const place =
@@ -93,7 +96,10 @@ export function renderQueue() {
   const lines = box.querySelector(".queue-lines");
   lines.textContent = "";
   const open = openLines(queue.lines_open);
-  if (!open.length) return;
+  if (!open.length) {
+    if (atEnd) chat.scrollTop = chat.scrollHeight;
+    return;
+  }
   const intro = document.createElement("p");
   intro.className = "queue-lines-intro";
   intro.textContent = t("queue_lines_intro") || "";
@@ -105,6 +111,7 @@ export function renderQueue() {
     list.appendChild(item);
   }
   lines.append(intro, list);
+  if (atEnd) chat.scrollTop = chat.scrollHeight;
 }
 
 function setQueue(queue) {
