@@ -158,9 +158,7 @@ def create_app(
             gone_seconds=settings.handoff_gone_seconds,
             clock=clock,
         )
-        handoffs.events.subscribe(
-            app.state.waiting_line.on_claimed, frozenset({Transition.CLAIMED})
-        )
+        handoffs.events.subscribe(app.state.waiting_line.on_changed, frozenset(Transition))
         app.state.events = EventReader(redis, keys)
         app.state.live_streams = LiveStreams(
             settings.max_live_streams_per_conversation, settings.max_live_streams

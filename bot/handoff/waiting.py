@@ -31,7 +31,7 @@ from itertools import pairwise
 from redis.asyncio import Redis
 
 from bot.errors import Conflict
-from bot.handoff.events import HandoffChanged
+from bot.handoff.events import HandoffChanged, Transition
 from bot.handoff.states import Handoff, HandoffState
 from bot.store import Keys
 
@@ -167,7 +167,7 @@ class WaitingLine:
     async def refuse_gone(self, handoff_id: str) -> None:
         """409 when the person of a queued widget chat has gone quiet for `gone_seconds`:
         nobody claims a ghost, even from a list shown before it went."""
-        place = (await self.view(fresh=True)).place_of(handoff_id)
+        place = (await self._build(self._now_ms())).place_of(handoff_id)
         if place is not None and place.gone:
             raise Conflict("The person has left the queue: their page has been closed.")
 
@@ -257,12 +257,17 @@ class WaitingLine:
 
     # ---------- the last hour's claims ----------
 
-    async def on_claimed(self, change: HandoffChanged) -> None:
-        """A listener of claims: keep how long the person waited (and when), for the estimate.
+    async def on_changed(self, change: HandoffChanged) -> None:
+        """A listener of every change: this process's view of the queue is out of date (other
+        processes' views are at most `cache_seconds` old); after a claim, keep the wait."""
+        self._cached = None
+        if change.transition == Transition.CLAIMED:
+            await self._on_claimed(change)
 
-        Only a first claim counts: a chat put back in the queue waited while staff talked with
-        it, which says nothing about the queue. Its presence entry goes: it is no longer queued.
-        """
+    async def _on_claimed(self, change: HandoffChanged) -> None:
+        """Keep how long the person waited (and when), for the estimate. Only a first claim
+        counts: a chat put back in the queue waited while staff talked with it, which says
+        nothing about the queue. Its presence entry goes: it is no longer queued."""
         fields = await self._redis.hmget(
             self._keys.handoff(change.handoff_id), ["queued_at", "claimed_at", "requeued_at"]
         )
