@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     handoff_lease_seconds: int = Field(default=45, ge=5)
     # How often every gateway looks for lapsed leases and long waits.
     handoff_sweep_seconds: float = Field(default=2.0, gt=0)
+    # A waiting widget person whose page has neither streamed nor polled for this long is shown
+    # to staff as away (bot/handoff/waiting.py); Telegram never counts as away.
+    handoff_away_seconds: int = Field(default=120, ge=5)
+    # After this long quiet (longer than the away time) the person leaves the list staff see
+    # and nobody counts them in their place; back before the handoff expires, they have it again.
+    handoff_gone_seconds: int = Field(default=600, ge=10)
     # Handoffs waiting in the queue; one more is refused and the person is told honestly.
     max_queued_handoffs: int = Field(default=50, ge=1)
     # Entries kept per handoff transcript (XADD MAXLEN ~, trimmed oldest first): a real chat
@@ -260,6 +266,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_opening_hours(self) -> Settings:
         OpeningHours.parse(self.handoff_hours, self.handoff_timezone)
+        return self
+
+    @model_validator(mode="after")
+    def _check_away_before_gone(self) -> Settings:
+        if self.handoff_gone_seconds <= self.handoff_away_seconds:
+            raise ValueError("HRV_HANDOFF_GONE_SECONDS must be longer than the AWAY_SECONDS")
         return self
 
     @model_validator(mode="after")

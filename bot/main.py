@@ -30,7 +30,9 @@ from bot.handoff.delivery import EventReader
 from bot.handoff.events import BACK_TO_BOT, Transition
 from bot.handoff.hours import OpeningHours
 from bot.handoff.live_streams import LiveStreams
+from bot.handoff.open_lines import OpenLines
 from bot.handoff.service import Handoffs
+from bot.handoff.waiting import WaitingLine
 from bot.languages import load_codes
 from bot.limits.abuse import AbuseLimits, install_refusal_handler
 from bot.routes import (
@@ -109,6 +111,7 @@ def create_app(
     registry = load_registry(settings.data_dir)
     resolver = Resolver(registry)
     links = ContactLinks.from_registry(registry)
+    open_lines = OpenLines.from_registry(registry)
     places = place_names(registry)
     detector = LanguageDetector.load(
         settings.language_markers_dir, codes, places, safety.model.language_scores
@@ -179,6 +182,17 @@ def create_app(
         )
         audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
         app.state.handoffs = handoffs
+        app.state.open_lines = open_lines
+        app.state.waiting_line = WaitingLine(
+            redis,
+            keys,
+            settings.session_ttl_seconds,
+            staffed=handoffs.available,
+            away_seconds=settings.handoff_away_seconds,
+            gone_seconds=settings.handoff_gone_seconds,
+            clock=clock,
+        )
+        handoffs.events.subscribe(app.state.waiting_line.on_changed, frozenset(Transition))
         app.state.events = EventReader(redis, keys)
         app.state.live_streams = LiveStreams(
             settings.max_live_streams_per_conversation, settings.max_live_streams

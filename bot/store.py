@@ -74,6 +74,16 @@ class Keys:
         """Sorted set: claimed handoff ids scored by when their lease runs out (ms)."""
         return f"{self.prefix}:handoff:leases"
 
+    # ---- The waiting line (bot/handoff/waiting.py)
+    def handoff_seen(self) -> str:
+        """Sorted set: queued handoff ids scored by when the person's page last asked (ms)."""
+        return f"{self.prefix}:handoff:seen"
+
+    def handoff_claim_waits(self) -> str:
+        """Sorted set: the last hour's claims, "<seconds waited>:<nonce>" scored by when (ms);
+        no ids, no text."""
+        return f"{self.prefix}:handoff:claim_waits"
+
     def staff_claims(self, name: str) -> str:
         """Set: the handoff ids a staff member holds, renewed together by the heartbeat."""
         return f"{self.prefix}:staff:claims:{name}"

@@ -16,6 +16,10 @@ _SOURCE = re.compile(r"^(https?://\S+|shared/seeds/\S+)")
 _NATIONAL = re.compile(r"^0\d{1,3}-\d{2,3}(?: \d{2,3}){1,3}$")
 _SERVICE = re.compile(r"^(?:112|114 14|116 \d{3}|1177|9\d{4})$")  # 9NNNN: helplines' short numbers
 _INTERNATIONAL = re.compile(r"^\+46 \d{1,3} \d{2,3}(?: \d{2,3}){1,3}$")
+# A line's opening hours as a machine reads them: "mon-fri 09:00-16:00; sat 10:00-14:00".
+_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
+_CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"
+_OPEN_RULE = re.compile(rf"^{_DAY}(?:-{_DAY})? {_CLOCK}-(?:{_CLOCK}|24:00)$")
 
 
 class RegistryError(ValueError):
@@ -96,6 +100,16 @@ class FieldReader:
         if not isinstance(address, str) or not address.startswith(("http://", "https://")):
             self.problem(where, f"web is not an address: {address!r}")
         return str(address)
+
+    def open_hours(self, where: str, raw: Any) -> str | None:
+        """A line's `open` (machine-readable hours), or None when it has none."""
+        if raw is None:
+            return None
+        rules = [part.strip() for part in str(raw).split(";")]
+        if not all(_OPEN_RULE.match(rule) for rule in rules):
+            self.problem(where, f"open {raw!r} is not like 'mon-fri 09:00-16:00; sat 10:00-14:00'")
+            return None
+        return "; ".join(rules)
 
     def mapping(self, where: str, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):

@@ -250,6 +250,7 @@ class _Reader(FieldReader):
                         web=self.web(where, item["web"]) if item.get("web") else None,
                         fits=fits,
                         about={str(k): str(v) for k, v in about.items()},
+                        open_hours=self.open_hours(where, item.get("open")),
                     )
                 )
         return result

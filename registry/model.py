@@ -109,6 +109,9 @@ class Line:
     web: str | None = None
     fits: tuple[str, ...] = ()
     about: dict[str, str] = field(default_factory=dict)
+    # `hours` as a machine reads it, Swedish time ("mon-fri 09:00-16:00; sat 10:00-14:00",
+    # "mon-sun 00:00-24:00" for always): to tell whether the line is open now. None: unknown.
+    open_hours: str | None = None
 
 
 @dataclass(frozen=True)

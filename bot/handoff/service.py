@@ -228,7 +228,12 @@ class Handoffs:
     async def post_from_person(
         self, handoff_id: str, session_id: str, text: str, msg_id: str | None, flags: list[str]
     ) -> HandoffState | None:
-        """Add the person's message to the transcript; the state, or None when it has ended."""
+        """Add the person's message to the transcript; the state, or None when it has ended.
+
+        `flags` are the safety layer's marks ([danger|unsure, kind]) or none: a flagged message
+        marks a still-queued, unmarked handoff with the kind and moves it ahead of the unmarked
+        chats, in the same script (bot/lua/handoff/post.lua).
+        """
         status, _, state = await self._post_message(
             handoff_id, session_id, Side.PERSON, "", text, msg_id, flags
         )
@@ -551,6 +556,9 @@ class Handoffs:
     async def sweep(self) -> None:
         """Requeue chats whose lease lapsed; tell people who waited too long, once.
 
+        A chat whose person's page went quiet (bot/handoff/waiting.py) is left in the queue on
+        purpose: they keep their place if they come back, and its id goes with the rest once
+        the handoff expires.
         One bad item must not stop the rest: each is tried on its own and a failure is logged by
         its type only (an error's message could quote data).
         """
@@ -618,12 +626,15 @@ class Handoffs:
         msg_id: str | None,
         flags: list[str],
     ) -> tuple[str, str, str]:
+        # The kind of a flagged message of the person's (flags: verdict, kind), never its text.
+        mark = flags[1] if sender == Side.PERSON and len(flags) == 2 and flags[1] else ""
         result = await self._post(
             keys=[
                 self._keys.handoff(handoff_id),
                 self._keys.handoff_stream(handoff_id),
                 self._keys.handoff_sent(handoff_id),
                 self._keys.session(session_id),
+                self._keys.handoff_queue(),
             ],
             args=[
                 handoff_id,
@@ -636,9 +647,13 @@ class Handoffs:
                 self._ttl,
                 ",".join(flags),
                 self._stream_maxlen,
+                mark,
+                *self._keys.handoff_key_parts()[0:2],  # the handoff key around an id
             ],
         )
         status = result[0]
+        if status == "ok" and result[3]:
+            logger.info("handoff_marked kind=%s", mark)
         if status in ("ok", "duplicate"):
             return status, result[1], result[2]
         return status, "", result[1] if len(result) > 1 else ""

@@ -16,7 +16,9 @@ from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
 from bot.handoff.delivery import EventReader
 from bot.handoff.live_streams import LiveStreams
+from bot.handoff.open_lines import OpenLines
 from bot.handoff.service import Handoffs
+from bot.handoff.waiting import WaitingLine
 from bot.staff.auth import StaffAuth
 from registry import Registry, Resolver
 
@@ -47,6 +49,16 @@ async def get_conversation(request: Request) -> Conversation:
 async def get_handoffs(request: Request) -> Handoffs:
     """The handoff state machine."""
     return request.app.state.handoffs
+
+
+async def get_waiting_line(request: Request) -> WaitingLine:
+    """Places in the queue, rough waits and who is still there."""
+    return request.app.state.waiting_line
+
+
+async def get_open_lines(request: Request) -> OpenLines:
+    """The registry's lines and their hours, to tell a waiting person which are open."""
+    return request.app.state.open_lines
 
 
 async def get_events(request: Request) -> EventReader:
@@ -90,6 +102,8 @@ SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
 ConversationDep = Annotated[Conversation, Depends(get_conversation)]
 HandoffsDep = Annotated[Handoffs, Depends(get_handoffs)]
 EventsDep = Annotated[EventReader, Depends(get_events)]
+WaitingLineDep = Annotated[WaitingLine, Depends(get_waiting_line)]
+OpenLinesDep = Annotated[OpenLines, Depends(get_open_lines)]
 LiveStreamsDep = Annotated[LiveStreams, Depends(get_live_streams)]
 StaffAuthDep = Annotated[StaffAuth, Depends(get_staff_auth)]
 TextsDep = Annotated[Texts, Depends(get_texts)]

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from bot.handoff.service import Handoffs
 from bot.handoff.states import EventKind, Handoff, HandoffState, Side
+from bot.handoff.waiting import Place
 from bot.routes.deps import (
     EventsDep,
     HandoffsDep,
@@ -26,6 +27,7 @@ from bot.routes.deps import (
     SettingsDep,
     StaffAuthDep,
     TokenDep,
+    WaitingLineDep,
 )
 from bot.routes.schemas import EventOut, TextIn
 from bot.routes.staff_access import (
@@ -56,10 +58,16 @@ class HandoffOut(BaseModel):
     state: HandoffState
     lang: str
     reason: str
-    risk: str = Field(
-        default="",
-        description="The kind of danger the chat began with (violence, threat, locked_in, "
-        "taken_abroad, suicide, runaway), or empty; never text",
+    risk: str | None = Field(
+        default=None,
+        description="The kind of danger the chat began with or a flagged message during the "
+        "wait (violence, threat, locked_in, taken_abroad, suicide, runaway), or null; never text",
+    )
+    position: int | None = Field(
+        default=None, description="Place in the queue, 1 = next (queued only; the list's order)"
+    )
+    away: bool = Field(
+        default=False, description="The person's page has been quiet a while (widget only)"
     )
     channel: str
     queued_at: float = Field(description="Unix time in seconds")
@@ -89,13 +97,15 @@ class MessageSentOut(BaseModel):
     id: str
 
 
-def _out(handoff: Handoff, handoffs: Handoffs) -> HandoffOut:
+def _out(handoff: Handoff, handoffs: Handoffs, place: Place | None = None) -> HandoffOut:
     return HandoffOut(
         handoff_id=handoff.id,
         state=handoff.state,
         lang=handoff.lang,
         reason=handoff.reason,
-        risk=handoff.risk,
+        risk=handoff.risk or None,
+        position=place.position if place else None,
+        away=place.away if place else False,
         channel=handoff.channel,
         queued_at=handoff.queued_at / 1000,
         waiting_seconds=max(0, (handoffs.now_ms() - handoff.queued_at) // 1000),
@@ -109,17 +119,20 @@ async def list_handoffs(
     handoffs: HandoffsDep,
     audit: AuditDep,
     settings: SettingsDep,
+    waiting: WaitingLineDep,
     state: Annotated[Literal["queued", "active"], Query()] = "queued",
 ) -> list[HandoffOut]:
-    """The queue (first in line first), or the conversations this staff member holds. The
+    """The queue (first in line first: risk, then waiting time; `position`, `away`), or the
+    conversations this staff member holds. The
     console refreshes it on a timer: it does not renew the idle timeout, and the view is audited
     at most once per HRV_AUDIT_REPEAT_SECONDS per staff member and list."""
-    found = (
-        await handoffs.queued()
-        if state == HandoffState.QUEUED
-        else await handoffs.active_for(staff.name)
-    )
     action = "viewed_queue" if state == HandoffState.QUEUED else "viewed_own_list"
+    if state == HandoffState.QUEUED:
+        # In line order (risk first); people gone from their page are not offered.
+        places = (await waiting.view(fresh=True)).present()
+        await audit.record(staff.name, action, at_most_every=settings.audit_repeat_seconds)
+        return [_out(place.handoff, handoffs, place) for place in places]
+    found = await handoffs.active_for(staff.name)
     await audit.record(staff.name, action, at_most_every=settings.audit_repeat_seconds)
     return [_out(handoff, handoffs) for handoff in found]
 
@@ -127,8 +140,12 @@ async def list_handoffs(
 @router.post(
     "/api/v1/handoffs/{handoff_id}/claim", response_model=HandoffOut, responses=AUTH_ERRORS
 )
-async def claim(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep) -> HandoffOut:
-    """Take a queued conversation. Of concurrent claims exactly one wins; the others get 409."""
+async def claim(
+    handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep, waiting: WaitingLineDep
+) -> HandoffOut:
+    """Take a queued conversation. Of concurrent claims exactly one wins; the others get 409,
+    as does a claim of someone gone from their page (bot/handoff/waiting.py)."""
+    await waiting.refuse_gone(handoff_id)
     return _out(await handoffs.claim(handoff_id, staff.name), handoffs)
 
 

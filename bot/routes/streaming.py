@@ -46,22 +46,37 @@ def cursor_of(request: Request, after: str | None) -> str | None:
     return cursor
 
 
+# Something the stream may add now and then besides the transcript (the waiting person's place
+# in line): an event without an id, so the client's cursor stays on the transcript; None: nothing.
+Updates = Callable[[], Awaitable[dict[str, object] | None]]
+
+
 def event_stream(
     reader: EventReader,
     handoff_id: str | None,
     side: Side,
     cursor: str | None,
     may_go_on: Callable[[], Awaitable[bool]] | None = None,
+    updates: Updates | None = None,
 ) -> EventSourceResponse:
     """Stream `side`'s events until the handoff ends for it, or until `may_go_on` (asked before
-    each event and every couple of seconds while nothing happens) says no. When Redis fails
-    mid-stream the stream just ends: the client reconnects with its cursor and loses nothing."""
+    each event and every couple of seconds while nothing happens) says no; `updates` is asked
+    as often. When Redis fails mid-stream the stream just ends: the client reconnects with its
+    cursor and loses nothing."""
+
+    async def update() -> ServerSentEvent | None:
+        found = await updates() if updates is not None else None
+        if found is None:
+            return None
+        return ServerSentEvent(data=json.dumps(found), event=str(found["kind"]), sep="\n")
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(comment="open", retry=RETRY_MS, sep="\n")
         if not handoff_id:
             return
         try:
+            if first := await update():
+                yield first
             async for event in reader.live(handoff_id, side, cursor):
                 if may_go_on is not None and not await may_go_on():
                     return
@@ -72,6 +87,8 @@ def event_stream(
                         id=event.id or None,
                         sep="\n",
                     )
+                if extra := await update():
+                    yield extra
         except RedisError as error:
             logger.warning("event_stream_redis_error kind=%s", type(error).__name__)
 

@@ -12,7 +12,9 @@ from bot.conversation.replies import Reply
 from bot.conversation.sessions import SessionsFull
 from bot.conversation.texts import Direction, Texts
 from bot.errors import BadInput
+from bot.handoff.open_lines import OpenLines
 from bot.handoff.states import OPEN_STATES, HandoffState, Side
+from bot.handoff.waiting import WaitingLine
 from bot.limits.abuse import AbuseLimits, get_limits
 from bot.routes.deps import (
     ContactLinksDep,
@@ -20,13 +22,15 @@ from bot.routes.deps import (
     EventsDep,
     HandoffsDep,
     LiveStreamsDep,
+    OpenLinesDep,
     SessionsDep,
     SettingsDep,
     TextsDep,
     TokenDep,
+    WaitingLineDep,
 )
 from bot.routes.schemas import EventOut, TextIn
-from bot.routes.streaming import cursor_of, event_stream, wants_stream
+from bot.routes.streaming import Updates, cursor_of, event_stream, wants_stream
 
 router = APIRouter(prefix="/api/v1", tags=["widget"])
 
@@ -49,15 +53,24 @@ class Link(BaseModel):
     href: str
 
 
+class LineOut(BaseModel):
+    """A national line described in one language (its hours in words), with its numbers."""
+
+    text: str
+    links: list[Link]
+
+
 class WidgetConfig(BaseModel):
     """Everything the widget needs to draw itself; `links`: per language and text key, the
-    registry's numbers in that text (the banner's 112), to draw as links."""
+    registry's numbers in that text (the banner's 112), to draw as links; `lines`: per
+    language and line id, the lines a waiting person may be told are open now."""
 
     default_lang: str
     languages: list[LanguageOut]
     exit_url: str
     texts: dict[str, dict[str, str]]
     links: dict[str, dict[str, list[Link]]]
+    lines: dict[str, dict[str, LineOut]] = Field(default_factory=dict)
 
 
 class SessionIn(BaseModel):
@@ -112,11 +125,24 @@ class MessageOut(BaseModel):
     handoff: HandoffState
 
 
+class QueueOut(BaseModel):
+    """The waiting person's place in line (1 = next) and a rough wait from the last hour's
+    claims: null when there were none or nobody is on duty (`staffed` false), never a guess;
+    `lines_open`: the ids of the national lines open now (texts in the widget config)."""
+
+    position: int
+    estimated_wait_seconds: int | None
+    staffed: bool
+    lines_open: list[str]
+
+
 class EventsOut(BaseModel):
-    """Events after the cursor (polling), and the handoff's state now."""
+    """Events after the cursor (polling), the handoff's state now, and while queued the
+    person's place in line (`queue`, null otherwise)."""
 
     events: list[EventOut]
     handoff: HandoffState
+    queue: QueueOut | None = None
 
 
 class HandoffStateOut(BaseModel):
@@ -127,18 +153,24 @@ class HandoffStateOut(BaseModel):
 
 @router.get("/widget/config", response_model=WidgetConfig)
 async def widget_config(
-    request: Request, settings: SettingsDep, texts: TextsDep, links: ContactLinksDep
+    request: Request,
+    settings: SettingsDep,
+    texts: TextsDep,
+    links: ContactLinksDep,
+    open_lines: OpenLinesDep,
 ) -> WidgetConfig:
     """Languages, labels and the quick-exit address; the same for the app's whole life, so
     built (and its links found) on the first request only."""
     built: WidgetConfig | None = getattr(request.app.state, "widget_config", None)
     if built is None:
-        built = _build_config(settings.exit_url, texts, links)
+        built = _build_config(settings.exit_url, texts, links, open_lines)
         request.app.state.widget_config = built
     return built
 
 
-def _build_config(exit_url: str, texts: Texts, links: ContactLinks) -> WidgetConfig:
+def _build_config(
+    exit_url: str, texts: Texts, links: ContactLinks, open_lines: OpenLines
+) -> WidgetConfig:
     return WidgetConfig(
         default_lang=texts.default,
         languages=[
@@ -154,6 +186,16 @@ def _build_config(exit_url: str, texts: Texts, links: ContactLinks) -> WidgetCon
                 if (found := links.find(text))
             }
             for code, lang in texts.languages.items()
+        },
+        lines={
+            code: {
+                line_id: LineOut(
+                    text=about,
+                    links=[Link(text=link.text, href=link.href) for link in links.find(about)],
+                )
+                for line_id, about in open_lines.about(code, texts.default).items()
+            }
+            for code in texts.languages
         },
     )
 
@@ -244,6 +286,8 @@ async def session_events(
     sessions: SessionsDep,
     reader: EventsDep,
     streams: LiveStreamsDep,
+    waiting: WaitingLineDep,
+    open_lines: OpenLinesDep,
     after: Annotated[str | None, Query(max_length=41)] = None,
 ):
     """The handoff's events for the person: staff messages and changes of state.
@@ -251,22 +295,58 @@ async def session_events(
     With `Accept: text/event-stream` a live stream (resume with `Last-Event-ID`); otherwise
     JSON with the events after `after` (the polling fallback). The token goes in the
     Authorization header, never in the address. 429 when the session has too many streams open
-    (bot/handoff/live_streams.py): the widget then polls.
+    (bot/handoff/live_streams.py): the widget then polls. While queued the JSON carries the
+    person's place (`queue`), and the stream sends a `queue` event (no id) whenever it changes;
+    both count as the person being there (bot/handoff/waiting.py).
     """
     session = await sessions.authenticate(session_id, token)
     cursor = cursor_of(request, after)
+    handoff_id = session.handoff_id or None
     if wants_stream(request):
         holder = f"session:{session_id}"
         streams.acquire(holder)
-        stream = event_stream(reader, session.handoff_id or None, Side.PERSON, cursor)
+        updates = _queue_updates(handoff_id, waiting, open_lines) if handoff_id else None
+        stream = event_stream(reader, handoff_id, Side.PERSON, cursor, updates=updates)
         return streams.counted(stream, holder)
-    events = (
-        await reader.backlog(session.handoff_id, Side.PERSON, cursor) if session.handoff_id else []
-    )
+    events = await reader.backlog(handoff_id, Side.PERSON, cursor) if handoff_id else []
+    queue = None
+    if handoff_id and session.handoff == HandoffState.QUEUED:
+        queue = await _queue_of(handoff_id, waiting, open_lines, known_queued=True)
     return EventsOut(
         events=[EventOut.model_validate(event.as_dict()) for event in events],
         handoff=session.handoff,
+        queue=queue,
     )
+
+
+async def _queue_of(
+    handoff_id: str, waiting: WaitingLine, lines: OpenLines, known_queued: bool = False
+) -> QueueOut | None:
+    """The person is there: their place now, or None when they are not in line."""
+    status = await waiting.person_here(handoff_id, known_queued)
+    if status is None:
+        return None
+    return QueueOut(
+        position=status.position,
+        estimated_wait_seconds=status.estimated_wait_seconds,
+        staffed=status.staffed,
+        lines_open=lines.open_at(status.at_ms / 1000),
+    )
+
+
+def _queue_updates(handoff_id: str, waiting: WaitingLine, lines: OpenLines) -> Updates:
+    """For a live stream: note the person is there, and send their place when it changed
+    (asked every couple of seconds; the queue's view is shared by all streams of a process)."""
+    sent: list[QueueOut | None] = []
+
+    async def changed() -> dict[str, object] | None:
+        queue = await _queue_of(handoff_id, waiting, lines)
+        if (sent and sent[-1] == queue) or (not sent and queue is None):
+            return None
+        sent[:] = [queue]
+        return {"kind": "queue", "queue": queue.model_dump() if queue else None}
+
+    return changed
 
 
 @router.post(

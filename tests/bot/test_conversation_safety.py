@@ -164,4 +164,4 @@ async def test_a_chat_that_began_with_danger_goes_ahead_of_the_others_in_the_que
     order = [item["handoff_id"] for item in queue]
     assert order == [first_risk, second_risk, first_plain, second_plain]
     marks = {item["handoff_id"]: item["risk"] for item in queue}
-    assert marks[first_risk] == "taken_abroad" and marks[first_plain] == ""
+    assert marks[first_risk] == "taken_abroad" and marks[first_plain] is None

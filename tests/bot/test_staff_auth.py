@@ -358,6 +358,8 @@ async def test_an_action_by_the_staff_member_renews_the_idle_timeout(
     alice = await sign_in("alice")
     idle = settings.staff_session_idle_seconds
     clock.advance(idle - 10)
+    # The person's page still asks for events: nobody claims someone gone from the queue.
+    await client.get(f"/api/v1/sessions/{session.id}/events", headers=session.headers)
     claimed = await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=alice.headers)
     assert claimed.status_code == 200
     clock.advance(idle - 10)

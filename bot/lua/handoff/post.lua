@@ -1,9 +1,13 @@
 -- One message into the transcript, once per client message id. The stream keeps about `maxlen`
 -- entries (MAXLEN ~ trims the oldest whole nodes), and the ids remembered for deduplication are
 -- forgotten together once there are `maxlen` of them: a flood cannot grow memory without bound.
--- KEYS: handoff, stream, sent, session. ARGV: handoff_id, session_id, from, staff, text, msg_id,
--- now, ttl, flags, maxlen
-local h = redis.call('HMGET', KEYS[1], 'state', 'session_id', 'claimed_by')
+-- A message of the person's that the safety layer flagged (`mark`: its kind of danger, never
+-- text) marks a still-queued handoff that had no mark yet, and moves it ahead of every unmarked
+-- chat in the queue, behind the marked ones: in this same step, so no claim sees it half-done.
+-- KEYS: handoff, stream, sent, session, queue. ARGV: handoff_id, session_id, from, staff, text,
+-- msg_id, now, ttl, flags, maxlen, mark ('' none), the handoff key before and after an id.
+-- Returns {'ok', stream id, state, '1' when this message marked the handoff else ''}.
+local h = redis.call('HMGET', KEYS[1], 'state', 'session_id', 'claimed_by', 'risk')
 if not h[1] or h[2] ~= ARGV[2] then return {'missing', ''} end
 local to = 'staff'
 if ARGV[3] == 'staff' then
@@ -16,7 +20,7 @@ end
 local ttl = ARGV[8]
 if ARGV[6] ~= '' then
   local existing = redis.call('HGET', KEYS[3], ARGV[6])
-  if existing then return {'duplicate', existing, h[1]} end
+  if existing then return {'duplicate', existing, h[1], ''} end
 end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[10], '*', 'kind', 'text',
                       'from', ARGV[3], 'to', to, 'text', ARGV[5], 'flags', ARGV[9], 'at', ARGV[7])
@@ -25,7 +29,25 @@ if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[6], id)
   redis.call('EXPIRE', KEYS[3], ttl)
 end
+local marked = ''
+if ARGV[3] == 'person' and ARGV[11] ~= '' and h[1] == 'queued' and (not h[4] or h[4] == '') then
+  redis.call('HSET', KEYS[1], 'risk', ARGV[11])
+  marked = '1'
+  if redis.call('LREM', KEYS[5], 0, ARGV[1]) > 0 then
+    local ahead_of = nil
+    for _, waiting in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
+      local mark = redis.call('HGET', ARGV[12] .. waiting .. ARGV[13], 'risk')
+      if not mark or mark == '' then ahead_of = waiting break end
+    end
+    if ahead_of then
+      redis.call('LINSERT', KEYS[5], 'BEFORE', ahead_of, ARGV[1])
+    else
+      redis.call('RPUSH', KEYS[5], ARGV[1])
+    end
+    redis.call('EXPIRE', KEYS[5], ttl)
+  end
+end
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[4], ttl)
-return {'ok', id, h[1]}
+return {'ok', id, h[1], marked}

@@ -11,14 +11,37 @@ function minutes(seconds) {
   return m < 1 ? t("under_a_minute") : t("minutes", { n: m });
 }
 
+// The queue's place in line (1 = next; the server's order: danger first, then waiting time).
+function placeOf(item) {
+  const node = document.createElement("span");
+  node.className = "position";
+  node.textContent = t("queue_position", { n: item.position });
+  node.setAttribute("aria-label", t("queue_position_label", { n: item.position }));
+  return node;
+}
+
+// A person whose page has gone quiet a while: maybe not there when claimed.
+function awayMark() {
+  const node = document.createElement("span");
+  node.className = "away";
+  node.textContent = t("away");
+  return node;
+}
+
 function renderList(list, items, queued) {
   list.textContent = "";
   for (const item of items) {
     const row = document.createElement("li");
-    row.className = `item${item.handoff_id === state.selected ? " selected" : ""}`;
+    const classes = ["item"];
+    if (item.handoff_id === state.selected) classes.push("selected");
+    if (item.away) classes.push("is-away");
+    if (item.risk) classes.push("is-risk");
+    row.className = classes.join(" ");
     row.setAttribute("data-handoff", item.handoff_id);
+    if (item.risk) row.setAttribute("data-risk", item.risk);
     const facts = document.createElement("span");
     facts.className = "facts";
+    if (queued && Number.isInteger(item.position)) facts.append(placeOf(item), " ");
     const lang = document.createElement("span");
     lang.className = "lang";
     lang.textContent = state.languages[item.lang] || item.lang;
@@ -31,6 +54,7 @@ function renderList(list, items, queued) {
     wait.textContent = t("waited", { time: minutes(item.waiting_seconds) });
     facts.append(lang, " · ", reason, " · ", wait);
     if (item.channel && item.channel !== "widget") facts.append(` · ${item.channel}`);
+    if (queued && item.away) facts.append(" · ", awayMark());
     row.appendChild(facts);
     const button = document.createElement("button");
     button.type = "button";

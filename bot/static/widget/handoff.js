@@ -3,6 +3,7 @@
 import { EventFeed } from "../shared/event-feed.js";
 import { EventKind, HANDOFF_ENDS, HandoffState, OPEN_STATES, Side } from "../shared/vocabulary.js";
 import { call } from "./api.js";
+import { fillText } from "./links.js";
 import { addMessage, scrollToShow, showNotice, systemLine } from "./messages.js";
 import { SESSION_GONE, forgetSession } from "./session.js";
 import { el, state } from "./state.js";
@@ -29,8 +30,95 @@ const EVENT_TEXTS = new Map([
   [EventKind.WAIT_LONG, { key: "handoff_wait_long", offersChoice: true }],
 ]);
 
+// While queued the server sends the person's place in line (`queue` in a poll's answer, and a
+// `queue` event on the stream whenever it changes; never an id, so the cursor is untouched).
+const QUEUE_EVENT = "queue";
+
 function handoffOpen() {
   return OPEN_STATES.includes(state.handoff);
+}
+
+// A rough wait as words, never a promise: a few minutes, about N minutes (rounded to 1 up to
+// ten, then to 5, then to 10), more than an hour; or honestly no guess.
+function waitText(seconds, staffed) {
+  if (!staffed) return t("queue_unstaffed");
+  if (typeof seconds !== "number") return t("queue_wait_unknown");
+  const minutes = seconds / 60;
+  if (minutes < 2.5) return t("queue_wait_short");
+  if (minutes > 60) return t("queue_wait_long");
+  const step = minutes <= 10 ? 1 : minutes <= 30 ? 5 : 10;
+  const n = Math.round(minutes / step) * step;
+  const text = t(n <= 10 ? "queue_wait_few" : "queue_wait_many");
+  return text === null ? null : text.replace("{n}", String(n));
+}
+
+// The lines open now, each as the registry describes it in the person's language (with links).
+function openLines(ids) {
+  const all = (state.config && state.config.lines) || {};
+  const own = all[state.lang] || all[state.config && state.config.default_lang] || {};
+  return (Array.isArray(ids) ? ids : []).map((id) => own[id]).filter((line) => line && line.text);
+}
+
+function queueBox() {
+  let box = document.getElementById("handoff-queue");
+  if (box) return box;
+  box = document.createElement("div");
+  box.id = "handoff-queue";
+  box.className = "handoff-queue";
+  box.hidden = true;
+  const status = document.createElement("div");
+  status.className = "queue-status";
+  status.setAttribute("aria-live", "polite"); // the place and the wait, read when they change
+  const place = document.createElement("p");
+  place.className = "queue-place";
+  const wait = document.createElement("p");
+  wait.className = "queue-wait";
+  status.append(place, wait);
+  const lines = document.createElement("div");
+  lines.className = "queue-lines";
+  box.append(status, lines);
+  el.handoff.after(box);
+  return box;
+}
+
+export function renderQueue() {
+  const queue = state.queue;
+  const shown = state.handoff === HandoffState.QUEUED && queue && Number.isInteger(queue.position);
+  const box = queueBox();
+  const chat = el.chat;
+  // Someone reading the end of the chat keeps seeing it as the box grows.
+  const atEnd = chat && chat.scrollHeight - chat.clientHeight - chat.scrollTop < 40;
+  box.hidden = !shown;
+  if (!shown) return;
+  const place =
+    queue.position === 1 ? t("queue_next") : (t("queue_place") || "").replace("{n}", queue.position);
+  box.querySelector(".queue-place").textContent = place || "";
+  box.querySelector(".queue-wait").textContent =
+    waitText(queue.estimated_wait_seconds, queue.staffed) || "";
+  const lines = box.querySelector(".queue-lines");
+  lines.textContent = "";
+  const open = openLines(queue.lines_open);
+  if (!open.length) {
+    if (atEnd) chat.scrollTop = chat.scrollHeight;
+    return;
+  }
+  const intro = document.createElement("p");
+  intro.className = "queue-lines-intro";
+  intro.textContent = t("queue_lines_intro") || "";
+  const list = document.createElement("ul");
+  for (const line of open) {
+    const item = document.createElement("li");
+    item.dir = "auto";
+    fillText(item, line.text, line.links);
+    list.appendChild(item);
+  }
+  lines.append(intro, list);
+  if (atEnd) chat.scrollTop = chat.scrollHeight;
+}
+
+function setQueue(queue) {
+  state.queue = queue && typeof queue === "object" ? queue : null;
+  renderQueue();
 }
 
 export function renderHandoff() {
@@ -42,6 +130,7 @@ export function renderHandoff() {
   el.handoffLeave.hidden = !handoffOpen();
   const leaveLabel = t(state.handoff === HandoffState.ACTIVE ? "handoff_end" : "handoff_leave");
   if (leaveLabel !== null) el.handoffLeave.textContent = leaveLabel;
+  renderQueue();
 }
 
 // The handoff's state as the server gave it; its events are followed while it is open.
@@ -110,6 +199,10 @@ function stateAfter(kind) {
 function handleEvent(feed, event) {
   if (!event || typeof event.kind !== "string" || state.exiting) return true;
   if (!feed.isNew(event)) return true;
+  if (event.kind === QUEUE_EVENT) {
+    setQueue(event.queue);
+    return handoffOpen();
+  }
   let node = null;
   const shown = EVENT_TEXTS.get(event.kind);
   if (event.kind === EventKind.TEXT && typeof event.text === "string") {
@@ -159,6 +252,7 @@ function newFeed(session) {
       events.forEach((event) => handleEvent(feed, event));
       if (typeof result.body.handoff === "string") {
         state.handoff = result.body.handoff;
+        state.queue = result.body.queue || null;
         renderHandoff();
       }
       return handoffOpen();

@@ -9,6 +9,7 @@ export const state = {
   session: null, // {id, token}
   exiting: false,
   handoff: HandoffState.NONE,
+  queue: null, // while queued: {position, estimated_wait_seconds, staffed, lines_open}
   feed: null, // the session's handoff events (shared/event-feed.js), made when first needed
 };
 
