@@ -63,6 +63,13 @@ def redis_url(stack: Stack) -> str:
 
 
 @pytest.fixture
+def empty_queue(redis_url: str) -> None:
+    """No chat that earlier tests left waiting, and no lease that would put a held one back in
+    line: for tests that count the queue or read places in it (the stack is shared)."""
+    redis.Redis.from_url(redis_url).delete("hrv:handoff:queue", "hrv:handoff:leases")
+
+
+@pytest.fixture
 def api(gateway_url: str) -> Iterator[httpx.Client]:
     """A plain HTTP client for the widget API."""
     with httpx.Client(base_url=gateway_url, timeout=30) as client:

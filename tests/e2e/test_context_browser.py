@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import redis
 import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -97,10 +96,8 @@ def test_the_bot_offers_a_person_saying_the_staff_member_reads_the_chat(
 
 
 def test_staff_see_the_bot_conversation_and_insert_answers_in_the_persons_language(
-    open_page, gateway_url: str, add_staff, redis_url, api: httpx.Client
+    open_page, gateway_url: str, add_staff, redis_url, api: httpx.Client, empty_queue
 ) -> None:
-    # Chats other tests left behind, and leases that would put them back in line ahead of ours.
-    redis.Redis.from_url(redis_url).delete("hrv:handoff:queue", "hrv:handoff:leases")
     console = _console(open_page, gateway_url, add_staff(f"staff-{secrets.token_hex(3)}"))
     widget = open_page(gateway_url + "/", 360, 740)
     expect(widget.locator("#lang-select option[value='en']")).to_be_attached()

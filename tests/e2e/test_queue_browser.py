@@ -128,7 +128,7 @@ def test_a_danger_chat_jumps_the_queue_with_its_mark(
 
 
 def test_the_waiting_person_sees_place_and_wait_and_both_follow_the_queue(
-    pages: shared.Pages, gateway_url: str, add_staff, texts, redis_url
+    pages: shared.Pages, gateway_url: str, add_staff, texts, redis_url, empty_queue
 ) -> None:
     store = _store(redis_url)
     # The last hour's claims: one, claimed a minute ago after 5 minutes of waiting.
@@ -160,7 +160,7 @@ def test_the_waiting_person_sees_place_and_wait_and_both_follow_the_queue(
 
 
 def test_a_quiet_page_is_away_then_gone_then_back_in_its_place(
-    pages: shared.Pages, gateway_url: str, add_staff, texts, redis_url
+    pages: shared.Pages, gateway_url: str, add_staff, texts, redis_url, empty_queue
 ) -> None:
     console = shared._console(pages, gateway_url, add_staff(f"staff-{secrets.token_hex(3)}"))
     ghost = ApiPerson(gateway_url)  # asks, then its page neither streams nor polls

@@ -179,7 +179,7 @@ def test_the_limit_of_open_chats_disables_take_until_one_ends(
 
 
 def test_alerts_count_in_the_title_and_notify_only_after_the_button_without_any_text(
-    pages: shared.Pages, gateway_url: str, add_staff, texts, redis_url
+    pages: shared.Pages, gateway_url: str, add_staff, texts, redis_url, empty_queue
 ) -> None:
     console = _recording_console(pages, gateway_url, add_staff(_name()))
     expect(console).to_have_title(TITLE)
