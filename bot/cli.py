@@ -56,7 +56,8 @@ async def _staff(action: str, name: str | None, role: str = "staff") -> int:
     from bot.errors import ApiError
     from bot.handoff.service import Handoffs
     from bot.staff.audit import AuditLog
-    from bot.staff.auth import Role, StaffAuth
+    from bot.staff.auth import StaffAuth
+    from bot.staff.roles import Role
     from bot.store import Keys, connect
 
     settings = get_settings()

@@ -10,6 +10,9 @@ human; staff clients claim, reply and close those conversations. At the end it p
 held, messages sent, p50/p95/p99 latency, errors by status, lost messages in both directions of
 every handoff, danger answers without 112, and the machine's load. Traffic goes to 127.0.0.1 only,
 so the stack's rate limits and caps are raised for the run.
+
+Longer than our 400 lines on purpose: one scenario (people, staff, a supervisor) and the ledger
+that proves nothing was lost read best in one file.
 """
 
 from __future__ import annotations

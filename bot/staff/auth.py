@@ -9,10 +9,7 @@ code is accepted once: the last accepted step is kept per account and checked at
 
 Throttling (bot/staff/throttle.py) is per client and global, never per name alone; the per-name
 limit here counts only wrong codes after a right token, which a stranger cannot cause.
-
-Every account has a role, kept in the account hash and read with the session on every call:
-`staff` (the default; accounts made before roles existed are staff) or `supervisor` (also sees
-every open chat read-only, joins and ends any, and reads the statistics).
+Every account has a role (bot/staff/roles.py), read with the session on every call.
 """
 
 from __future__ import annotations
@@ -26,7 +23,6 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from redis.asyncio import Redis
 
@@ -35,6 +31,8 @@ from bot.errors import BadInput, Conflict, TooManyRequests, Unauthorized
 from bot.limits.rates import ClientKeys
 from bot.staff import totp
 from bot.staff.audit import AuditLog
+from bot.staff.roles import Role, role_of
+from bot.staff.sealed_totp import seal, unseal
 from bot.staff.throttle import SignInThrottle, wait_text
 from bot.store import Keys, lua_script
 
@@ -48,40 +46,12 @@ WRONG_SIGN_IN = "The token or the code is not valid."
 _ACCEPT_CODE = lua_script("staff/accept_code")
 
 
-class Role(StrEnum):
-    """What an account may do at the console."""
-
-    STAFF = "staff"
-    SUPERVISOR = "supervisor"
-
-
-def role_of(stored: str | None) -> Role:
-    """The role an account hash holds; none (an account older than roles) or unknown is staff,
-    the role that may do least."""
-    return Role.SUPERVISOR if stored == Role.SUPERVISOR else Role.STAFF
-
-
 def _scrypt(secret: str, salt: bytes) -> str:
     return hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT).hex()
 
 
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _totp_pad(secret: str, salt: bytes) -> bytes:
-    """A one-time pad for the account's TOTP key, derived from the token's 256-bit secret (an
-    HMAC suffices: the secret is random, so there is nothing to slow down a guess of)."""
-    return hmac.new(secret.encode(), b"hrv-guide totp key\x00" + salt, hashlib.sha256).digest()
-
-
-def _seal(totp_key: bytes, secret: str, salt: bytes) -> str:
-    pad = _totp_pad(secret, salt)
-    return bytes(a ^ b for a, b in zip(totp_key, pad, strict=False)).hex()
-
-
-def _unseal(sealed: str, secret: str, salt: bytes) -> bytes:
-    return bytes.fromhex(_seal(bytes.fromhex(sealed), secret, salt))
 
 
 @dataclass(frozen=True)
@@ -214,7 +184,7 @@ class StaffAuth:
                 key,
                 mapping={
                     "salt": salt.hex(),
-                    "totp": _seal(totp_key, secret, salt),
+                    "totp": seal(totp_key, secret, salt),
                     "created_at": int(self._clock()),
                     "role": Role(role),
                 },
@@ -264,7 +234,7 @@ class StaffAuth:
             raise Unauthorized(WRONG_SIGN_IN)
         step = -1
         if account.get("totp"):
-            totp_key = _unseal(account["totp"], secret, salt)
+            totp_key = unseal(account["totp"], secret, salt)
             matched = totp.matching_step(totp_key, code, self._clock())
             step = -1 if matched is None else matched
         failures_key = self._keys.staff_login_failures(name)

@@ -122,3 +122,22 @@ SHARED_FILES = [
 def test_a_shared_package_imports_only_the_standard_library_and_what_it_may(package, path):
     allowed = set(sys.stdlib_module_names) | {"__future__", package} | SHARED[package]
     assert top_level_imports(path) - allowed == set()
+
+
+MAX_LINES = 400
+REPO = BOT.parent
+
+
+def test_a_module_over_400_lines_says_why_in_its_docstring():
+    """Small modules with one job; the few that are longer on purpose say so ("... 400 lines
+    ...") where a reader starts."""
+    too_long = []
+    for folder in ("bot", "actions", "registry", "rasa_plugins", "textnorm", "scripts"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            source = path.read_text(encoding="utf-8")
+            if source.count("\n") <= MAX_LINES:
+                continue
+            docstring = ast.get_docstring(ast.parse(source)) or ""
+            if f"{MAX_LINES} lines" not in docstring:
+                too_long.append(str(path.relative_to(REPO)))
+    assert too_long == []

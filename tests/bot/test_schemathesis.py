@@ -35,7 +35,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from bot.config import Settings
 from bot.main import create_app
 from bot.staff.audit import AuditLog
-from bot.staff.auth import Role, StaffAuth
+from bot.staff.auth import StaffAuth
+from bot.staff.roles import Role
 from bot.store import Keys, connect
 from tests.bot.conftest import TALK_TO_HUMAN, FakeRasa
 

@@ -15,7 +15,7 @@ import pytest
 from bot.handoff.counters import BUCKETS, DAY_SECONDS, day_of, expires_at, valid_entry
 from bot.languages import LanguageDataError
 from bot.ops.privacy_audit import PrivacyAudit, redactor_for
-from bot.staff.auth import Role
+from bot.staff.roles import Role
 from bot.staff.wrapup import WrapUp
 from bot.store import LUA_DIR
 from tests.bot.conftest import WRAP_UP

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from bot import cli
 from bot.config import get_settings
-from bot.staff.auth import Role
+from bot.staff.roles import Role
 from tests.bot.conftest import WRAP_UP, FakeClock, StaffConsole
 
 pytestmark = pytest.mark.unit
