@@ -690,9 +690,10 @@ def main() -> None:
     parser.add_argument(
         "--supervisors", type=int, default=1, help="supervisor consoles watching every chat"
     )
-    # No more than an account may hold (HRV_STAFF_MAX_OPEN_CHATS): a claim beyond it is a 409.
-    held_at_most = Settings().staff_max_open_chats
-    parser.add_argument("--chats-per-staff", type=int, default=min(6, held_at_most or 6))
+    # The stack's per-account limit (HRV_STAFF_MAX_OPEN_CHATS) is set to this for the run: the
+    # scenario's handoffs need 4 consoles holding 6 each, or people leave before anyone claims
+    # them and their messages count as lost.
+    parser.add_argument("--chats-per-staff", type=int, default=6)
     parser.add_argument("--staff-think", type=float, nargs=2, default=(2.0, 6.0))
     parser.add_argument("--person-messages", type=int, default=3, help="per person in a handoff")
     parser.add_argument(
@@ -708,6 +709,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.update(LOAD_RUN_LIMITS)  # the stack's processes inherit them
+    os.environ["HRV_STAFF_MAX_OPEN_CHATS"] = str(args.chats_per_staff)
     settings = Settings(port=free_port(), rasa_port=free_port(), actions_port=free_port())
     stack = Stack(settings, log_dir=REPO_ROOT / ".run" / "load")
     print(f"starting the stack (Redis {stack.settings.redis_url}) ...", flush=True)
