@@ -45,10 +45,6 @@ _BOT_HISTORY = lua_script("handoff/bot_history")
 _TRANSFER = lua_script("handoff/transfer", "lib/append_audit", "lib/open_chats")
 
 
-# The ways a staff member ends a chat.
-_ENDINGS = {HandoffState.RELEASED: Transition.RELEASED, HandoffState.CLOSED: Transition.CLOSED}
-
-
 class QueueFull(ServiceUnavailable):
     """HRV_MAX_QUEUED_HANDOFFS wait already; nothing was written."""
 
@@ -338,9 +334,10 @@ class Handoffs:
         )
         return await self.get(handoff_id)
 
-    async def end(self, handoff_id: str, staff: str, new_state: HandoffState) -> Handoff:
-        """Release to the bot or close; only the staff member who holds it may."""
-        transition = _ENDINGS[new_state]
+    async def release(self, handoff_id: str, staff: str) -> Handoff:
+        """Hand the chat back to the bot; only the staff member who holds it may. (Closing asks
+        for a wrap-up: `close`.)"""
+        new_state = HandoffState.RELEASED
         handoff = await self.get(handoff_id)
         now = self.now_ms()
         stats, stats_expire_at = self.counters.target(now)
@@ -367,8 +364,10 @@ class Handoffs:
             ],
         )
         self._raise_for(status, state)
-        logger.info("handoff_%s", new_state)
-        await self.events.publish(HandoffChanged(transition, handoff_id, handoff.session_id, staff))
+        logger.info("handoff_released")
+        await self.events.publish(
+            HandoffChanged(Transition.RELEASED, handoff_id, handoff.session_id, staff)
+        )
         return await self.get(handoff_id)
 
     async def close(

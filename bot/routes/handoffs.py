@@ -197,7 +197,7 @@ async def send_message(
 )
 async def release(handoff_id: HandoffId, staff: StaffDep, handoffs: HandoffsDep) -> HandoffOut:
     """Hand the conversation back to the bot; the person is told so."""
-    handoff = await handoffs.end(handoff_id, staff.name, HandoffState.RELEASED)
+    handoff = await handoffs.release(handoff_id, staff.name)
     return _out(handoff, handoffs)
 
 

@@ -17,6 +17,7 @@ from bot.errors import Ambiguous, BadInput, NotFound
 from bot.routes.deps import RegistryDep, ResolverDep, TextsDep
 from registry import Centre, CoverageSpan, Fact, Municipality, Resolver, Route
 from registry.describe import help_text
+from registry.resolve import Candidate, Resolution
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])
 
@@ -184,8 +185,8 @@ class HelpTextOut(BaseModel):
     text: str
 
 
-def _resolved(resolver: Resolver, name_or_code: str) -> Municipality:
-    """The one municipality a name or code means: 409 with the choices, 404 for none."""
+def _one(resolver: Resolver, name_or_code: str) -> tuple[Resolution, Candidate]:
+    """What a name or code resolved to and its one match: 409 with the choices, 404 for none."""
     resolution = resolver.resolve(name_or_code)
     if resolution.ambiguous:
         raise Ambiguous(
@@ -195,7 +196,12 @@ def _resolved(resolver: Resolver, name_or_code: str) -> Municipality:
     candidate = resolution.candidate
     if candidate is None:
         raise NotFound("No Swedish municipality matches that name or code.")
-    return candidate.municipality
+    return resolution, candidate
+
+
+def _resolved(resolver: Resolver, name_or_code: str) -> Municipality:
+    """The one municipality a name or code means (`_one`'s errors)."""
+    return _one(resolver, name_or_code)[1].municipality
 
 
 @router.get("", response_model=list[MunicipalityOut])
@@ -249,15 +255,7 @@ async def municipality_help(
     """The centre(s) serving a municipality (name, locality, other spelling or SCB code) on a
     day (default today), with every fact's source, and the fallback that always applies."""
     on = _day(day)
-    resolution = resolver.resolve(name_or_code)
-    if resolution.ambiguous:
-        raise Ambiguous(
-            "The name fits more than one municipality; ask again with one of the codes.",
-            [_municipality(m).model_dump() for m in resolution.municipalities],
-        )
-    candidate = resolution.candidate
-    if candidate is None:
-        raise NotFound("No Swedish municipality matches that name or code.")
+    resolution, candidate = _one(resolver, name_or_code)
     municipality = candidate.municipality
     spans = registry.spans_for(municipality.name, on)
     services = registry.social_services.get(municipality.name)

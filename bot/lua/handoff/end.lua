@@ -1,4 +1,5 @@
--- Staff ends a conversation they hold, counted in the day's statistics in the same step.
+-- Staff hand a conversation they hold back to the bot (`release`; closing is close.lua),
+-- counted in the day's statistics in the same step.
 -- KEYS: handoff, session, leases, stream, claims, audit, stats
 -- ARGV: handoff_id, session_id, staff, now, new_state, ttl, audit_ttl, audit_maxlen, when the
 -- stats hash expires (Unix seconds)
