@@ -710,6 +710,9 @@ def main() -> None:
 
     os.environ.update(LOAD_RUN_LIMITS)  # the stack's processes inherit them
     os.environ["HRV_STAFF_MAX_OPEN_CHATS"] = str(args.chats_per_staff)
+    # Keys of its own: chats an earlier run left in the queue would be claimed in this one (its
+    # keys expire by their TTLs like any others).
+    os.environ["HRV_KEY_PREFIX"] = f"hrvload{secrets.token_hex(3)}"
     settings = Settings(port=free_port(), rasa_port=free_port(), actions_port=free_port())
     stack = Stack(settings, log_dir=REPO_ROOT / ".run" / "load")
     print(f"starting the stack (Redis {stack.settings.redis_url}) ...", flush=True)

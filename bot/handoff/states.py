@@ -95,6 +95,8 @@ class Handoff:
     claimed_at: int | None
     # The kind of danger the safety layer found before the person asked for a human, or "".
     risk: str = ""
+    # How many of the person's messages in the handoff the safety layer flagged.
+    flagged: int = 0
 
     @classmethod
     def from_hash(cls, handoff_id: str, data: dict[str, str]) -> Handoff:
@@ -110,4 +112,5 @@ class Handoff:
             claimed_by=data.get("claimed_by", ""),
             claimed_at=int(data["claimed_at"]) if data.get("claimed_at") else None,
             risk=data.get("risk", ""),
+            flagged=int(data.get("flagged") or 0),
         )

@@ -69,6 +69,11 @@ class HandoffOut(BaseModel):
     away: bool = Field(
         default=False, description="The person's page has been quiet a while (widget only)"
     )
+    flagged: int = Field(
+        default=0,
+        description="How many of the person's messages the safety layer flagged (a count, "
+        "never text): the console alerts when it grows in a chat it is not showing",
+    )
     channel: str
     queued_at: float = Field(description="Unix time in seconds")
     waiting_seconds: int = Field(description="Since queued_at, by the server's clock")
@@ -106,6 +111,7 @@ def _out(handoff: Handoff, handoffs: Handoffs, place: Place | None = None) -> Ha
         risk=handoff.risk or None,
         position=place.position if place else None,
         away=place.away if place else False,
+        flagged=handoff.flagged,
         channel=handoff.channel,
         queued_at=handoff.queued_at / 1000,
         waiting_seconds=max(0, (handoffs.now_ms() - handoff.queued_at) // 1000),

@@ -134,6 +134,29 @@ async def test_an_unflagged_message_or_a_claimed_chat_is_not_marked(
     assert redis_client.lrange("hrv:handoff:queue", 0, -1) == [second_id]
 
 
+async def test_flagged_messages_count_in_the_held_list_without_text(
+    client, new_session, queue_session, verdict, sign_in
+):
+    verdict(None)
+    person = await new_session()
+    handoff_id = await queue_session(person)
+    staff = await sign_in("sara")
+    await client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=staff.headers)
+
+    async def held() -> dict:
+        listed = await client.get("/api/v1/handoffs?state=active", headers=staff.headers)
+        return next(item for item in listed.json() if item["handoff_id"] == handoff_id)
+
+    await _say(client, person, "just a question")
+    assert (await held())["flagged"] == 0
+    verdict("threat")
+    await _say(client, person, "he says he will kill me")
+    await _say(client, person, "he is here")
+    item = await held()
+    assert item["flagged"] == 2  # the console alerts when it grows in a chat it is not showing
+    assert "kill" not in str(item)
+
+
 # ---------- place and rough wait ----------
 
 

@@ -4,6 +4,8 @@
 -- A message of the person's that the safety layer flagged (`mark`: its kind of danger, never
 -- text) marks a still-queued handoff that had no mark yet, and moves it ahead of every unmarked
 -- chat in the queue, behind the marked ones: in this same step, so no claim sees it half-done.
+-- Every flagged message also counts in the handoff's `flagged` (a number, never text), so the
+-- console of whoever holds it can alert for a chat it is not showing.
 -- KEYS: handoff, stream, sent, session, queue. ARGV: handoff_id, session_id, from, staff, text,
 -- msg_id, now, ttl, flags, maxlen, mark ('' none), the handoff key before and after an id.
 -- Returns {'ok', stream id, state, '1' when this message marked the handoff else ''}.
@@ -29,6 +31,7 @@ if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[6], id)
   redis.call('EXPIRE', KEYS[3], ttl)
 end
+if ARGV[3] == 'person' and ARGV[11] ~= '' then redis.call('HINCRBY', KEYS[1], 'flagged', 1) end
 local marked = ''
 if ARGV[3] == 'person' and ARGV[11] ~= '' and h[1] == 'queued' and (not h[4] or h[4] == '') then
   redis.call('HSET', KEYS[1], 'risk', ARGV[11])

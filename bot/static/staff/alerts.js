@@ -12,6 +12,7 @@ const FLAGGED = "alert_flagged";
 let audio = null;
 let desktop = false; // turned on with the button in this page, never remembered
 let known = null; // handoff id -> its risk mark, from the last queue seen; null before the first
+let held = null; // handoff id -> its count of flagged messages, from the last list of own chats
 
 function setTitle(waiting) {
   const title = t("page_title");
@@ -110,9 +111,25 @@ export function noticeFlag() {
   alert(FLAGGED);
 }
 
+// The chats this account holds, as listed now: an alert when one that is not shown (`shown`: its
+// live feed alerts itself) has more flagged messages than before.
+export function noticeHeld(items, shown) {
+  const now = new Map(items.map((item) => [item.handoff_id, item.flagged || 0]));
+  if (held) {
+    for (const [id, flagged] of now) {
+      if (id !== shown && flagged > (held.get(id) ?? flagged)) {
+        alert(FLAGGED);
+        break;
+      }
+    }
+  }
+  held = now;
+}
+
 // Signed out: forget the queue and the choice, and the count leaves the title.
 export function resetAlerts() {
   known = null;
+  held = null;
   desktop = false;
   setTitle(0);
   showDesktopState("");

@@ -1,6 +1,6 @@
 // The two lists: the queue (first in line first) and the conversations this account holds,
 // refreshed every few seconds while signed in.
-import { noticeQueue } from "./alerts.js";
+import { noticeHeld, noticeQueue } from "./alerts.js";
 import { call } from "./api.js";
 import { applyCapacity, loadLimit } from "./capacity.js";
 import { el, state } from "./state.js";
@@ -92,6 +92,7 @@ export async function refresh() {
     loadLimit();
     applyCapacity(mine.body.length);
     noticeQueue(queued.body);
+    noticeHeld(mine.body, state.selected);
     renderList(el.queue, queued.body, true);
     renderList(el.mine, mine.body, false);
     el.queueCount.textContent = `(${queued.body.length})`;
