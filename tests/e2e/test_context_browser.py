@@ -11,33 +11,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e import test_handoff_browser as shared
 from tests.e2e.conftest import REPO_ROOT, StaffAccount
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REPLY_TIMEOUT_MS = 30_000
-LIVE_TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium (never `playwright install`)."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+browser = shared.browser  # Debian's chromium, once per module (never `playwright install`)
+REPLY_TIMEOUT_MS = shared.REPLY_TIMEOUT_MS
+LIVE_TIMEOUT_MS = shared.LIVE_TIMEOUT_MS
 
 
 @pytest.fixture
