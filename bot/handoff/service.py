@@ -29,14 +29,14 @@ logger = logging.getLogger(__name__)
 AUDIT_MAXLEN = 100_000
 
 # Every change of state is one script of bot/lua/handoff/ (its KEYS and ARGV at its top).
-_ENQUEUE = lua_script("handoff/enqueue", "lib/drop_handoff")
+_ENQUEUE = lua_script("handoff/enqueue", "lib/drop_handoff", "lib/queue_by_risk")
 _CLAIM = lua_script("handoff/claim", "lib/append_audit", "lib/open_chats")
 # The scripts that end a chat count it in the day's statistics (bot/handoff/counters.py).
 _END = lua_script("handoff/end", "lib/append_audit", "lib/count_ending")
 _CLOSE = lua_script("handoff/close", "lib/append_audit", "lib/count_ending")
 _LEAVE = lua_script("handoff/leave", "lib/append_audit", "lib/count_ending")
 _SUPERVISOR_POST = lua_script("handoff/supervisor_post", "lib/append_audit")
-_POST = lua_script("handoff/post")
+_POST = lua_script("handoff/post", "lib/queue_by_risk")
 _REQUEUE = lua_script("handoff/requeue", "lib/append_audit", "lib/count_ending")
 _WAIT = lua_script("handoff/wait")
 _RENEW = lua_script("handoff/renew")

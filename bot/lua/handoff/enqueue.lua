@@ -32,18 +32,7 @@ if ARGV[8] ~= '1' then
              'text', '', 'flags', '', 'at', ARGV[6])
 end
 redis.call('EXPIRE', KEYS[4], ttl)
-local ahead_of = nil
-if risk ~= '' then
-  for _, waiting in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-    local mark = redis.call('HGET', ARGV[9] .. waiting .. ARGV[10], 'risk')
-    if not mark or mark == '' then ahead_of = waiting break end
-  end
-end
-if ahead_of then
-  redis.call('LINSERT', KEYS[2], 'BEFORE', ahead_of, ARGV[2])
-else
-  redis.call('RPUSH', KEYS[2], ARGV[2])
-end
+queue_by_risk(KEYS[2], ARGV[2], risk ~= '', ARGV[9], ARGV[10])
 redis.call('EXPIRE', KEYS[2], ttl)
 if ARGV[5] == 'telegram' then
   redis.call('SADD', KEYS[6], ARGV[2])

@@ -37,16 +37,7 @@ if ARGV[3] == 'person' and ARGV[11] ~= '' and h[1] == 'queued' and (not h[4] or 
   redis.call('HSET', KEYS[1], 'risk', ARGV[11])
   marked = '1'
   if redis.call('LREM', KEYS[5], 0, ARGV[1]) > 0 then
-    local ahead_of = nil
-    for _, waiting in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
-      local mark = redis.call('HGET', ARGV[12] .. waiting .. ARGV[13], 'risk')
-      if not mark or mark == '' then ahead_of = waiting break end
-    end
-    if ahead_of then
-      redis.call('LINSERT', KEYS[5], 'BEFORE', ahead_of, ARGV[1])
-    else
-      redis.call('RPUSH', KEYS[5], ARGV[1])
-    end
+    queue_by_risk(KEYS[5], ARGV[1], true, ARGV[12], ARGV[13])
     redis.call('EXPIRE', KEYS[5], ttl)
   end
 end
