@@ -125,6 +125,7 @@ def _ask_for_a_person(widget: Page, texts: dict[str, str]) -> dict[str, str]:
 
 
 def _claim_the_only_queued(console: Page) -> None:
+    """The chat just queued (its test started from an empty queue: the stack is shared)."""
     item = console.locator("#queue .item").first
     expect(item).to_be_visible(timeout=10_000)
     expect(item).to_contain_text("Svenska")
@@ -141,7 +142,7 @@ def _staff_says(console: Page, text: str) -> None:
 
 
 def test_person_and_staff_talk_then_the_bot_answers_again(
-    pages: Pages, gateway_url: str, add_staff, texts, stack
+    pages: Pages, gateway_url: str, add_staff, texts, stack, empty_queue
 ) -> None:
     console = _console(pages, gateway_url, add_staff(f"staff-{secrets.token_hex(3)}"))
     widget = _widget(pages, gateway_url)
@@ -212,7 +213,7 @@ def test_person_can_leave_the_queue_when_no_one_is_on_duty(
 
 
 def test_two_gateways_and_a_crashed_gateway_lose_no_message(
-    pages: Pages, gateway_url: str, add_staff, texts, second_gateway
+    pages: Pages, gateway_url: str, add_staff, texts, second_gateway, empty_queue
 ) -> None:
     console = _console(pages, gateway_url, add_staff(f"staff-{secrets.token_hex(3)}"))
     widget = _widget(pages, second_gateway.url)  # the person on the other gateway process
@@ -251,7 +252,7 @@ def test_two_gateways_and_a_crashed_gateway_lose_no_message(
 
 
 def test_widget_falls_back_to_polling_when_streams_fail(
-    pages: Pages, gateway_url: str, add_staff, texts
+    pages: Pages, gateway_url: str, add_staff, texts, empty_queue
 ) -> None:
     console = _console(pages, gateway_url, add_staff(f"staff-{secrets.token_hex(3)}"))
     widget = _widget(pages, gateway_url)
