@@ -33,11 +33,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import yaml
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.config import Settings
 from bot.handoff.states import HANDOFF_ENDS, Side
@@ -118,7 +119,12 @@ class Stats:
     staff_chat_failures: list[str] = field(default_factory=list)  # a crash in the script itself
     # (handoff id, text): what the person sent into a handoff / what staff saw of it.
     to_staff_sent: Counter[tuple[str, str]] = field(default_factory=Counter)
+    to_staff_sent_at: dict[tuple[str, str], float] = field(default_factory=dict)  # first send
     to_staff_seen: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # The stored transcript of each handoff as its staff member read it before closing: what a
+    # 2xx acknowledged must be found in (the event feed could skip; the transcript is the record).
+    transcript: Counter[tuple[str, str]] = field(default_factory=Counter)
+    transcripts_read: set[str] = field(default_factory=set)
     # Staff messages (unique texts): to which handoff and when, and when the person's event feed
     # brought them. Only handoffs whose person was reading their feed count for losses.
     to_person_sent: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -126,8 +132,13 @@ class Stats:
     to_person_received: dict[str, float] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)
 
-    def count(self, response: httpx.Response | None, error: Exception | None = None) -> None:
-        """One person request's outcome."""
+    def count(
+        self,
+        response: httpx.Response | None,
+        error: Exception | None = None,
+        stream: bool = False,
+    ) -> None:
+        """One person request's outcome (`stream`: the live feed's, which reconnects)."""
         key = str(response.status_code) if response is not None else type(error).__name__
         self.statuses[key] += 1
 
@@ -209,6 +220,7 @@ class Person:
         body = response.json()
         if handoff_id and body.get("handoff") in OPEN:
             self.stats.to_staff_sent[(handoff_id, text)] += 1
+            self.stats.to_staff_sent_at.setdefault((handoff_id, text), time.monotonic())
         return body
 
     def pick(self, table: dict[str, list[str]]) -> str:
@@ -289,7 +301,10 @@ class Person:
         # Neither the widget nor the staff API shows the other side's id (staff see no session
         # id), so the run reads which handoff this is from the gateway's session record.
         record = self.keys.session(self.session["session_id"])
-        handoff_id = await self.redis.hget(record, "handoff_id")
+        try:
+            handoff_id = await self.redis.hget(record, "handoff_id")
+        except RedisError:  # the failure drill kills Redis: this person is then not followed
+            handoff_id = None
         if not handoff_id:
             self.stats.handoffs_unknown += 1
             return
@@ -322,7 +337,7 @@ class Person:
             try:
                 async with self.http.stream("GET", url, headers=headers, timeout=None) as response:
                     if response.status_code != 200:
-                        self.stats.count(response)
+                        self.stats.count(response, stream=True)
                         await asyncio.sleep(2)
                         continue
                     data: list[str] = []
@@ -341,14 +356,22 @@ class Person:
                                 over.set()
                                 return
             except (httpx.HTTPError, json.JSONDecodeError) as error:
-                self.stats.count(None, error)
+                self.stats.count(None, error, stream=True)
                 await asyncio.sleep(1)
 
 
 # ---------- staff ----------
 
 
-def sign_in_staff(base: str, stack: Stack, name: str, role: str = "staff") -> dict[str, Any]:
+class HasEnv(Protocol):
+    """What the run needs of the processes it loads: their settings and environment (the
+    single-process Stack, or the failure drill's cluster)."""
+
+    settings: Settings
+    env: dict[str, str]
+
+
+def sign_in_staff(base: str, stack: HasEnv, name: str, role: str = "staff") -> dict[str, Any]:
     """Create an account with `hrv-guide staff add` and sign in with its token and TOTP code:
     the one place that signs staff in."""
     done = subprocess.run(
@@ -476,9 +499,20 @@ class Staff:
                 last_new = time.monotonic()
                 await asyncio.sleep(self.rng.uniform(*self.args.staff_think))
                 await self.send(handoff_id, "Jag förstår. Berätta mer om du vill.")
+        await self.read_transcript(handoff_id)
         closed = await self.call("POST", f"/handoffs/{handoff_id}/close", json=WRAP_UP)
         if closed is not None and closed.status_code == 200:
             self.stats.handoffs_closed += 1
+
+    async def read_transcript(self, handoff_id: str) -> None:
+        """The stored transcript before closing: every acknowledged message must be in it."""
+        transcript = await self.call("GET", f"/handoffs/{handoff_id}/messages")
+        if transcript is None or transcript.status_code != 200:
+            return
+        self.stats.transcripts_read.add(handoff_id)
+        for event in transcript.json()["messages"]:
+            if event["kind"] == "text" and event["from"] == "person":
+                self.stats.transcript[(handoff_id, event["text"])] += 1
 
     async def send(self, handoff_id: str, text: str) -> None:
         unique = f"{text} ({secrets.token_hex(4)})"
@@ -525,9 +559,18 @@ async def sample_load(stats: Stats, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), 5)
 
 
-async def run(args: argparse.Namespace, base: str, stack: Stack) -> Stats:
-    """Staff first (on duty), then the people, ramped up over `--ramp` seconds."""
-    stats = Stats()
+async def run(
+    args: argparse.Namespace,
+    base: str,
+    stack: HasEnv,
+    stats: Stats | None = None,
+    staff_type: type[Staff] = Staff,
+    redis: Redis | None = None,
+) -> Stats:
+    """Staff first (on duty), then the people, ramped up over `--ramp` seconds. The failure
+    drill passes its own `stats` and `staff_type` (which time each outcome) and a `redis` that
+    follows the primary through the sentinels."""
+    stats = stats if stats is not None else Stats()
     corpus = Corpus.load(REPO_ROOT / "tests/nlu")
     rng = random.Random(args.seed)
     start = time.monotonic()
@@ -536,16 +579,16 @@ async def run(args: argparse.Namespace, base: str, stack: Stack) -> Stats:
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_load(stats, stop))
     settings = stack.settings
-    redis = connect(settings.redis_url)
+    redis = redis if redis is not None else connect(settings.redis_url)
     keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=args.timeout, limits=limits) as http:
         staff = []
         for index in range(args.staff):
             signed = await asyncio.to_thread(
                 sign_in_staff, base, stack, f"load-{index}-{secrets.token_hex(2)}"
             )
             staff.append(
-                Staff(
+                staff_type(
                     http,
                     base,
                     signed["token"],
@@ -565,7 +608,7 @@ async def run(args: argparse.Namespace, base: str, stack: Stack) -> Stats:
                 f"load-super-{index}-{secrets.token_hex(2)}",
                 "supervisor",
             )
-            console = Staff(
+            console = staff_type(
                 http,
                 base,
                 signed["token"],
@@ -612,6 +655,15 @@ async def report_progress(stats: Stats, start: float) -> None:
         )
 
 
+def acknowledged_lost(stats: Stats) -> tuple[int, int]:
+    """Person messages a 2xx acknowledged into a handoff but missing from its stored transcript,
+    of those sent into handoffs whose transcript was read (the rest are not judged)."""
+    checked = Counter(
+        {key: sent for key, sent in stats.to_staff_sent.items() if key[0] in stats.transcripts_read}
+    )
+    return sum((checked - stats.transcript).values()), sum(checked.values())
+
+
 def report(stats: Stats, args: argparse.Namespace) -> None:
     """Print the figures."""
     answered = len(stats.latencies)
@@ -655,6 +707,10 @@ def report(stats: Stats, args: argparse.Namespace) -> None:
         f"lost person->staff: {lost_to_staff} of {sum(stats.to_staff_sent.values())} sent into "
         f"a handoff; lost staff->person: {len(lost_to_person)} of {len(read)} sent to people "
         f"reading their feed ({unread} more went to sessions whose person had moved on)",
+        "acknowledged person messages missing from the stored transcript: "
+        "{} of {} (in {} handoffs read before closing)".format(
+            *acknowledged_lost(stats), len(stats.transcripts_read)
+        ),
     ]
     if delivery:
         lines.append(
@@ -677,9 +733,9 @@ def report(stats: Stats, args: argparse.Namespace) -> None:
     print("\n".join(lines), flush=True)
 
 
-def main() -> None:
-    """Start the stack with the real model (raised limits), run, print, stop."""
-    parser = argparse.ArgumentParser(description=__doc__)
+def arguments(description: str | None = __doc__) -> argparse.ArgumentParser:
+    """The scenario's options (the failure drill takes the same, with other defaults)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sessions", type=int, default=200, help="people at once")
     parser.add_argument("--duration", type=int, default=180, help="seconds to hold them")
     parser.add_argument("--ramp", type=int, default=30, help="seconds to bring them all in")
@@ -706,7 +762,13 @@ def main() -> None:
     )
     parser.add_argument("--drain", type=int, default=120, help="seconds for open handoffs to end")
     parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args()
+    parser.add_argument("--timeout", type=float, default=60, help="per request (s)")
+    return parser
+
+
+def main() -> None:
+    """Start the stack with the real model (raised limits), run, print, stop."""
+    args = arguments().parse_args()
 
     os.environ.update(LOAD_RUN_LIMITS)  # the stack's processes inherit them
     os.environ["HRV_STAFF_MAX_OPEN_CHATS"] = str(args.chats_per_staff)

@@ -1,0 +1,453 @@
+"""`make drill`: the failure drill. A load of people and staff consoles (scripts/load.py's
+scenario) runs while a gateway, a Rasa replica, an action server and the Redis primary are
+killed (SIGKILL) one after another and brought back; per fault it prints the requests that
+failed by kind, how long until every answer was normal again, messages lost in either direction
+of a handoff, acknowledged person messages missing from the stored transcript, danger messages
+answered without 112, and keys left without expiry. `--throughput` instead measures messages/s
+through nginx with 2 gateways and 2 Rasa replicas, then with 1 and 1, in the same run.
+
+Why scripts/load.py and not locust: the drill's bar is about what got lost, and load.py already
+follows each person through a handoff with a staff console and keeps the ledger (sent, seen,
+stored transcript, delivered on the live feed) that proves it; locust would count requests and
+leave that ledger to be written again, in a second tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling modules, when imported
+
+import load
+from drill_layouts import Layout, first, keys_without_expiry, make_layout
+
+from bot.ops.launcher import LOAD_RUN_LIMITS, REPO_ROOT
+
+OK, FALLBACK = "ok", "200 safe reply"
+SAFE_503, OTHER_5XX, CLIENT_4XX = "503 safe reply", "other 5xx", "4xx"
+TIMEOUT, CONNECTION = "timeout", "connection error"
+FAILED = (SAFE_503, OTHER_5XX, CLIENT_4XX, TIMEOUT, CONNECTION)
+# A failed request the bar accepts during a fault: the person got the safe reply or a clear
+# refusal to connect (the widget retries), never a hang, a 500 or a wrong 4xx.
+ACCEPTED = (SAFE_503, CONNECTION)
+SAFE_REPLIES = frozenset(
+    yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]["safe_fallback"]
+    for path in (REPO_ROOT / "bot/texts").glob("*.yml")
+)
+
+
+def classify(response: httpx.Response | None, error: Exception | None) -> str:
+    """One request's outcome as one of the kinds above."""
+    if response is None:
+        return TIMEOUT if isinstance(error, httpx.TimeoutException) else CONNECTION
+    code = response.status_code
+    if code < 300:
+        if response.request.method == "POST" and response.request.url.path.endswith("/messages"):
+            try:
+                texts = {reply.get("text") for reply in response.json().get("replies", [])}
+            except ValueError:
+                return OTHER_5XX
+            if texts and texts <= SAFE_REPLIES:
+                return FALLBACK
+        return OK
+    if code >= 500:
+        try:
+            replies = response.json().get("replies") or []
+        except ValueError:
+            replies = []
+        safe = code == 503 and any("112" in reply.get("text", "") for reply in replies)
+        return SAFE_503 if safe else OTHER_5XX
+    if code == 429 or (code == 409 and "/handoffs/" in response.request.url.path):
+        return OK  # a documented limit, or another console claimed first: not a failure
+    return CLIENT_4XX
+
+
+@dataclass
+class DrillStats(load.Stats):
+    """load.py's ledger, plus when and how each request ended."""
+
+    person: list[tuple[float, str]] = field(default_factory=list)
+    staff: list[tuple[float, str]] = field(default_factory=list)
+    streams_cut: list[float] = field(default_factory=list)
+
+    def count(
+        self,
+        response: httpx.Response | None,
+        error: Exception | None = None,
+        stream: bool = False,
+    ) -> None:
+        super().count(response, error, stream)
+        if stream:
+            self.streams_cut.append(time.monotonic())
+        else:
+            self.person.append((time.monotonic(), classify(response, error)))
+
+
+class DrillStaff(load.Staff):
+    """A staff console whose every request's outcome is timed too."""
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+        stats = self.stats
+        assert isinstance(stats, DrillStats)
+        try:
+            response = await self.http.request(
+                method, f"{self.base}{load.API}{path}", headers=self.headers, **kwargs
+            )
+        except httpx.HTTPError as error:
+            stats.staff_statuses[type(error).__name__] += 1
+            stats.staff.append((time.monotonic(), classify(None, error)))
+            return None
+        stats.staff_statuses[str(response.status_code)] += 1
+        stats.staff.append((time.monotonic(), classify(response, None)))
+        return response
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to kill: a description and how to find its process in the layout."""
+
+    description: str
+    kind: str  # "gateway", "rasa", "actions" or "redis primary"
+
+    def name(self, layout: Layout) -> str:
+        return layout.primary() if self.kind == "redis primary" else first(layout, self.kind)
+
+
+FAULTS = {
+    "gateway": Fault("a gateway", "gateway"),
+    "rasa": Fault("a Rasa replica", "rasa"),
+    "actions": Fault("an action server", "actions"),
+    "redis": Fault("the Redis primary", "redis primary"),
+}
+
+
+@dataclass
+class Phase:
+    """One fault (or the quiet before the first), from its kill to the next one's."""
+
+    description: str
+    name: str = ""
+    start: float = 0.0
+    end: float = float("inf")
+    back_after: float | None = None  # seconds from the kill until the process answered again
+    danger_at_start: tuple[int, int] = (0, 0)  # (sent, without 112) when the phase began
+    danger_at_end: tuple[int, int] = (0, 0)
+    keys_without_expiry: dict[str, int] = field(default_factory=dict)
+
+    def holds(self, at: float) -> bool:
+        return self.start <= at < self.end
+
+
+def danger_marks(stats: DrillStats) -> tuple[int, int]:
+    return stats.danger_sent, len(stats.danger_without_112)
+
+
+async def run_faults(
+    layout: Layout, faults: list[Fault], stats: DrillStats, args: argparse.Namespace
+) -> list[Phase]:
+    """The quiet warm-up, then each fault: kill, wait `--down` s (as a restart policy would),
+    bring back, let it settle until its slot is over; the keys are scanned at each phase's end."""
+    start = time.monotonic()
+    phases = [Phase("none (before the faults)", start=start, danger_at_start=danger_marks(stats))]
+    await asyncio.sleep(args.warmup)
+    for fault in faults:
+        name = await asyncio.to_thread(fault.name, layout)
+        phases[-1].keys_without_expiry = await scan(layout)
+        killed = time.monotonic()
+        phases[-1].end, phases[-1].danger_at_end = killed, danger_marks(stats)
+        phase = Phase(fault.description, name, killed, danger_at_start=danger_marks(stats))
+        phases.append(phase)
+        print(f"  {killed - start:5.0f} s: kill -9 {name} ({fault.description})", flush=True)
+        await asyncio.to_thread(layout.kill, name)
+        await asyncio.sleep(args.down)
+        await asyncio.to_thread(layout.restart, name, args.restart_timeout)
+        phase.back_after = time.monotonic() - killed
+        print(f"  {time.monotonic() - start:5.0f} s: {name} back", flush=True)
+        await asyncio.sleep(max(args.settle, killed + args.slot - time.monotonic()))
+    return phases
+
+
+async def scan(layout: Layout) -> dict[str, int]:
+    def read() -> dict[str, int]:
+        client = layout.redis()
+        try:
+            return keys_without_expiry(client)
+        finally:
+            client.close()
+
+    return await asyncio.to_thread(read)
+
+
+async def drill(
+    layout: Layout, faults: list[Fault], args: argparse.Namespace
+) -> tuple[list[Result], DrillStats]:
+    """The load and the faults together; the last phase ends when the load has drained."""
+    stats = DrillStats()
+    args.duration = args.warmup + len(faults) * args.slot + args.tail - args.ramp
+    redis = layout.async_redis()
+    try:
+        loading = asyncio.create_task(
+            load.run(args, layout.url, layout, stats, DrillStaff, redis)  # type: ignore[arg-type]
+        )
+        phases = await run_faults(layout, faults, stats, args)
+        await loading
+    finally:
+        await redis.aclose()
+    phases[-1].end, phases[-1].danger_at_end = time.monotonic(), danger_marks(stats)
+    phases[-1].keys_without_expiry = await scan(layout)
+    return [summarise(phase, stats) for phase in phases], stats
+
+
+@dataclass
+class Result:
+    """One row of the table."""
+
+    phase: Phase
+    failed: Counter[str]
+    fallback: int
+    staff_failed: Counter[str]
+    streams_cut: int
+    recovered_after: float | None  # None: answers were not all normal by the phase's end
+    lost_to_staff: int
+    lost_to_person: int
+    acknowledged_lost: int
+    danger: int
+    danger_without_112: int
+
+
+def summarise(phase: Phase, stats: DrillStats) -> Result:
+    person = [(at, kind) for at, kind in stats.person if phase.holds(at)]
+    staff = [(at, kind) for at, kind in stats.staff if phase.holds(at)]
+    failed = Counter(kind for _, kind in person if kind != OK and kind != FALLBACK)
+    abnormal = [at for at, kind in person + staff if kind != OK]
+    normal_after = [at for at, kind in person if kind == OK and at > max(abnormal, default=0)]
+    if not abnormal:
+        recovered: float | None = 0.0
+    elif normal_after:
+        recovered = max(abnormal) - phase.start
+    else:
+        recovered = None
+    sent_to_staff = {
+        k: n for k, n in stats.to_staff_sent.items() if phase.holds(stats.to_staff_sent_at[k])
+    }
+    lost_to_staff = sum(max(0, n - stats.to_staff_seen[k]) for k, n in sent_to_staff.items())
+    acknowledged = sum(
+        max(0, n - stats.transcript[k])
+        for k, n in sent_to_staff.items()
+        if k[0] in stats.transcripts_read
+    )
+    lost_to_person = sum(
+        1
+        for text, (handoff_id, at) in stats.to_person_sent.items()
+        if phase.holds(at) and handoff_id in stats.readers and text not in stats.to_person_received
+    )
+    return Result(
+        phase,
+        failed,
+        sum(1 for _, kind in person if kind == FALLBACK),
+        Counter(kind for _, kind in staff if kind in FAILED and kind != CLIENT_4XX),
+        sum(1 for at in stats.streams_cut if phase.holds(at)),
+        recovered,
+        lost_to_staff,
+        lost_to_person,
+        acknowledged,
+        phase.danger_at_end[0] - phase.danger_at_start[0],
+        phase.danger_at_end[1] - phase.danger_at_start[1],
+    )
+
+
+def shortfalls(results: list[Result]) -> list[str]:
+    """Where the run misses the bar (empty: met)."""
+    missed = []
+    for result in results:
+        where = result.phase.name or "before the faults"
+        allowed = ACCEPTED if result.phase.name else ()
+        wrong = {k: n for k, n in (result.failed + result.staff_failed).items() if k not in allowed}
+        checks = {
+            f"failed requests other than {' or '.join(allowed) or 'none'}: {wrong}": wrong,
+            "answers not all normal again by the next fault": result.recovered_after is None,
+            f"{result.lost_to_staff} lost person->staff": result.lost_to_staff,
+            f"{result.lost_to_person} lost staff->person": result.lost_to_person,
+            f"{result.acknowledged_lost} acknowledged messages lost": result.acknowledged_lost,
+            f"{result.danger_without_112} danger answers without 112": result.danger_without_112,
+            f"keys without expiry {result.phase.keys_without_expiry}": (
+                result.phase.keys_without_expiry
+            ),
+        }
+        missed += [f"{where}: {what}" for what, bad in checks.items() if bad]
+    return missed
+
+
+def table(results: list[Result]) -> str:
+    """The per-fault table (Markdown: it goes into docs/FAILURE_DRILL.md as printed)."""
+    head = (
+        "| fault (process) | back after | failed: 503 safe / other 5xx / 4xx / timeout / "
+        "connection | 200 safe reply | staff failed | live feeds cut | normal again after | "
+        "lost person->staff | lost staff->person | acknowledged lost | danger (without 112) | "
+        "keys without expiry |"
+    )
+    rows = [head, "|" + "---|" * head.count(" |")]
+    for r in results:
+        kinds = " / ".join(
+            str(r.failed[k]) for k in (SAFE_503, OTHER_5XX, CLIENT_4XX, TIMEOUT, CONNECTION)
+        )
+        staff = sum(r.staff_failed.values())
+        rows.append(
+            f"| {r.phase.description}{f' ({r.phase.name})' if r.phase.name else ''} "
+            f"| {f'{r.phase.back_after:.1f} s' if r.phase.back_after is not None else '-'} "
+            f"| {kinds} | {r.fallback} | {staff}{f' {dict(r.staff_failed)}' if staff else ''} "
+            f"| {r.streams_cut} "
+            f"| {'not recovered' if r.recovered_after is None else f'{r.recovered_after:.1f} s'} "
+            f"| {r.lost_to_staff} | {r.lost_to_person} | {r.acknowledged_lost} "
+            f"| {r.danger} ({r.danger_without_112}) "
+            f"| {sum(r.phase.keys_without_expiry.values())}"
+            f"{f' {r.phase.keys_without_expiry}' if r.phase.keys_without_expiry else ''} |"
+        )
+    return "\n".join(rows)
+
+
+async def throughput(url: str, seconds: float, concurrency: int, texts: list[str]) -> Counter[str]:
+    """`concurrency` people writing back to back (a new session every 10 messages) for
+    `seconds`: the outcome of every message answered in that time."""
+    outcomes: Counter[str] = Counter()
+    end = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency * 2)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+
+        async def person(number: int) -> None:
+            sent = number
+            while time.monotonic() < end:
+                try:
+                    created = await http.post(f"{load.API}/sessions", json={"lang": "sv"})
+                    if created.status_code != 201:
+                        outcomes[classify(created, None)] += 1
+                        await asyncio.sleep(0.5)
+                        continue
+                    session = created.json()
+                    path = f"{load.API}/sessions/{session['session_id']}/messages"
+                    headers = {"Authorization": f"Bearer {session['token']}"}
+                    for _ in range(10):
+                        sent += 1
+                        body = {"text": texts[sent % len(texts)], "msg_id": secrets.token_hex(8)}
+                        answer = await http.post(path, json=body, headers=headers)
+                        if time.monotonic() < end:
+                            outcomes[classify(answer, None)] += 1
+                except httpx.HTTPError as error:
+                    outcomes[classify(None, error)] += 1
+
+        await asyncio.gather(*(person(n) for n in range(concurrency)))
+    return outcomes
+
+
+async def compare_throughput(layout: Layout, args: argparse.Namespace) -> list[str]:
+    """Both sizes in one run: all processes, then one gateway and one Rasa killed."""
+    texts = load.Corpus.load(REPO_ROOT / "tests/nlu").ordinary["sv"]
+    await throughput(layout.url, args.warmup, args.concurrency, texts)  # not counted
+    sizes: list[tuple[str, list[str]]] = [("all gateways and Rasa replicas", [])]
+    gateways = [n for n in layout.names() if n.startswith("gateway-")]
+    rasas = [n for n in layout.names() if n.startswith("rasa-")]
+    if len(gateways) > 1 and len(rasas) > 1:
+        sizes.append(("1 gateway and 1 Rasa", gateways[1:] + rasas[1:]))
+    lines = []
+    for label, to_kill in sizes:
+        for name in to_kill:
+            await asyncio.to_thread(layout.kill, name)
+        if to_kill:
+            await throughput(layout.url, 10, args.concurrency, texts)  # nginx and the ring notice
+        outcomes = await throughput(layout.url, args.measure, args.concurrency, texts)
+        rate = outcomes[OK] / args.measure
+        lines.append(
+            f"{label} ({len(gateways) - len(to_kill) if gateways else 1} gateway(s)): "
+            f"{rate:.1f} messages/s answered normally over {args.measure:g} s, "
+            f"{args.concurrency} people writing back to back; outcomes {dict(outcomes)}"
+        )
+        print("  " + lines[-1], flush=True)
+    return lines
+
+
+def arguments() -> argparse.ArgumentParser:
+    """load.py's options with the drill's defaults, and the drill's own."""
+    parser = load.arguments(__doc__)
+    parser.set_defaults(
+        sessions=50,
+        ramp=10,
+        think=(2.0, 6.0),
+        staff=3,
+        staff_think=(1.0, 3.0),
+        drain=60,
+        timeout=20,
+    )
+    parser.add_argument("--layout", choices=("auto", "cluster", "single"), default="auto")
+    parser.add_argument("--faults", nargs="+", choices=list(FAULTS), default=list(FAULTS))
+    parser.add_argument("--warmup", type=float, default=30, help="seconds before the first fault")
+    parser.add_argument("--down", type=float, default=3, help="seconds a killed process stays down")
+    parser.add_argument("--slot", type=float, default=60, help="seconds from a kill to the next")
+    parser.add_argument("--settle", type=float, default=15, help="at least, after a restart")
+    parser.add_argument("--tail", type=float, default=20, help="load after the last slot")
+    parser.add_argument("--restart-timeout", type=float, default=180)
+    parser.add_argument("--throughput", action="store_true", help="measure messages/s instead")
+    parser.add_argument("--concurrency", type=int, default=16, help="for --throughput")
+    parser.add_argument("--measure", type=float, default=30, help="seconds, for --throughput")
+    return parser
+
+
+def overrides(args: argparse.Namespace) -> dict[str, str]:
+    """The layout's settings for the run: one client address, so no per-client limits."""
+    return {**LOAD_RUN_LIMITS, "HRV_STAFF_MAX_OPEN_CHATS": str(args.chats_per_staff)}
+
+
+def report(
+    layout: Layout, args: argparse.Namespace, results: list[Result], stats: DrillStats
+) -> list[str]:
+    """Print the table, the whole run's figures and where the bar was missed; return that."""
+    print(f"\nlayout: {layout.label}")
+    print(
+        f"load: {args.sessions} people, {args.staff} staff consoles, "
+        f"{args.supervisors} supervisor(s); "
+        f"each killed process down {args.down:g} s before it is started again\n"
+    )
+    print(table(results))
+    load.report(stats, args)
+    missed = shortfalls(results)
+    print("\nbar: " + ("met" if not missed else "MISSED:\n  " + "\n  ".join(missed)), flush=True)
+    return missed
+
+
+def main() -> int:
+    args = arguments().parse_args()
+    log_dir = REPO_ROOT / ".run" / "drill"
+    layout = make_layout(args.layout, log_dir, overrides(args))
+    print(f"starting {layout.label} ...", flush=True)
+    layout.start()
+    try:
+        print(f"drill: {layout.url}, load average now {os.getloadavg()[0]:.2f}", flush=True)
+        if args.throughput:
+            lines = asyncio.run(compare_throughput(layout, args))
+            print(f"\nlayout: {layout.label}\n" + "\n".join(lines))
+            print(
+                f"On this machine's {os.cpu_count()} cores every process shares the same CPUs: "
+                "the ratio shows what the second gateway and Rasa replica (and nginx) cost, not "
+                "how the layout scales on more machines."
+            )
+            return 0
+        faults = [FAULTS[name] for name in args.faults]
+        results, stats = asyncio.run(drill(layout, faults, args))
+        return 1 if report(layout, args, results, stats) else 0
+    finally:
+        layout.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
