@@ -109,7 +109,7 @@ test-unit: setup ## fast tests: gateway (real Redis), actions, registry, danger 
 registry-check: $(VENV)/.installed ## validate data/ (municipalities, sources, dates, numbers); print coverage
 	$(VENV)/bin/hrv-guide registry check
 
-test-e2e: setup $(MODEL) browser ## end to end: real model, Rasa, actions, gateway, headless chromium
+test-e2e: setup $(MODEL) browser cluster-packages ## end to end: real model, Rasa, actions, gateway, headless chromium
 	$(VENV)/bin/python -m pytest tests/e2e -m e2e -q
 
 # The evaluation on a small split in CI: the first 3 held-out messages per intent and language (with 2, one

@@ -2,8 +2,9 @@
 
 nginx in front of 2 gateways and 2 action servers, 2 Rasa servers, a Redis primary and replica
 watched by 3 sentinels: each a process of its own, spawned as `hrv-guide run` spawns its
-children, with its log in the run directory. `Cluster` is also what the failure drill drives
-(`kill` one as a crash would, `restart` it, ask who is the Redis primary now).
+children (bot/ops/processes.py: they die with this process), each with its log in the run
+directory. `Cluster` is also what the failure drill drives (`kill` one as a crash would,
+`restart` it, ask who is the Redis primary now).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import redis
 
 from bot.config import Settings
+from bot.ops import processes
 from bot.ops.cluster_configs import RedisAuth, nginx_config, redis_config, sentinel_config
 from bot.ops.cluster_plan import (
     ENDPOINTS,
@@ -36,7 +37,8 @@ from bot.ops.cluster_plan import (
     redis_ready,
     sentinel_command,
 )
-from bot.ops.launcher import REPO_ROOT, StartupError, free_port
+from bot.ops.launcher import REPO_ROOT, StartupError
+from bot.ops.processes import free_port
 
 # Stopped in this order: the front first, so nothing new arrives at what stops after it.
 STOP_ORDER = ("nginx", "gateway", "rasa", "actions", "sentinel", "redis")
@@ -306,17 +308,9 @@ class Cluster:
         )
 
     def _spawn(self, member: Member) -> None:
-        # Appending: a restarted process keeps its earlier log.
-        with (self.log_dir / f"{member.name}.log").open("ab") as log:
-            member.process = subprocess.Popen(
-                member.command,
-                cwd=REPO_ROOT,
-                env=member.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        # Dies with this process (PR_SET_PDEATHSIG), however it ends; the log is appended to.
+        log = self.log_dir / f"{member.name}.log"
+        member.process = processes.spawn(member.command, log, env=member.env, cwd=REPO_ROOT)
 
     def _wait(self, member: Member, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -343,25 +337,43 @@ class Cluster:
 
     def running(self) -> list[str]:
         """The names of the processes that run now."""
-        return [
-            m.name
-            for m in self._members.values()
-            if m.process is not None and m.process.poll() is None
-        ]
+        return list(self.pids())
 
     def kill(self, name: str) -> None:
         """SIGKILL one process (its whole process group), as a crash would."""
         member = self._members[name]
-        if member.process is not None and member.process.poll() is None:
-            _signal_group(member.process, signal.SIGKILL)
-            member.process.wait(timeout=STOP_SECONDS)
+        if member.process is not None:
+            processes.kill(member.process, timeout=STOP_SECONDS)
 
     def restart(self, name: str, timeout: float = 180) -> None:
         """Start one process again (after `kill` or a crash) and wait until it answers."""
         member = self._members[name]
         self.kill(name)
         self._spawn(member)
-        self._wait(member, time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        self._wait(member, deadline)
+        if member.kind == "redis":
+            self._wait_until_replica_or_primary(name, deadline)
+
+    def _wait_until_replica_or_primary(self, name: str, deadline: float) -> None:
+        """A Redis server that comes back after a failover starts as the primary it was, with
+        old data, until Sentinel makes it a replica of the new one: it has not recovered before
+        it copies the primary (or is the primary the sentinels name)."""
+        port = self._port[name]
+        while time.monotonic() < deadline:
+            if self._primary_or("") == name:
+                return
+            try:
+                with redis.Redis(
+                    port=port, password=self._auth.password or None, socket_timeout=1
+                ) as client:
+                    info = client.info("replication")
+                if info.get("role") == "slave" and info.get("master_link_status") == "up":
+                    return
+            except redis.RedisError:
+                pass
+            time.sleep(0.25)
+        raise StartupError(f"{name} did not rejoin as a replica in time; see {self.log_dir}")
 
     def stop(self) -> None:
         """Stop every process (SIGTERM, SIGKILL after 15 s) and remove the Redis data."""
@@ -369,24 +381,16 @@ class Cluster:
             members = [
                 m for m in self._members.values() if m.kind == kind and m.process is not None
             ]
-            for member in members:
+            for member in members:  # all of a kind at once, then wait for each
                 if member.process is not None and member.process.poll() is None:
-                    _signal_group(member.process, signal.SIGTERM)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(member.process.pid, signal.SIGTERM)
             deadline = time.monotonic() + STOP_SECONDS
             for member in members:
-                assert member.process is not None
-                try:
-                    member.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    _signal_group(member.process, signal.SIGKILL)
-                    member.process.wait()
+                if member.process is not None:
+                    processes.stop(member.process, max(0.1, deadline - time.monotonic()))
                 member.process = None
         # The append-only files hold conversations: nothing of them stays after the cluster.
         for name in self.names():
             if name.startswith("redis-"):
                 shutil.rmtree(self._dir(name), ignore_errors=True)
-
-
-def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone
-        os.killpg(process.pid, signum)

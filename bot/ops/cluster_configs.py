@@ -7,6 +7,8 @@ addresses filled in, so the cluster runs what production runs.
 
 from __future__ import annotations
 
+import os
+import pwd
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +52,10 @@ def nginx_config(
         f"        server 127.0.0.1:{p} max_fails=2 fail_timeout=10s;" for p in action_ports
     )
     error_log = f"{run_dir / 'error.log'} {NGINX_ERROR_LEVEL}"
+    # Started by root, nginx's workers would become `nobody`, who cannot use the run directory.
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
     return f"""# Written by bot/ops/cluster.py for `make cluster`; production: deploy/nginx/.
+{user}
 worker_processes 1;
 pid {run_dir / "nginx.pid"};
 error_log {error_log};
