@@ -166,5 +166,12 @@ bench-handoff: setup $(MODEL) browser ## delay from a staff message to the widge
 load: setup $(MODEL) ## 200 concurrent sessions for 3 min (questions, danger, handoffs): latency, errors, lost messages
 	$(VENV)/bin/python scripts/load.py $(LOAD_ARGS)
 
+# Not part of `make test` (tests/e2e/test_drill.py, one fault, is): minutes of load on `make
+# cluster`'s layout while a gateway, a Rasa replica, an action server and the Redis primary are
+# killed in turn (docs/FAILURE_DRILL.md). DRILL_ARGS e.g. --throughput, --faults gateway redis.
+.PHONY: drill
+drill: setup $(MODEL) cluster-packages ## kill each kind of process under load; per fault: failures, recovery, losses
+	$(VENV)/bin/python scripts/drill.py $(DRILL_ARGS)
+
 clean: ## remove models, results and logs (keeps the venvs)
 	rm -rf build models results .run .pytest_cache
