@@ -359,23 +359,26 @@ async def compare_throughput(layout: Layout, args: argparse.Namespace) -> list[s
     """Both sizes in one run: all processes, then one gateway and one Rasa killed."""
     texts = load.Corpus.load(REPO_ROOT / "tests/nlu").ordinary["sv"]
     await throughput(layout.url, args.warmup, args.concurrency, texts)  # not counted
-    sizes: list[tuple[str, list[str]]] = [("all gateways and Rasa replicas", [])]
-    gateways = [n for n in layout.names() if n.startswith("gateway-")]
-    rasas = [n for n in layout.names() if n.startswith("rasa-")]
+    gateways = [n for n in layout.names() if n.startswith("gateway")]
+    rasas = [n for n in layout.names() if n.startswith("rasa")]
+    sizes: list[list[str]] = [[]]  # what to kill: nothing, then all but one of each
     if len(gateways) > 1 and len(rasas) > 1:
-        sizes.append(("1 gateway and 1 Rasa", gateways[1:] + rasas[1:]))
+        sizes.append(gateways[1:] + rasas[1:])
     lines = []
-    for label, to_kill in sizes:
+    for to_kill in sizes:
         for name in to_kill:
             await asyncio.to_thread(layout.kill, name)
         if to_kill:
             await throughput(layout.url, 10, args.concurrency, texts)  # nginx and the ring notice
         outcomes = await throughput(layout.url, args.measure, args.concurrency, texts)
-        rate = outcomes[OK] / args.measure
+        size = (
+            f"{len([n for n in gateways if n not in to_kill])} gateway(s) and "
+            f"{len([n for n in rasas if n not in to_kill])} Rasa"
+        )
         lines.append(
-            f"{label} ({len(gateways) - len(to_kill) if gateways else 1} gateway(s)): "
-            f"{rate:.1f} messages/s answered normally over {args.measure:g} s, "
-            f"{args.concurrency} people writing back to back; outcomes {dict(outcomes)}"
+            f"{size}: {outcomes[OK] / args.measure:.1f} messages/s answered normally over "
+            f"{args.measure:g} s, {args.concurrency} people writing back to back; "
+            f"outcomes {dict(outcomes)}"
         )
         print("  " + lines[-1], flush=True)
     return lines
