@@ -74,11 +74,26 @@ def classify(response: httpx.Response | None, error: Exception | None) -> str:
     return CLIENT_4XX
 
 
+def describe(response: httpx.Response | None, error: Exception | None) -> str:
+    """A failure as status (or error) and route, ids left out: "502 POST /sessions/*/messages"."""
+    try:
+        request = response.request if response is not None else error.request  # type: ignore[union-attr]
+    except (AttributeError, RuntimeError):  # httpx raises when an error has no request
+        request = None
+    route = ""
+    if request is not None:
+        parts = request.url.path.removeprefix(load.API).split("/")
+        route = f" {request.method} " + "/".join("*" if len(part) >= 16 else part for part in parts)
+    return f"{response.status_code if response is not None else type(error).__name__}{route}"
+
+
 @dataclass
 class DrillStats(load.Stats):
     """load.py's ledger, plus when and how each request ended."""
 
     person: list[tuple[float, str]] = field(default_factory=list)
+    # What each failure outside the accepted kinds was: "502 POST messages", "ReadTimeout GET ..."
+    unexpected: list[tuple[float, str]] = field(default_factory=list)
     staff: list[tuple[float, str]] = field(default_factory=list)
     streams_cut: list[float] = field(default_factory=list)
 
@@ -92,7 +107,10 @@ class DrillStats(load.Stats):
         if stream:
             self.streams_cut.append(time.monotonic())
         else:
-            self.person.append((time.monotonic(), classify(response, error)))
+            kind = classify(response, error)
+            self.person.append((time.monotonic(), kind))
+            if kind in FAILED and kind not in ACCEPTED:
+                self.unexpected.append((time.monotonic(), describe(response, error)))
 
 
 class DrillStaff(load.Staff):
@@ -110,7 +128,10 @@ class DrillStaff(load.Staff):
             stats.staff.append((time.monotonic(), classify(None, error)))
             return None
         stats.staff_statuses[str(response.status_code)] += 1
-        stats.staff.append((time.monotonic(), classify(response, None)))
+        kind = classify(response, None)
+        stats.staff.append((time.monotonic(), kind))
+        if kind in FAILED and kind not in ACCEPTED and kind != CLIENT_4XX:
+            stats.unexpected.append((time.monotonic(), "staff " + describe(response, None)))
         return response
 
 
@@ -142,6 +163,8 @@ class Phase:
     start: float = 0.0
     end: float = float("inf")
     back_after: float | None = None  # seconds from the kill until the process answered again
+    failover_after: float | None = None  # seconds until the sentinels named another primary
+    failover_missing: bool = False
     danger_at_start: tuple[int, int] = (0, 0)  # (sent, without 112) when the phase began
     danger_at_end: tuple[int, int] = (0, 0)
     keys_without_expiry: dict[str, int] = field(default_factory=dict)
@@ -171,12 +194,33 @@ async def run_faults(
         phases.append(phase)
         print(f"  {killed - start:5.0f} s: kill -9 {name} ({fault.description})", flush=True)
         await asyncio.to_thread(layout.kill, name)
+        if fault.kind == "redis primary" and len(redis_servers(layout)) > 1:
+            # Not back before the sentinels have failed over: that is the fault to survive.
+            phase.failover_after = await failover(layout, name, killed, args.restart_timeout)
+            phase.failover_missing = phase.failover_after is None
+            print(f"  {time.monotonic() - start:5.0f} s: {layout.primary()} primary", flush=True)
         await asyncio.sleep(args.down)
         await asyncio.to_thread(layout.restart, name, args.restart_timeout)
         phase.back_after = time.monotonic() - killed
         print(f"  {time.monotonic() - start:5.0f} s: {name} back", flush=True)
         await asyncio.sleep(max(args.settle, killed + args.slot - time.monotonic()))
     return phases
+
+
+def redis_servers(layout: Layout) -> list[str]:
+    return [name for name in layout.names() if name.split("-")[0] == "redis"]
+
+
+async def failover(layout: Layout, old: str, killed: float, timeout: float) -> float | None:
+    """Seconds from the kill until the sentinels name another primary (None: not in time)."""
+    while time.monotonic() - killed < timeout:
+        try:
+            if await asyncio.to_thread(layout.primary) != old:
+                return time.monotonic() - killed
+        except Exception:  # no sentinel answering yet is the same as no failover yet
+            pass
+        await asyncio.sleep(0.2)
+    return None
 
 
 async def scan(layout: Layout) -> dict[str, int]:
@@ -226,6 +270,7 @@ class Result:
     acknowledged_lost: int
     danger: int
     danger_without_112: int
+    unexpected: Counter[str]
 
 
 def summarise(phase: Phase, stats: DrillStats) -> Result:
@@ -269,6 +314,7 @@ def summarise(phase: Phase, stats: DrillStats) -> Result:
         acknowledged,
         phase.danger_at_end[0] - phase.danger_at_start[0],
         phase.danger_at_end[1] - phase.danger_at_start[1],
+        Counter(what for at, what in stats.unexpected if phase.holds(at)),
     )
 
 
@@ -282,6 +328,7 @@ def shortfalls(results: list[Result]) -> list[str]:
         checks = {
             f"failed requests other than {' or '.join(allowed) or 'none'}: {wrong}": wrong,
             "answers not all normal again by the next fault": result.recovered_after is None,
+            "the sentinels named no new primary": result.phase.failover_missing,
             f"{result.lost_to_staff} lost person->staff": result.lost_to_staff,
             f"{result.lost_to_person} lost staff->person": result.lost_to_person,
             f"{result.acknowledged_lost} acknowledged messages lost": result.acknowledged_lost,
@@ -310,7 +357,8 @@ def table(results: list[Result]) -> str:
         staff = sum(r.staff_failed.values())
         rows.append(
             f"| {r.phase.description}{f' ({r.phase.name})' if r.phase.name else ''} "
-            f"| {f'{r.phase.back_after:.1f} s' if r.phase.back_after is not None else '-'} "
+            f"| {f'{r.phase.back_after:.1f} s' if r.phase.back_after is not None else '-'}"
+            f"{f' (failover {r.phase.failover_after:.1f} s)' if r.phase.failover_after else ''} "
             f"| {kinds} | {r.fallback} | {staff}{f' {dict(r.staff_failed)}' if staff else ''} "
             f"| {r.streams_cut} "
             f"| {'not recovered' if r.recovered_after is None else f'{r.recovered_after:.1f} s'} "
@@ -319,6 +367,9 @@ def table(results: list[Result]) -> str:
             f"| {sum(r.phase.keys_without_expiry.values())}"
             f"{f' {r.phase.keys_without_expiry}' if r.phase.keys_without_expiry else ''} |"
         )
+    for r in results:
+        if r.unexpected:
+            rows.append(f"\nfailures outside the bar, {r.phase.description}: {dict(r.unexpected)}")
     return "\n".join(rows)
 
 
