@@ -56,18 +56,22 @@ def classify(response: httpx.Response | None, error: Exception | None) -> str:
     if code < 300:
         if response.request.method == "POST" and response.request.url.path.endswith("/messages"):
             try:
-                texts = {reply.get("text") for reply in response.json().get("replies", [])}
+                said = {reply.get("text") for reply in response.json().get("replies", [])}
             except ValueError:
                 return OTHER_5XX
-            if texts and texts <= SAFE_REPLIES:
+            if said and said <= SAFE_REPLIES:
                 return FALLBACK
         return OK
     if code >= 500:
+        # The gateway's 503 carries the safe reply in every language; nginx's own (a gateway
+        # that died mid-request) names 112 in its message, and the widget shows its safe text.
         try:
-            replies = response.json().get("replies") or []
-        except ValueError:
-            replies = []
-        safe = code == 503 and any("112" in reply.get("text", "") for reply in replies)
+            body = response.json()
+            texts = [reply.get("text", "") for reply in body.get("replies") or []]
+            texts.append(str((body.get("error") or {}).get("message", "")))
+        except (ValueError, AttributeError):
+            texts = []
+        safe = code == 503 and any("112" in text for text in texts)
         return SAFE_503 if safe else OTHER_5XX
     if code == 429 or (code == 409 and "/handoffs/" in response.request.url.path):
         return OK  # a documented limit, or another console claimed first: not a failure

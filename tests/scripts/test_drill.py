@@ -25,7 +25,9 @@ def test_each_outcome_is_its_kind() -> None:
     assert drill.classify(answer(200, {"replies": [{"text": "Hej"}]}), None) == drill.OK
     assert drill.classify(answer(200, {"replies": [{"text": safe}]}), None) == drill.FALLBACK
     assert drill.classify(answer(503, {"replies": [{"text": safe}]}), None) == drill.SAFE_503
-    assert drill.classify(answer(503, {"error": {}}), None) == drill.OTHER_5XX
+    nginx = {"error": {"code": "unavailable", "message": "If you are in danger, call 112."}}
+    assert drill.classify(answer(503, nginx), None) == drill.SAFE_503
+    assert drill.classify(answer(503, {"error": {"code": "unavailable"}}), None) == drill.OTHER_5XX
     assert drill.classify(answer(500, {"error": {}}), None) == drill.OTHER_5XX
     bad_gateway = httpx.Response(502, text="<html>", request=httpx.Request("POST", MESSAGES))
     assert drill.classify(bad_gateway, None) == drill.OTHER_5XX
