@@ -301,10 +301,13 @@ class Person:
         # Neither the widget nor the staff API shows the other side's id (staff see no session
         # id), so the run reads which handoff this is from the gateway's session record.
         record = self.keys.session(self.session["session_id"])
-        try:
-            handoff_id = await self.redis.hget(record, "handoff_id")
-        except RedisError:  # the failure drill kills Redis: this person is then not followed
-            handoff_id = None
+        handoff_id = None
+        for _ in range(30):  # the failure drill kills the Redis primary: wait for the next one
+            try:
+                handoff_id = await self.redis.hget(record, "handoff_id")
+                break
+            except RedisError:
+                await asyncio.sleep(0.5)
         if not handoff_id:
             self.stats.handoffs_unknown += 1
             return
