@@ -24,6 +24,7 @@ pytestmark = pytest.mark.unit
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = REPO_ROOT / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
+PROCESS_UNITS = [unit for unit in UNITS if unit.name.endswith("@.service")]
 INSTALL = "/opt/hrv-guide"
 
 
@@ -83,19 +84,19 @@ def exec_lines(unit: Path) -> list[str]:
 
 
 def test_the_units_start_what_the_code_has():
-    assert {u.name for u in UNITS} == {
+    assert {u.name for u in PROCESS_UNITS} == {
         "hrv-guide-gateway@.service",
         "hrv-guide-rasa@.service",
         "hrv-guide-actions@.service",
     }
-    commands = " ".join(line for unit in UNITS for line in exec_lines(unit))
+    commands = " ".join(line for unit in PROCESS_UNITS for line in exec_lines(unit))
     assert "hrv-guide serve" in commands
     with pytest.raises(SystemExit) as shown:
         cli_main(["serve", "--help"])  # the subcommand the gateway unit runs exists
     assert shown.value.code == 0
     for module in re.findall(r"-m (bot\.[a-z_.]+)", commands):
         assert (REPO_ROOT / (module.replace(".", "/") + ".py")).is_file(), module
-    for unit in UNITS:
+    for unit in PROCESS_UNITS:
         text = unit.read_text()
         assert "EnvironmentFile=/etc/hrv-guide/env" in text
         assert "User=hrv-guide" in text
@@ -117,12 +118,14 @@ def test_systemd_analyze_verify_accepts_the_units(tmp_path: Path):
     (root / "etc/hrv-guide").mkdir(parents=True)
     (root / "etc/hrv-guide/env").write_text((DEPLOY / "env.example").read_text())
     for line in (line for unit in UNITS for line in exec_lines(unit)):
-        for program in re.findall(r"(/(?:usr/bin|opt/hrv-guide)/\S+)", line.split("=", 1)[1]):
+        pattern = r"(/(?:usr/bin|usr/local/sbin|opt/hrv-guide)/[^\s;]+)"
+        for program in re.findall(pattern, line.split("=", 1)[1]):
             target = root / program.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy("/bin/true", target)
     instances = ["hrv-guide-gateway@8000.service", "hrv-guide-rasa@5005.service"]
     instances += ["hrv-guide-actions@5055.service", "hrv-guide.target"]
+    instances += ["hrv-guide-redis-backup.service", "hrv-guide-redis-backup.timer"]
     result = subprocess.run(
         ["systemd-analyze", "verify", f"--root={root}", *instances],
         cwd=units,
