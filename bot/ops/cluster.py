@@ -152,6 +152,9 @@ class Cluster:
                 "HRV_TRUSTED_PROXY_HOPS": "1",
             }
         )
+        # Every gateway must hash client addresses alike for the shared rate limits: one fresh
+        # key per run unless one is given.
+        env.setdefault("HRV_RATE_LIMIT_SECRET", secrets.token_urlsafe(32))
         env.update(self.env_overrides)
         missing = sorted(set(re.findall(r"\$\{(\w+)\}", ENDPOINTS.read_text())) - set(env))
         if missing:
