@@ -57,6 +57,37 @@ class Settings(BaseSettings):
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("HRV_REDIS_URL", "REDIS_URL"),
     )
+    # Redis connections one gateway process holds at most. A request waits for a free one (up
+    # to HRV_REDIS_POOL_TIMEOUT_SECONDS) instead of being refused: a burst queues, it does not
+    # fail. Every live event stream holds one while it waits for an event (a blocking read), so
+    # keep this above HRV_MAX_LIVE_STREAMS; the 100 more serve the requests (a command takes
+    # well under a millisecond on loopback: 100 serve thousands of requests a second).
+    redis_max_connections: int = Field(default=600, ge=2)
+    # How long a request waits for a free Redis connection before it gets 503 with the safe
+    # reply: above what a burst's queue needs (the pool does not serve waiters in order, so
+    # under a saturated CPU one can wait seconds), below a proxy's 60 s and a person's patience.
+    redis_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Each Redis command's socket timeout: an outage or a dead primary becomes an error in
+    # seconds, not a hang (with Sentinel the next command then goes to the new primary).
+    redis_socket_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Redis Sentinel: `host:port,host:port,...` of the sentinels (empty: HRV_REDIS_URL alone).
+    # With sentinels the primary's address comes from them; the db number and password still
+    # come from HRV_REDIS_URL.
+    redis_sentinels: str = Field(default="", pattern=r"^\s*([^\s,:]+:[0-9]{1,5}\s*(,\s*|$))*$")
+    # The name under which the sentinels monitor the primary.
+    redis_sentinel_service: str = "hrvguide"
+    # Replicas that must have a person's or staff member's handoff message before the API
+    # acknowledges it (Redis WAIT after the write; 0: off). With asynchronous replication a
+    # message acknowledged but not yet on a replica is lost when the primary dies; see
+    # bot/store.py `confirm_replicated` for what the API answers when the replica does not
+    # confirm in time.
+    redis_wait_replicas: int = Field(default=0, ge=0, le=5)
+    # How long a handoff message waits for the replicas' confirmation.
+    redis_wait_timeout_ms: int = Field(default=500, ge=1, le=10_000)
+    # HTTP connections to Rasa one gateway process holds at most; a turn waits for a free one.
+    # The wait counts against HRV_RASA_TIMEOUT_SECONDS (the Rasa client's timeout covers the
+    # pool too): past it the person gets the safe reply, never an error.
+    rasa_max_connections: int = Field(default=100, ge=1)
     # Starts every key the gateway writes, so it can share a Redis with other programs.
     key_prefix: str = "hrv"
     # A conversation, its handoff and its transcript are erased this long after the last message.
