@@ -77,16 +77,16 @@ class Settings(BaseSettings):
     # The name under which the sentinels monitor the primary.
     redis_sentinel_service: str = "hrvguide"
     # Replicas that must have a person's or staff member's handoff message before the API
-    # acknowledges it (Redis WAIT after the write; 0: off). With asynchronous replication a
-    # message acknowledged but not yet on a replica is lost when the primary dies; see
-    # bot/store.py `confirm_replicated` for what the API answers when the replica does not
-    # confirm in time.
+    # acknowledges it (Redis WAIT after the write; 0: off). With asynchronous replication an
+    # acknowledged message not yet on a replica is lost when the primary dies. Not confirmed in
+    # time while a replica is connected: 503 with the safe reply (a resend with the same message
+    # id is stored once); no replica connected: acknowledged (bot/store.py ReplicaWait).
     redis_wait_replicas: int = Field(default=0, ge=0, le=5)
     # How long a handoff message waits for the replicas' confirmation.
     redis_wait_timeout_ms: int = Field(default=500, ge=1, le=10_000)
     # HTTP connections to Rasa one gateway process holds at most; a turn waits for a free one.
-    # The wait counts against HRV_RASA_TIMEOUT_SECONDS (the Rasa client's timeout covers the
-    # pool too): past it the person gets the safe reply, never an error.
+    # httpx gives up (the person gets the safe reply, never an error) only when no connection
+    # came free for HRV_RASA_TIMEOUT_SECONDS, which the Rasa client's timeout sets for the pool.
     rasa_max_connections: int = Field(default=100, ge=1)
     # Starts every key the gateway writes, so it can share a Redis with other programs.
     key_prefix: str = "hrv"

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import parse_url
@@ -23,9 +23,6 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +103,18 @@ def connect(
     )
 
 
-def connect_from(settings: Settings) -> Redis:
+class RedisSettings(Protocol):
+    """The settings `connect_from` reads (bot.config.Settings has them; this layer is below it)."""
+
+    redis_url: str
+    redis_sentinels: str
+    redis_sentinel_service: str
+    redis_max_connections: int
+    redis_pool_timeout_seconds: float
+    redis_socket_timeout_seconds: float
+
+
+def connect_from(settings: RedisSettings) -> Redis:
     """The gateway's and the CLI's client, as the settings say."""
     return connect(
         settings.redis_url,

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from redis.exceptions import RedisError
 
-from bot.store import ReplicationUnconfirmed, ReplicaWait, connect
+from bot.handoff.service import Handoffs
+from bot.store import Keys, ReplicationUnconfirmed, ReplicaWait, connect
 from tests.redis_sentinel import SERVICE, SentinelLayout, sentinel_layout
 
 pytestmark = pytest.mark.e2e
@@ -88,5 +90,37 @@ async def test_a_write_waits_for_the_replica_and_is_refused_when_a_connected_one
         ] and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         assert await wait.run(client, script, ["k"], ["x"], touch=("k", 60)) == "OK"
+    finally:
+        await client.aclose()
+
+
+async def test_a_handoff_message_the_replica_did_not_confirm_is_refused_then_stored_once(
+    layout: SentinelLayout,
+) -> None:
+    client = connect("redis://127.0.0.1:6379/0", sentinels=layout.sentinels, service=SERVICE)
+    keys = Keys("hrv", "hrvguide")
+    handoffs = Handoffs(client, keys, 600, replica_wait=ReplicaWait(1, 300))
+    try:
+        session_id = "s" * 32
+        await client.hset(keys.session(session_id), mapping={"lang": "sv", "handoff": ""})
+        await client.expire(keys.session(session_id), 600)
+        handoff_id = (
+            await handoffs.enqueue(session_id, "asked_for_human", "sv", "widget")
+        ).handoff_id
+        replica = layout.processes["replica"]
+        os.kill(replica.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(ReplicationUnconfirmed):  # the API answers 503, the safe reply
+                await handoffs.post_from_person(handoff_id, session_id, "hjälp", "m-1", [])
+        finally:
+            os.kill(replica.pid, signal.SIGCONT)
+        # The widget sends it again with the same message id: acknowledged, stored once.
+        assert await handoffs.post_from_person(handoff_id, session_id, "hjälp", "m-1", [])
+        entries = await client.xrange(keys.handoff_stream(handoff_id))
+        texts = [(e["from"], e["text"]) for _, e in entries if e.get("kind") == "text"]
+        assert texts == [("person", "hjälp")]
+        # And it is on the replica.
+        on_replica = redis.Redis(port=layout.ports["replica"], decode_responses=True)
+        assert on_replica.xlen(keys.handoff_stream(handoff_id)) == len(entries)
     finally:
         await client.aclose()
