@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,8 @@ from bot.store import Keys, ReplicationUnconfirmed, ReplicaWait, connect
 from tests.redis_sentinel import SERVICE, SentinelLayout, sentinel_layout
 
 pytestmark = pytest.mark.e2e
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Sentinel's down-after (1 s), its election and the promotion take 2-4 s here; a client that
 # follows it must be back well inside this.
@@ -36,7 +40,7 @@ async def test_the_gateway_client_reaches_the_new_primary_after_a_failover(
     layout: SentinelLayout,
 ) -> None:
     client = connect(
-        "redis://127.0.0.1:6379/2", sentinels=layout.sentinels, service=SERVICE, max_connections=4
+        "redis://127.0.0.1:1/2", sentinels=layout.sentinels, service=SERVICE, max_connections=4
     )
     try:
         await client.set("hrv:test:before", "1", ex=60)
@@ -65,7 +69,7 @@ async def test_the_gateway_client_reaches_the_new_primary_after_a_failover(
 async def test_a_write_waits_for_the_replica_and_is_refused_when_a_connected_one_lags(
     layout: SentinelLayout,
 ) -> None:
-    client = connect("redis://127.0.0.1:6379/0", sentinels=layout.sentinels, service=SERVICE)
+    client = connect("redis://127.0.0.1:1/0", sentinels=layout.sentinels, service=SERVICE)
     script = client.register_script("return redis.call('SET', KEYS[1], ARGV[1], 'EX', 60)")
     wait = ReplicaWait(replicas=1, timeout_ms=300)
     try:
@@ -97,7 +101,7 @@ async def test_a_write_waits_for_the_replica_and_is_refused_when_a_connected_one
 async def test_a_handoff_message_the_replica_did_not_confirm_is_refused_then_stored_once(
     layout: SentinelLayout,
 ) -> None:
-    client = connect("redis://127.0.0.1:6379/0", sentinels=layout.sentinels, service=SERVICE)
+    client = connect("redis://127.0.0.1:1/0", sentinels=layout.sentinels, service=SERVICE)
     keys = Keys("hrv", "hrvguide")
     handoffs = Handoffs(client, keys, 600, replica_wait=ReplicaWait(1, 300))
     try:
@@ -124,3 +128,33 @@ async def test_a_handoff_message_the_replica_did_not_confirm_is_refused_then_sto
         assert on_replica.xlen(keys.handoff_stream(handoff_id)) == len(entries)
     finally:
         await client.aclose()
+
+
+def test_the_cli_reaches_the_primary_through_the_sentinels_after_a_failover(
+    layout: SentinelLayout,
+) -> None:
+    layout.kill_primary()
+    env = {
+        **os.environ,
+        "HRV_ENVIRONMENT": "test",
+        # Only the db counts; nothing listens at this address: the sentinels give the primary.
+        "HRV_REDIS_URL": "redis://127.0.0.1:1/0",
+        "HRV_REDIS_SENTINELS": layout.sentinels,
+        "HRV_REDIS_SENTINEL_SERVICE": SERVICE,
+    }
+    deadline = time.monotonic() + RECOVERY_BOUND_SECONDS
+    while True:  # the CLI fails plainly until the sentinels promote the replica
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "staff", "add", "tove"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert done.returncode == 0, done.stderr[-2000:]
+    primary = redis.Redis(port=layout.primary_port(), decode_responses=True)
+    assert primary.exists("hrv:staff:account:tove")
