@@ -1,4 +1,4 @@
-"""Rate limits counted in Redis, shared by every gateway, keyed by a keyed hash of the client.
+"""Rate limits counted in Redis, shared by every gateway, keyed by keyed hashes, never addresses.
 
 Counting: the `limits` library's moving window over redis-py, on the gateway's own connection
 pool (so it follows the gateway's Redis, Sentinel included). One key per limit and subject under
@@ -14,7 +14,8 @@ Client keys: the address (or the first untrusted X-Forwarded-For hop behind `tru
 proxies) is hashed with HMAC under a key derived per UTC day from HRV_RATE_LIMIT_SECRET. Every
 gateway with the same setting gets the same key for a client; the key rotates daily; the secret
 is never written to Redis, so the hashes in Redis (or in a copy of it) cannot be matched against
-the small space of addresses. No address is ever stored or logged.
+the small space of addresses. No address is ever stored or logged. Session ids are hashed the
+same way, so a count left for its last minute after a chat is erased names no session.
 """
 
 from __future__ import annotations
