@@ -7,7 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.handoff.hours import OpeningHours
@@ -220,10 +227,26 @@ class Settings(BaseSettings):
     stats_retention_days: int = Field(default=400, ge=1, le=3660)
 
     # ---- Abuse limits and security headers (bot/limits/, bot/web/security_headers.py)
-    # Rate limits count in each gateway process's memory, keyed by the session id or a keyed hash
-    # of the client address; nothing of them is stored. Behind this many trusted reverse proxies
-    # the address comes from X-Forwarded-For; 0 = the socket peer.
+    # Rate limits count in Redis, shared by every gateway, keyed by a keyed hash of the session id
+    # or of the client address (never the id or address itself); each count expires with its
+    # window. Behind this many trusted reverse proxies the address comes from X-Forwarded-For;
+    # 0 = the socket peer.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Keys the hashes of client addresses and session ids, the same on every gateway (set it
+    # alike on all of them). The key in use is derived from it per UTC day, so it rotates daily;
+    # it is never written to Redis, so a copy of Redis alone cannot be turned back into addresses.
+    rate_limit_secret: SecretStr = SecretStr("dev-rate-limit-secret")
+
+    @field_validator("rate_limit_secret")
+    @classmethod
+    def _real_rate_limit_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        # Production refuses the placeholder, as _refuse_placeholder_secrets does the others.
+        if info.data.get("environment") == "production" and value.get_secret_value().startswith(
+            _PLACEHOLDER_PREFIX
+        ):
+            raise ValueError("HRV_RATE_LIMIT_SECRET must be set to a real secret")
+        return value
+
     # Messages per session and minute: one person types far fewer; a flood script types more.
     rate_session_messages_per_minute: int = Field(default=20, ge=1)
     # Per client address: generous, because a school or a shelter may share one address.

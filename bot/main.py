@@ -206,15 +206,7 @@ def create_app(
         )
         app.state.audit = audit
         app.state.staff_auth = StaffAuth.from_settings(redis, keys, audit, settings, clock)
-        app.state.limits = AbuseLimits(
-            texts,
-            safety,
-            session_messages_per_minute=settings.rate_session_messages_per_minute,
-            client_messages_per_minute=settings.rate_client_messages_per_minute,
-            client_sessions_per_hour=settings.rate_client_sessions_per_hour,
-            trusted_proxy_hops=settings.trusted_proxy_hops,
-            clock=clock,
-        )
+        app.state.limits = AbuseLimits.from_settings(texts, safety, redis, settings, clock)
         app.state.conversation = Conversation(
             sessions, rasa, safety, detector, texts, handoffs, redactor, resolver
         )
