@@ -58,10 +58,10 @@ async def _staff(action: str, name: str | None, role: str = "staff") -> int:
     from bot.staff.audit import AuditLog
     from bot.staff.auth import StaffAuth
     from bot.staff.roles import Role
-    from bot.store import Keys, connect
+    from bot.store import Keys, connect_from
 
     settings = get_settings()
-    redis = connect(settings.redis_url)
+    redis = connect_from(settings)  # through the sentinels when HRV_REDIS_SENTINELS is set
     keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
     audit = AuditLog(redis, keys, settings.audit_ttl_seconds)
     auth = StaffAuth.from_settings(redis, keys, audit, settings)

@@ -7,7 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.handoff.hours import OpeningHours
@@ -57,6 +64,37 @@ class Settings(BaseSettings):
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("HRV_REDIS_URL", "REDIS_URL"),
     )
+    # Redis connections one gateway process holds at most. A request waits for a free one (up
+    # to HRV_REDIS_POOL_TIMEOUT_SECONDS) instead of being refused: a burst queues, it does not
+    # fail. Every live event stream holds one while it waits for an event (a blocking read), so
+    # keep this above HRV_MAX_LIVE_STREAMS; the 100 more serve the requests (a command takes
+    # well under a millisecond on loopback: 100 serve thousands of requests a second).
+    redis_max_connections: int = Field(default=600, ge=2)
+    # How long a request waits for a free Redis connection before it gets 503 with the safe
+    # reply: above what a burst's queue needs (the pool does not serve waiters in order, so
+    # under a saturated CPU one can wait seconds), below a proxy's 60 s and a person's patience.
+    redis_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Each Redis command's socket timeout: an outage or a dead primary becomes an error in
+    # seconds, not a hang (with Sentinel the next command then goes to the new primary).
+    redis_socket_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Redis Sentinel: `host:port,host:port,...` of the sentinels (empty: HRV_REDIS_URL alone).
+    # With sentinels the primary's address comes from them; the db number and password still
+    # come from HRV_REDIS_URL.
+    redis_sentinels: str = Field(default="", pattern=r"^\s*([^\s,:]+:[0-9]{1,5}\s*(,\s*|$))*$")
+    # The name under which the sentinels monitor the primary.
+    redis_sentinel_service: str = "hrvguide"
+    # Replicas that must have a person's or staff member's handoff message before the API
+    # acknowledges it (Redis WAIT after the write; 0: off). With asynchronous replication an
+    # acknowledged message not yet on a replica is lost when the primary dies. Not confirmed in
+    # time while a replica is connected: 503 with the safe reply (a resend with the same message
+    # id is stored once); no replica connected: acknowledged (bot/store.py ReplicaWait).
+    redis_wait_replicas: int = Field(default=0, ge=0, le=5)
+    # How long a handoff message waits for the replicas' confirmation.
+    redis_wait_timeout_ms: int = Field(default=500, ge=1, le=10_000)
+    # HTTP connections to Rasa one gateway process holds at most; a turn waits for a free one.
+    # httpx gives up (the person gets the safe reply, never an error) only when no connection
+    # came free for HRV_RASA_TIMEOUT_SECONDS, which the Rasa client's timeout sets for the pool.
+    rasa_max_connections: int = Field(default=100, ge=1)
     # Starts every key the gateway writes, so it can share a Redis with other programs.
     key_prefix: str = "hrv"
     # A conversation, its handoff and its transcript are erased this long after the last message.
@@ -189,10 +227,26 @@ class Settings(BaseSettings):
     stats_retention_days: int = Field(default=400, ge=1, le=3660)
 
     # ---- Abuse limits and security headers (bot/limits/, bot/web/security_headers.py)
-    # Rate limits count in each gateway process's memory, keyed by the session id or a keyed hash
-    # of the client address; nothing of them is stored. Behind this many trusted reverse proxies
-    # the address comes from X-Forwarded-For; 0 = the socket peer.
+    # Rate limits count in Redis, shared by every gateway, keyed by a keyed hash of the session id
+    # or of the client address (never the id or address itself); each count expires with its
+    # window. Behind this many trusted reverse proxies the address comes from X-Forwarded-For;
+    # 0 = the socket peer.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Keys the hashes of client addresses and session ids, the same on every gateway (set it
+    # alike on all of them). The key in use is derived from it per UTC day, so it rotates daily;
+    # it is never written to Redis, so a copy of Redis alone cannot be turned back into addresses.
+    rate_limit_secret: SecretStr = SecretStr("dev-rate-limit-secret")
+
+    @field_validator("rate_limit_secret")
+    @classmethod
+    def _real_rate_limit_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        # Production refuses the placeholder, as _refuse_placeholder_secrets does the others.
+        if info.data.get("environment") == "production" and value.get_secret_value().startswith(
+            _PLACEHOLDER_PREFIX
+        ):
+            raise ValueError("HRV_RATE_LIMIT_SECRET must be set to a real secret")
+        return value
+
     # Messages per session and minute: one person types far fewer; a flood script types more.
     rate_session_messages_per_minute: int = Field(default=20, ge=1)
     # Per client address: generous, because a school or a shelter may share one address.

@@ -54,7 +54,7 @@ from bot.staff.console_texts import load_console_texts, page_with_texts
 from bot.staff.saved_answers import SavedAnswers
 from bot.staff.stats import StatsReport
 from bot.staff.wrapup import WrapUp
-from bot.store import Keys, connect
+from bot.store import Keys, ReplicaWait, connect_from
 from bot.web.body_limit import BodySizeLimit
 from bot.web.errors import install_error_handlers
 from bot.web.health import Readiness
@@ -122,8 +122,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = connect(settings.redis_url)
-        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100), transport=rasa_transport)
+        redis = connect_from(settings)
+        # A turn waits for a free connection to Rasa (within the Rasa client's timeout, which
+        # covers the pool too) rather than failing; idle ones are kept for the next burst.
+        pool = settings.rasa_max_connections
+        http = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+            transport=rasa_transport,
+        )
         keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
         sessions = SessionStore(
             redis,
@@ -179,6 +185,7 @@ def create_app(
             stream_maxlen=settings.handoff_stream_maxlen,
             max_open_chats=settings.staff_max_open_chats,
             stats_retention_days=settings.stats_retention_days,
+            replica_wait=ReplicaWait(settings.redis_wait_replicas, settings.redis_wait_timeout_ms),
         )
         audit = AuditLog(redis, keys, settings.audit_ttl_seconds, clock)
         app.state.handoffs = handoffs
@@ -199,15 +206,7 @@ def create_app(
         )
         app.state.audit = audit
         app.state.staff_auth = StaffAuth.from_settings(redis, keys, audit, settings, clock)
-        app.state.limits = AbuseLimits(
-            texts,
-            safety,
-            session_messages_per_minute=settings.rate_session_messages_per_minute,
-            client_messages_per_minute=settings.rate_client_messages_per_minute,
-            client_sessions_per_hour=settings.rate_client_sessions_per_hour,
-            trusted_proxy_hops=settings.trusted_proxy_hops,
-            clock=clock,
-        )
+        app.state.limits = AbuseLimits.from_settings(texts, safety, redis, settings, clock)
         app.state.conversation = Conversation(
             sessions, rasa, safety, detector, texts, handoffs, redactor, resolver
         )

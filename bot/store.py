@@ -1,28 +1,186 @@
-"""Redis connection and the gateway's key names: everything under one prefix, everything expires."""
+"""Redis connection and the gateway's key names: everything under one prefix, everything expires.
+
+The client's pool waits for a free connection (up to a timeout) rather than refusing one, so a
+burst queues instead of failing; with Sentinel it finds the primary through the sentinels and
+retries a command that met a dead connection, so after a failover the next commands reach the
+new primary without a restart.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import parse_url
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
 
 LUA_DIR = Path(__file__).resolve().parent / "lua"
 
 _ID = "\x00"  # stands for a handoff id in key templates; never part of a real id
 
+# A command that met a broken connection (a restarted Redis, a primary that died) is tried again
+# three times within about 0.7 s on a fresh connection, found through the sentinels when there
+# are some: short enough that a request still ends in seconds, long enough to ride over a
+# reconnect. Sentinel needs about its down-after time (plus an election) to promote a replica;
+# requests in that window get the safe reply, and the next ones reach the new primary.
+_RETRIES = 3
 
-def connect(url: str) -> Redis:
-    """A client with short timeouts, so a Redis outage becomes an error in seconds, not a hang."""
-    return Redis.from_url(
-        url,
-        decode_responses=True,
-        socket_timeout=3,
-        socket_connect_timeout=3,
-        health_check_interval=15,
-        retry_on_timeout=True,
+
+def _retry() -> dict[str, Any]:
+    return {
+        "retry": Retry(ExponentialBackoff(cap=0.4, base=0.1), _RETRIES),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    }
+
+
+class _WaitingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
+    """The primary's address from the sentinels, and a wait for a free connection (redis-py's
+    sentinel pool refuses at its limit like the plain one)."""
+
+
+def parse_sentinels(value: str) -> list[tuple[str, int]]:
+    """`host:port,host:port` as (host, port) pairs; [] when empty."""
+    pairs = []
+    for item in value.split(","):
+        if item.strip():
+            host, _, port = item.strip().rpartition(":")
+            pairs.append((host, int(port)))
+    return pairs
+
+
+def connect(
+    url: str,
+    *,
+    sentinels: str = "",
+    service: str = "hrvguide",
+    max_connections: int = 600,
+    pool_timeout: float = 10.0,
+    socket_timeout: float = 3.0,
+) -> Redis:
+    """A client with short timeouts, so a Redis outage becomes an error in seconds, not a hang,
+    and a pool that waits up to `pool_timeout` for a free connection (then ConnectionError:
+    503 with the safe reply, as any Redis error). With `sentinels`, the primary of `service`
+    is asked of them; db, username and password still come from `url`."""
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": min(socket_timeout, 1.0),
+        "health_check_interval": 15,
+        **_retry(),
+    }
+    if not sentinels.strip():
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=pool_timeout, **options
+        )
+        return Redis.from_pool(pool)
+    parsed = parse_url(url)
+    sentinel = Sentinel(
+        parse_sentinels(sentinels),
+        # Asking the sentinels must be quick too; each is tried in turn.
+        sentinel_kwargs={"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
     )
+    return sentinel.master_for(
+        service,
+        connection_pool_class=_WaitingSentinelPool,
+        max_connections=max_connections,
+        timeout=pool_timeout,
+        db=parsed.get("db", 0),
+        username=parsed.get("username"),
+        password=parsed.get("password"),
+        **options,
+    )
+
+
+class RedisSettings(Protocol):
+    """The settings `connect_from` reads (bot.config.Settings has them; this layer is below it)."""
+
+    redis_url: str
+    redis_sentinels: str
+    redis_sentinel_service: str
+    redis_max_connections: int
+    redis_pool_timeout_seconds: float
+    redis_socket_timeout_seconds: float
+
+
+def connect_from(settings: RedisSettings) -> Redis:
+    """The gateway's and the CLI's client, as the settings say."""
+    return connect(
+        settings.redis_url,
+        sentinels=settings.redis_sentinels,
+        service=settings.redis_sentinel_service,
+        max_connections=settings.redis_max_connections,
+        pool_timeout=settings.redis_pool_timeout_seconds,
+        socket_timeout=settings.redis_socket_timeout_seconds,
+    )
+
+
+class ReplicationUnconfirmed(RedisError):
+    """A write the replicas did not confirm in time while one was connected: answered like any
+    Redis error (503 with the safe reply); the client sends again with the same message id
+    and the write is stored once."""
+
+
+@dataclass(frozen=True)
+class ReplicaWait:
+    """Whether an acknowledged write waits until `replicas` replicas have it (Redis WAIT).
+
+    Redis replicates asynchronously: a write the primary answered can be lost if the primary
+    dies before a replica has it, and Sentinel then promotes a replica without it. WAIT after
+    the write, on the same connection, closes that gap for the writes worth it.
+
+    When fewer replicas confirm in time:
+    - a replica is connected (it lags, or the primary is failing): ReplicationUnconfirmed, so
+      the API does not acknowledge what a failover could still lose; the retry with the same
+      message id is deduplicated by the script and waits again;
+    - no replica is connected at all (it is down or resyncing; right after a failover): the
+      write is acknowledged and logged. Refusing then would turn losing the replica into
+      losing the chat, and the write is as safe as every other one until the replica is back.
+    """
+
+    replicas: int = 0
+    timeout_ms: int = 500
+
+    async def run(
+        self,
+        redis: Redis,
+        script: Callable[..., Awaitable[Any]],
+        keys: Sequence[str],
+        args: Sequence[Any],
+        touch: tuple[str, int],
+    ) -> Any:
+        """The script's result, after the replicas confirmed it (or none is connected).
+
+        `touch` (a key the script keeps, its TTL) is expired again after the script: a retry
+        that the script answers as a duplicate writes nothing, and WAIT only waits for this
+        connection's own writes; the touch makes it wait for the original write too (a
+        replica that has a later write has every earlier one)."""
+        if self.replicas <= 0:
+            return await script(keys=keys, args=args)
+        async with redis.pipeline(transaction=False) as pipe:
+            await script(keys=keys, args=args, client=pipe)
+            pipe.expire(touch[0], touch[1])
+            pipe.wait(self.replicas, self.timeout_ms)
+            result, _, confirmed = await pipe.execute()
+        if int(confirmed) >= self.replicas:
+            return result
+        info = await redis.info("replication")
+        connected = int(info.get("connected_slaves", 0))
+        logger.warning("replica_wait_unconfirmed confirmed=%s connected=%s", confirmed, connected)
+        if connected > 0:
+            raise ReplicationUnconfirmed("the replicas did not confirm the write in time")
+        return result
 
 
 @cache

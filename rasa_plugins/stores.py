@@ -16,6 +16,11 @@ Its client has short socket timeouts: Rasa calls Redis synchronously from its ev
 hung Redis without a timeout would stop every conversation (Rasa sets none for the tracker).
 
 `ExpiringRedisLockStore` gives every lock key an expiry (Rasa sets none: lock_store.py:277).
+
+Both reach the primary through Redis Sentinel when endpoints.yml gives `sentinels`
+(`host:port,...`, from HRV_RASA_REDIS_SENTINELS; empty: `url`/`port` directly): each new
+connection asks the sentinels where the primary is, and a command that met a dead one is tried
+again, so after a failover the next turn is stored on the new primary without a restart.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 from rasa_plugins import logs
 
@@ -44,27 +50,49 @@ logs.install()
 
 # Rasa blocks its event loop while it waits for Redis: keep the waits short.
 SOCKET_TIMEOUT_SECONDS = 2.0
-# A pooled connection broken by a Redis restart fails once; one quick retry reconnects.
+# A pooled connection broken by a Redis restart fails once; one quick retry reconnects. Through
+# sentinels, three within about 0.5 s: a retry asks them for the primary again.
 _RETRY = {
     "retry": Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
     "retry_on_error": [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
 }
+_SENTINEL_RETRY = {**_RETRY, "retry": Retry(ExponentialBackoff(cap=0.2, base=0.05), 3)}
+
+
+def parse_sentinels(value: object) -> list[tuple[str, int]]:
+    """`host:port,host:port` as (host, port) pairs; [] when empty or unset."""
+    pairs = []
+    for item in str(value or "").split(","):
+        if item.strip():
+            host, _, port = item.strip().rpartition(":")
+            pairs.append((host, int(port)))
+    return pairs
 
 
 def _client(
-    host: str, port: int, db: int, username: str | None, password: str | None, timeout: float
+    host: str,
+    port: int,
+    db: int,
+    username: str | None,
+    password: str | None,
+    timeout: float,
+    sentinels: object = None,
+    service: object = None,
 ) -> redis.Redis:
-    return redis.Redis(
-        host=host,
-        port=int(port),
-        db=int(db),
-        username=username or None,
-        password=password or None,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        decode_responses=True,
-        **_RETRY,
-    )
+    options: dict[str, Any] = {
+        "db": int(db),
+        "username": username or None,
+        "password": password or None,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "decode_responses": True,
+    }
+    addresses = parse_sentinels(sentinels)
+    if addresses:
+        asking = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        sentinel = Sentinel(addresses, sentinel_kwargs=asking)
+        return sentinel.master_for(str(service or "hrvguide"), **options, **_SENTINEL_RETRY)
+    return redis.Redis(host=host, port=int(port), **options, **_RETRY)
 
 
 class StrictRedisTrackerStore(RedisTrackerStore):
@@ -79,6 +107,8 @@ class StrictRedisTrackerStore(RedisTrackerStore):
         username: str | None = None,
         password: str | None = None,
         socket_timeout: float = SOCKET_TIMEOUT_SECONDS,
+        sentinels: str | None = None,
+        sentinel_service: str | None = None,
         **kwargs: Any,
     ) -> None:
         """Rasa passes `host`, `domain`, `event_broker` and the endpoints.yml keys."""
@@ -87,7 +117,16 @@ class StrictRedisTrackerStore(RedisTrackerStore):
         )
         if kwargs.get("use_ssl"):
             raise ValueError("StrictRedisTrackerStore: TLS is not wired up; use a local Redis")
-        self.red = _client(host, port, db, username, password, float(socket_timeout))
+        self.red = _client(
+            host,
+            port,
+            db,
+            username,
+            password,
+            float(socket_timeout),
+            sentinels,
+            sentinel_service,
+        )
         # Conversations whose last read failed: their stand-in tracker must not be saved.
         self._unread: set[str] = set()
 
@@ -158,6 +197,8 @@ class ExpiringRedisLockStore(RedisLockStore):
             options.get("username"),
             options.get("password"),
             float(options.get("socket_timeout", SOCKET_TIMEOUT_SECONDS)),
+            options.get("sentinels"),
+            options.get("sentinel_service"),
         )
 
     def save_lock(self, lock: TicketLock) -> None:

@@ -308,7 +308,7 @@ class TelegramChannel:
         self, update: Update, session: Session, text: str, msg_id: str | None = None
     ) -> None:
         if self._limits is not None:  # per chat: its session id is a keyed hash of the chat
-            retry_after = self._limits.session_message(session.id)
+            retry_after = await self._limits.session_message(session.id)
             if retry_after is not None:
                 await self._over_limit(update, session, text, retry_after)
                 return
@@ -326,7 +326,7 @@ class TelegramChannel:
             answer = self._limits.over_limit(text, self._lang(session), retry_after)
             lines = [reply.text for reply in answer]
         except RateLimited as refused:
-            if not self._limits.tell_once(session.id):
+            if not await self._limits.tell_once(session.id):
                 return
             lines = [str(refused.replies[0]["text"])]
         for line in lines:

@@ -22,7 +22,7 @@ from bot.handoff.counters import DailyCounters
 from bot.handoff.events import HandoffChanged, HandoffEvents, Transition
 from bot.handoff.hours import OpeningHours
 from bot.handoff.states import Enqueued, Handoff, HandoffState, Side
-from bot.store import Keys, lua_script
+from bot.store import Keys, ReplicaWait, lua_script
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +104,11 @@ class Handoffs:
         events: HandoffEvents | None = None,
         stats_retention_days: int = 400,
         max_open_chats: int = 0,
+        replica_wait: ReplicaWait | None = None,
     ) -> None:
         self._redis = redis
+        # Person's and staff messages are acknowledged once a replica has them (if configured).
+        self._replica_wait = replica_wait or ReplicaWait()
         # Published after every change of state; the gateway subscribes its side effects.
         self.events = events or HandoffEvents()
         self._keys = keys
@@ -627,10 +630,13 @@ class Handoffs:
     ) -> tuple[str, str, str]:
         # The kind of a flagged message of the person's (flags: verdict, kind), never its text.
         mark = flags[1] if sender == Side.PERSON and len(flags) == 2 and flags[1] else ""
-        result = await self._post(
+        stream = self._keys.handoff_stream(handoff_id)
+        result = await self._replica_wait.run(
+            self._redis,
+            self._post,
             keys=[
                 self._keys.handoff(handoff_id),
-                self._keys.handoff_stream(handoff_id),
+                stream,
                 self._keys.handoff_sent(handoff_id),
                 self._keys.session(session_id),
                 self._keys.handoff_queue(),
@@ -649,6 +655,7 @@ class Handoffs:
                 mark,
                 *self._keys.handoff_key_parts()[0:2],  # the handoff key around an id
             ],
+            touch=(stream, self._ttl),
         )
         status = result[0]
         if status == "ok" and result[3]:

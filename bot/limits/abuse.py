@@ -1,9 +1,10 @@
 """Abuse limits of the widget API: message rates per session and per client, new sessions per
 client, and the refusals people see (429 and 503 with a friendly text in their language).
 
-Counting is in this process's memory (bot/limits/rates.py): sessions by their random id, clients by
-a keyed hash of their address that is never stored or logged. A danger message is never turned
-away: the route answers it with the danger reply (112) even when the sender is over a limit.
+Counting is in Redis, shared by every gateway (bot/limits/rates.py): sessions and clients by a
+keyed hash of their id or address; no id or address is stored with a count or logged. A danger
+message is never turned away: the route answers it with the danger reply (112) even when the
+sender is over a limit, and when Redis cannot be reached the limits let every message through.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
 
+from bot.config import Settings
 from bot.conversation.replies import Reply
 from bot.conversation.safety import SafetyLayer
 from bot.conversation.texts import Texts
@@ -23,7 +26,7 @@ from bot.limits.rates import ClientKeys, RateLimiter
 
 logger = logging.getLogger(__name__)
 
-MINUTE, HOUR = 60.0, 3600.0
+MINUTE, HOUR = 60, 3600
 # The danger intent sent as a payload (the "Yes" under "Are you in danger right now?").
 DANGER_PAYLOAD = "/immediate_danger"
 # Seconds a client is asked to wait after a 503 because the service is full.
@@ -63,63 +66,90 @@ def replies_in(texts: Texts, key: str, lang: str | None) -> list[dict[str, str]]
 
 
 class AbuseLimits:
-    """The widget's rate limits, with their settings; one per app (the limiters are in memory)."""
+    """The widget's and Telegram's rate limits, with their settings; one per app."""
 
     def __init__(
         self,
         texts: Texts,
         safety: SafetyLayer,
+        limiter: RateLimiter,
+        clients: ClientKeys,
         *,
         session_messages_per_minute: int,
         client_messages_per_minute: int,
         client_sessions_per_hour: int,
-        trusted_proxy_hops: int = 0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._texts = texts
         self._safety = safety
-        self._clients = ClientKeys(trusted_proxy_hops)
+        self._limiter = limiter
+        self._clients = clients
         self._session_rate = session_messages_per_minute
         self._client_rate = client_messages_per_minute
         self._new_session_rate = client_sessions_per_hour
-        self._session_messages = RateLimiter(clock)
-        self._client_messages = RateLimiter(clock)
-        self._client_sessions = RateLimiter(clock)
-        self._told = RateLimiter(clock)
 
-    def new_session(self, request: Request, lang: str | None) -> None:
+    @classmethod
+    def from_settings(
+        cls,
+        texts: Texts,
+        safety: SafetyLayer,
+        redis: Redis,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+    ) -> AbuseLimits:
+        """The limits on the gateway's Redis, under its key prefix."""
+        return cls(
+            texts,
+            safety,
+            RateLimiter(redis, settings.key_prefix, clock),
+            ClientKeys(
+                settings.rate_limit_secret.get_secret_value().encode(),
+                settings.trusted_proxy_hops,
+                clock,
+            ),
+            session_messages_per_minute=settings.rate_session_messages_per_minute,
+            client_messages_per_minute=settings.rate_client_messages_per_minute,
+            client_sessions_per_hour=settings.rate_client_sessions_per_hour,
+        )
+
+    async def new_session(self, request: Request, lang: str | None) -> None:
         """Count a new session for the client; RateLimited when it started too many."""
-        retry = self._client_sessions.hit(self._clients.of(request), self._new_session_rate, HOUR)
+        retry = await self._limiter.hit(
+            "client_sessions", self._clients.of(request), self._new_session_rate, HOUR
+        )
         if retry is not None:
             logger.info("rate_limited kind=client_sessions")
             raise self.too_fast(lang, retry)
 
-    def message(self, request: Request, session_id: str) -> int | None:
+    async def message(self, request: Request, session_id: str) -> int | None:
         """Count a message; None when allowed, else the seconds to wait.
 
         The session is counted first: one session typing too fast is refused before it counts
         against its address, so it cannot use up the allowance of others sharing that address.
+        That order is why the two checks are two round trips, not one pipeline.
         """
-        retry = self._session_messages.hit(session_id, self._session_rate, MINUTE)
+        retry = await self.session_message(session_id)
         if retry is not None:
-            logger.info("rate_limited kind=session_messages")
             return retry
-        retry = self._client_messages.hit(self._clients.of(request), self._client_rate, MINUTE)
+        retry = await self._limiter.hit(
+            "client_messages", self._clients.of(request), self._client_rate, MINUTE
+        )
         if retry is not None:
             logger.info("rate_limited kind=client_messages")
         return retry
 
-    def session_message(self, session_id: str) -> int | None:
-        """Count a message of a channel without client addresses (a Telegram chat's session)."""
-        retry = self._session_messages.hit(session_id, self._session_rate, MINUTE)
+    async def session_message(self, session_id: str) -> int | None:
+        """Count a message of a session alone (a Telegram chat's session has no address)."""
+        key = self._clients.of_session(session_id)
+        retry = await self._limiter.hit("session_messages", key, self._session_rate, MINUTE)
         if retry is not None:
             logger.info("rate_limited kind=session_messages")
         return retry
 
-    def tell_once(self, session_id: str) -> bool:
+    async def tell_once(self, session_id: str) -> bool:
         """Whether to tell a chat it writes too fast: once a minute, so a flood of messages does
         not become a flood of answers (a channel that pushes messages, e.g. Telegram)."""
-        return self._told.hit(session_id, 1, MINUTE) is None
+        key = self._clients.of_session(session_id)
+        return await self._limiter.hit("told", key, 1, MINUTE) is None
 
     def over_limit(self, text: str, lang: str, retry_after: int) -> list[Reply]:
         """The answer to a message over a limit: RateLimited, unless the safety layer raises the

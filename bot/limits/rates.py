@@ -1,11 +1,21 @@
-"""In-memory rate limits keyed by a keyed hash of the client, never by its address.
+"""Rate limits counted in Redis, shared by every gateway, keyed by keyed hashes, never addresses.
 
-The address (or the first untrusted X-Forwarded-For hop behind `trusted_proxy_hops` proxies) is
-hashed with HMAC under a random key made at start-up and never stored, so a key cannot be turned
-back into an address, not even by whoever reads this process's memory after a restart. Windows
-are minutes long and forgotten after that; nothing reaches Redis or a log. Each gateway process
-limits on its own (a client spread over N processes gets at most N times the limit): good enough
-against floods, and no client key ever leaves the process.
+Counting: the `limits` library's moving window over redis-py, on the gateway's own connection
+pool (so it follows the gateway's Redis, Sentinel included). One key per limit and subject under
+`<prefix>:limits:`, a list of the last hits' times, trimmed to the limit and expiring with the
+window; one Lua call (one round trip) per check, a second only to say when to retry after a
+refusal. Gateways stamp hits with their own clocks, so their clocks must agree (NTP).
+
+When Redis cannot be reached the check lets the event through (fails open) and logs it: a
+person in danger must still get an answer, and the route that follows reports the outage itself
+(503 with the safe reply) when it needs Redis.
+
+Client keys: the address (or the first untrusted X-Forwarded-For hop behind `trusted_proxy_hops`
+proxies) is hashed with HMAC under a key derived per UTC day from HRV_RATE_LIMIT_SECRET. Every
+gateway with the same setting gets the same key for a client; the key rotates daily; the secret
+is never written to Redis, so the hashes in Redis (or in a copy of it) cannot be matched against
+the small space of addresses. No address is ever stored or logged. Session ids are hashed the
+same way, so a count left for its last minute after a chat is erased names no session.
 """
 
 from __future__ import annotations
@@ -13,21 +23,37 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 import math
-import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
+
+logger = logging.getLogger(__name__)
+
+DAY = 24 * 3600
 
 
 class ClientKeys:
-    """Turn a request into a short-lived pseudonymous key for rate limiting."""
+    """Turn a request into a pseudonymous key for rate limiting, the same on every gateway."""
 
-    def __init__(self, trusted_proxy_hops: int = 0, secret: bytes | None = None) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        trusted_proxy_hops: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._hops = trusted_proxy_hops
-        self._secret = secret or secrets.token_bytes(32)
+        self._secret = secret
+        self._clock = clock
+        self._day = -1
+        self._day_key = b""
 
     def address_of(self, connection: HTTPConnection) -> str:
         """The client's address: the socket peer, or the hop the trusted proxies saw.
@@ -52,7 +78,22 @@ class ClientKeys:
         An IPv6 client counts by its /64: one subscriber usually has a whole /64, and keying by
         the full address would give them unlimited fresh "clients"."""
         address = _client_network(self.address_of(connection)).encode()
-        return hmac.new(self._secret, address, hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self._key(), address, hashlib.sha256).hexdigest()[:32]
+
+    def of_session(self, session_id: str) -> str:
+        """A session's key for its limits (hex, 32 characters): not its id, so a counter left
+        for a minute after the chat is erased names nothing that still exists."""
+        label = b"session/" + session_id.encode()
+        return hmac.new(self._key(), label, hashlib.sha256).hexdigest()[:32]
+
+    def _key(self) -> bytes:
+        """Today's key (UTC day): derived, so gateways agree on it without talking."""
+        day = int(self._clock() // DAY)
+        if day != self._day:
+            label = f"rate-limit-client-key/{day}".encode()
+            self._day_key = hmac.new(self._secret, label, hashlib.sha256).digest()
+            self._day = day
+        return self._day_key
 
 
 def _client_network(address: str) -> str:
@@ -69,38 +110,31 @@ def _client_network(address: str) -> str:
 
 
 class RateLimiter:
-    """Sliding-window counters in memory: `hit` counts an event and says when to retry."""
+    """Moving-window limits in Redis: `hit` counts an event and says when to retry."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000):
+    def __init__(self, redis: Redis, prefix: str, clock: Callable[[], float] = time.time) -> None:
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            key_prefix=f"{prefix}:limits",
+            connection_pool=redis.connection_pool,
+        )
+        self._strategy = MovingWindowRateLimiter(storage)
         self._clock = clock
-        self._max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
 
-    def hit(self, key: str, limit: int, window_seconds: float) -> int | None:
-        """Count one event for `key`; None when allowed, else seconds until one more is allowed.
+    async def hit(self, kind: str, key: str, limit: int, window_seconds: int) -> int | None:
+        """Count one event of `kind` for `key`; None when allowed (or when Redis cannot be
+        reached), else the seconds until one more is allowed.
 
         A refused event is not counted, so a client that waits is let in again on time.
         """
-        now = self._clock()
-        hits = self._hits.get(key)
-        if hits is None:
-            if len(self._hits) >= self._max_keys:
-                self.forget_old(window_seconds)
-            while len(self._hits) >= self._max_keys:  # still full: drop the oldest keys
-                del self._hits[next(iter(self._hits))]
-            hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - window_seconds:
-            hits.popleft()
-        if len(hits) >= limit:
-            return max(1, math.ceil(hits[0] + window_seconds - now))
-        hits.append(now)
-        return None
-
-    def forget_old(self, window_seconds: float) -> None:
-        """Drop keys with no event inside the window (memory stays bounded)."""
-        cutoff = self._clock() - window_seconds
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= cutoff]:
-            del self._hits[key]
-
-    def __len__(self) -> int:
-        return len(self._hits)
+        item = RateLimitItemPerSecond(limit, window_seconds)
+        try:
+            if await self._strategy.hit(item, kind, key):
+                return None
+            reset_at, _ = await self._strategy.get_window_stats(item, kind, key)
+        except (RedisError, OSError) as error:
+            logger.warning("rate_limit_unavailable kind=%s error=%s", kind, type(error).__name__)
+            return None
+        # The library keeps times to ~0.1 ms: a hair over a whole second is not one more second.
+        return max(1, math.ceil(reset_at - self._clock() - 0.001))

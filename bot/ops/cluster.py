@@ -16,10 +16,9 @@ import secrets
 import shutil
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
-
-import redis
 
 from bot.config import Settings
 from bot.ops import processes
@@ -37,12 +36,18 @@ from bot.ops.cluster_plan import (
     redis_ready,
     sentinel_command,
 )
+from bot.ops.cluster_redis import copies_a_primary, sentinel_primary_port, sentinel_sees_all
 from bot.ops.launcher import REPO_ROOT, StartupError
+from bot.ops.ports import taken_ports
 from bot.ops.processes import free_port
 
 # Stopped in this order: the front first, so nothing new arrives at what stops after it.
 STOP_ORDER = ("nginx", "gateway", "rasa", "actions", "sentinel", "redis")
 STOP_SECONDS = 15.0
+
+
+def _never() -> bool:
+    return False
 
 
 class Cluster:
@@ -72,6 +77,7 @@ class Cluster:
         token = settings.rasa_token.get_secret_value()
         self._rasa_token = secrets.token_urlsafe(32) if token.startswith("dev-") else token
         self._members = {member.name: member for member in self._plan()}
+        self._stop_requested: Callable[[], bool] = _never
 
     @staticmethod
     def _all_names() -> list[str]:
@@ -104,22 +110,9 @@ class Cluster:
         return name
 
     def _primary_or(self, default: str) -> str:
-        for host, port in self.sentinels:
-            try:
-                client = redis.Redis(
-                    host=host, port=port, socket_timeout=1, socket_connect_timeout=1
-                )
-                with client:
-                    found = client.execute_command(
-                        "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.sentinel_service
-                    )
-            except redis.RedisError:
-                continue
-            if found:
-                for name in ("redis-1", "redis-2"):
-                    if self._port[name] == int(found[1]):
-                        return name
-        return default
+        port = sentinel_primary_port(self.sentinels, self.sentinel_service)
+        names = [name for name in ("redis-1", "redis-2") if self._port[name] == port]
+        return names[0] if names else default
 
     # -- the plan ----------------------------------------------------------------------------
 
@@ -159,6 +152,9 @@ class Cluster:
                 "HRV_TRUSTED_PROXY_HOPS": "1",
             }
         )
+        # Every gateway must hash client addresses alike for the shared rate limits: one fresh
+        # key per run unless one is given.
+        env.setdefault("HRV_RATE_LIMIT_SECRET", secrets.token_urlsafe(32))
         env.update(self.env_overrides)
         missing = sorted(set(re.findall(r"\$\{(\w+)\}", ENDPOINTS.read_text())) - set(env))
         if missing:
@@ -255,15 +251,21 @@ class Cluster:
 
     # -- running -----------------------------------------------------------------------------
 
-    def start(self, timeout: float = 300) -> None:
+    def start(self, timeout: float = 300, stop_requested: Callable[[], bool] = _never) -> None:
         """Start everything and wait until each answers (and the sentinels know the replica
-        and each other); on failure stop everything and raise StartupError."""
+        and each other); on failure, or when `stop_requested` turns true, stop everything and
+        raise StartupError."""
         if not self.settings.model_path.exists():
             raise StartupError(f"No trained model at {self.settings.model_path}: run `make train`.")
         if not Path(NGINX).exists():
             raise StartupError(f"No nginx at {NGINX}: run `make cluster-packages`.")
+        wanted = {name: ("127.0.0.1", port) for name, port in self._port.items()}
+        problems = taken_ports({**wanted, "actions (nginx)": ("127.0.0.1", self._actions_lb_port)})
+        if problems:
+            raise StartupError("ports in use: " + "; ".join(problems))
         self.log_dir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
+        self._stop_requested = stop_requested
         try:
             self._write_configs()
             # Redis first (everything else connects to it), then the rest all at once.
@@ -288,23 +290,12 @@ class Cluster:
     def _wait_for_sentinels(self, deadline: float) -> None:
         """Until every sentinel sees the replica and the two other sentinels: only then can
         they fail the primary over."""
-        while time.monotonic() < deadline:
-            if all(self._sentinel_sees_all(port) for _, port in self.sentinels):
+        while time.monotonic() < deadline and not self._stop_requested():
+            if all(sentinel_sees_all(port, self.sentinel_service) for _, port in self.sentinels):
                 return
             time.sleep(0.5)
         raise StartupError(
             f"The sentinels did not find each other in time; see {self.log_dir}/sentinel-*.log"
-        )
-
-    def _sentinel_sees_all(self, port: int) -> bool:
-        try:
-            with redis.Redis(port=port, socket_timeout=1, decode_responses=True) as client:
-                info = client.execute_command("SENTINEL", "MASTER", self.sentinel_service)
-        except redis.RedisError:
-            return False
-        fields = dict(zip(info[::2], info[1::2], strict=False)) if isinstance(info, list) else info
-        return (
-            int(fields.get("num-slaves", 0)) >= 1 and int(fields.get("num-other-sentinels", 0)) >= 2
         )
 
     def _spawn(self, member: Member) -> None:
@@ -314,6 +305,8 @@ class Cluster:
 
     def _wait(self, member: Member, deadline: float) -> None:
         while time.monotonic() < deadline:
+            if self._stop_requested():
+                raise StartupError(f"stopped while waiting for {member.name}")
             process = member.process
             if process is None or process.poll() is not None:
                 code = None if process is None else process.returncode
@@ -359,19 +352,10 @@ class Cluster:
         """A Redis server that comes back after a failover starts as the primary it was, with
         old data, until Sentinel makes it a replica of the new one: it has not recovered before
         it copies the primary (or is the primary the sentinels name)."""
-        port = self._port[name]
+        password = self._auth.password or None
         while time.monotonic() < deadline:
-            if self._primary_or("") == name:
+            if self._primary_or("") == name or copies_a_primary(self._port[name], password):
                 return
-            try:
-                with redis.Redis(
-                    port=port, password=self._auth.password or None, socket_timeout=1
-                ) as client:
-                    info = client.info("replication")
-                if info.get("role") == "slave" and info.get("master_link_status") == "up":
-                    return
-            except redis.RedisError:
-                pass
             time.sleep(0.25)
         raise StartupError(f"{name} did not rejoin as a replica in time; see {self.log_dir}")
 

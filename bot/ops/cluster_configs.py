@@ -56,6 +56,10 @@ def nginx_config(
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
     return f"""# Written by bot/ops/cluster.py for `make cluster`; production: deploy/nginx/.
 {user}
+# One process: it dies with `make cluster` however that ends (PR_SET_PDEATHSIG reaches only the
+# process spawned, and a worker whose master was killed keeps serving). Production runs nginx's
+# usual master and workers under systemd.
+master_process off;
 worker_processes 1;
 pid {run_dir / "nginx.pid"};
 error_log {error_log};

@@ -4,27 +4,13 @@ address, and stop everything on Ctrl-C, SIGTERM or SIGHUP, however often they ar
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 from pathlib import Path
 
 from bot.config import get_settings
 from bot.ops.cluster import Cluster
-from bot.ops.launcher import REPO_ROOT, StartupError
-
-
-class _Stopping:
-    """The first SIGINT/SIGTERM/SIGHUP interrupts; every later one is ignored, so a repeated
-    signal (make passes Ctrl-C on; systemd signals the whole group) never cuts the stop short."""
-
-    def __init__(self) -> None:
-        self.stopping = False
-
-    def __call__(self, signum: int, frame: object) -> None:
-        if not self.stopping:
-            self.stopping = True
-            raise KeyboardInterrupt
+from bot.ops.launcher import REPO_ROOT, StartupError, StopRequest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,35 +19,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="nginx's port (default: a free one)")
     parser.add_argument("--log-dir", type=Path, default=REPO_ROOT / ".run" / "cluster")
     args = parser.parse_args(argv)
-    handler = _Stopping()
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, handler)
-    cluster = Cluster(get_settings(), args.log_dir, nginx_port=args.port or None)
+    # Signals only record the request; this flow stops the children (bot/ops/launcher.py).
+    stop_request = StopRequest()
+    stop_request.install()
+    try:
+        cluster = Cluster(get_settings(), args.log_dir, nginx_port=args.port or None)
+    except StartupError as error:
+        print(f"Could not start: {error}", flush=True)
+        return 1
     print(
         "Starting nginx, 2 gateways, 2 Rasa, 2 action servers, Redis + replica + 3 sentinels …",
         flush=True,
     )
     began = time.monotonic()
     try:
-        try:
-            cluster.start()
-        except StartupError as error:
-            print(f"Could not start: {error}", flush=True)
-            return 1
+        cluster.start(stop_requested=lambda: bool(stop_request))
+    except StartupError as error:  # start stopped what it had started
+        print(f"Could not start: {error}", flush=True)
+        return 0 if stop_request else 1
+    try:
         print(
             f"\nHRV Guide (cluster) is running after {time.monotonic() - began:.0f} s. "
             f"Open the widget: {cluster.url}/",
             flush=True,
         )
         print(f"Logs: {cluster.log_dir}/  ·  Ctrl-C stops everything.", flush=True)
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        handler.stopping = True
+        while not stop_request:
+            time.sleep(0.2)
         print("\nStopping …", flush=True)
         return 0
     finally:
-        handler.stopping = True
         cluster.stop()
 
 

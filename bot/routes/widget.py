@@ -212,7 +212,7 @@ async def create_session(
     lang = body.lang if body and body.lang else texts.default
     if not texts.supports(lang):
         raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
-    limits.new_session(request, lang)
+    await limits.new_session(request, lang)
     try:
         session_id, token = await sessions.create(lang, settled=bool(body and body.lang))
     except SessionsFull:
@@ -241,7 +241,7 @@ async def post_message(
     if body.lang is not None and not texts.supports(body.lang):
         raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
     session = await sessions.authenticate(session_id, token)
-    retry_after = limits.message(request, session.id)
+    retry_after = await limits.message(request, session.id)
     if retry_after is not None:
         lang = body.lang or session.lang
         replies = limits.over_limit(body.text, lang, retry_after)  # 429 unless danger

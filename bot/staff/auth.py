@@ -28,7 +28,6 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.errors import BadInput, Conflict, TooManyRequests, Unauthorized
-from bot.limits.rates import ClientKeys
 from bot.staff import totp
 from bot.staff.audit import AuditLog
 from bot.staff.roles import Role, role_of
@@ -135,13 +134,7 @@ class StaffAuth:
         clock: Callable[[], float] = time.time,
     ) -> StaffAuth:
         """The one way the gateway and the `hrv-guide staff` command build it."""
-        throttle = SignInThrottle(
-            ClientKeys(settings.trusted_proxy_hops),
-            per_client=settings.staff_login_client_attempts,
-            client_window_seconds=settings.staff_login_client_window_seconds,
-            global_per_minute=settings.staff_login_global_per_minute,
-            concurrent_checks=settings.staff_login_concurrent_checks,
-        )
+        throttle = SignInThrottle.from_settings(redis, settings)
         return cls(
             redis,
             keys,
@@ -218,7 +211,7 @@ class StaffAuth:
         when this client or everyone tried too often, or after too many wrong codes for a right
         token. `client` is the keyed hash of the caller's address (bot/limits/rates.py)."""
         if self._throttle is not None:
-            self._throttle.admit(client)
+            await self._throttle.admit(client)
         name, _, secret = token.strip().rpartition(".")
         if not NAME.match(name):
             name, secret = "", ""

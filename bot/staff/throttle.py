@@ -1,12 +1,14 @@
 """Limits on staff sign-in attempts that a stranger cannot turn into a lockout of one staff member.
 
 A per-name lockout that counts every failure lets anyone who knows a staff name lock that person
-out. So the gates here know nothing of names: each client (a keyed hash of its address, memory
-only, bot/limits/rates.py) gets a number of attempts per window, all clients together get a number
-per minute, and at most a few slow password checks (scrypt, ~16 MiB and tens of ms each) run at
-once, so the sign-in cannot be used to burn the gateway's CPU or memory. The per-name limit lives
-in bot/staff/auth.py and counts only failed second factors after a right account token, which
-only a holder of the token can cause.
+out. So the gates here know nothing of names: each client (a keyed hash of its address,
+bot/limits/rates.py) gets a number of attempts per window and all clients together get a number
+per minute, counted in Redis across every gateway; and at most a few slow password checks
+(scrypt, ~16 MiB and tens of ms each) run at once in each process, so the sign-in cannot be used
+to burn a gateway's CPU or memory. When Redis cannot be reached the counts let attempts through
+(the sign-in itself then fails on Redis); the cap on concurrent checks still holds. The per-name
+limit lives in bot/staff/auth.py and counts only failed second factors after a right account
+token, which only a holder of the token can cause.
 
 A trade-off, chosen on purpose: the global gate lets a guesser spread over many addresses hold up
 new sign-ins for everyone (consoles already signed in keep working, for up to 12 hours). Without
@@ -19,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
-from collections.abc import Callable
 
+from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
+from bot.config import Settings
 from bot.errors import TooManyRequests
 from bot.limits.rates import ClientKeys, RateLimiter
 
@@ -45,36 +47,53 @@ class SignInThrottle:
     def __init__(
         self,
         client_keys: ClientKeys,
+        limiter: RateLimiter,
         *,
         per_client: int,
         client_window_seconds: int,
         global_per_minute: int,
         concurrent_checks: int,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_keys = client_keys
+        self._limiter = limiter
         self._per_client = per_client
         self._client_window = client_window_seconds
         self._global_per_minute = global_per_minute
-        # Two limiters: each forgets old keys by its own window.
-        self._clients = RateLimiter(clock)
-        self._everyone = RateLimiter(clock)
         self._concurrent = concurrent_checks
         self._checks: asyncio.Semaphore | None = None
+
+    @classmethod
+    def from_settings(cls, redis: Redis, settings: Settings) -> SignInThrottle:
+        """The gates on the gateway's Redis, keyed like the widget's limits."""
+        return cls(
+            ClientKeys(
+                settings.rate_limit_secret.get_secret_value().encode(),
+                settings.trusted_proxy_hops,
+            ),
+            RateLimiter(redis, settings.key_prefix),
+            per_client=settings.staff_login_client_attempts,
+            client_window_seconds=settings.staff_login_client_window_seconds,
+            global_per_minute=settings.staff_login_global_per_minute,
+            concurrent_checks=settings.staff_login_concurrent_checks,
+        )
 
     def client_of(self, connection: HTTPConnection) -> str:
         """The client's pseudonymous key (never its address)."""
         return self._client_keys.of(connection)
 
-    def admit(self, client_key: str) -> None:
+    async def admit(self, client_key: str) -> None:
         """Count one attempt; 429 when this client or everyone together has tried too often.
 
         The client is checked first, so one client cannot use up everyone's budget.
         """
-        retry = self._clients.hit(client_key, self._per_client, self._client_window)
+        retry = await self._limiter.hit(
+            "staff_sign_in", client_key, self._per_client, self._client_window
+        )
         scope = "client"
         if retry is None:
-            retry = self._everyone.hit("all", self._global_per_minute, GLOBAL_WINDOW_SECONDS)
+            retry = await self._limiter.hit(
+                "staff_sign_in_all", "all", self._global_per_minute, GLOBAL_WINDOW_SECONDS
+            )
             scope = "global"
         if retry is not None:
             logger.info("staff_sign_in_throttled scope=%s", scope)

@@ -1,9 +1,12 @@
 """Abuse limits (bot/limits/abuse.py): message rates per session and per client, new sessions per
 client, the caps on open sessions and queued handoffs; danger is never turned away, a refusal
-writes nothing, and nothing that identifies a client reaches Redis or a log."""
+writes nothing, two gateways count one client once, a Redis the limits cannot reach turns no one
+away, and nothing that identifies a client reaches Redis or a log."""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,8 +18,13 @@ import pytest
 import redis
 
 from bot.config import Settings
+from bot.limits.abuse import AbuseLimits
+from bot.limits.rates import ClientKeys, RateLimiter
 from bot.main import create_app
+from bot.ops.launcher import free_port
+from bot.store import connect
 from tests.bot.conftest import TALK_TO_HUMAN, FakeClock, FakeRasa, WidgetSession
+from tests.bot.limits_clock import limits_follow
 
 pytestmark = pytest.mark.unit
 
@@ -40,6 +48,12 @@ def snapshot(client: redis.Redis) -> dict[str, Any]:
         }[kind](key)
         out[key] = (kind, value, client.ttl(key) > 0)
     return out
+
+
+@pytest.fixture(autouse=True)
+def limits_follow_the_clock(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
+    """The library stamps hits with time.time(): make it the test's clock, so windows pass."""
+    limits_follow(monkeypatch, clock)
 
 
 @pytest.fixture
@@ -230,7 +244,13 @@ async def test_open_sessions_cap_answers_503_with_the_safe_reply_and_writes_noth
     assert body["replies"][0]["lang"] == "en"
     for number in ("112", "116 111", "020-50 50 50"):
         assert number in body["replies"][0]["text"]
-    assert snapshot(redis_client) == before
+    # Nothing of the session; the attempt counts against the client's new sessions per hour.
+    after = snapshot(redis_client)
+    (counted,) = [key for key in after if "/client_sessions/" in key]
+    assert len(after[counted][1]) == len(before[counted][1]) + 1
+    assert {k: v for k, v in after.items() if k != counted} == {
+        k: v for k, v in before.items() if k != counted
+    }
     # Erasing a session (the quick exit) makes room at once.
     erased = await client.delete(f"/api/v1/sessions/{first.id}", headers=first.headers)
     assert erased.status_code == 204
@@ -313,14 +333,94 @@ async def test_no_address_user_agent_or_referrer_in_redis_or_logs(
         f"{record.name} {record.getMessage()} {record.__dict__}" for record in caplog.records
     )
     assert caplog.records  # the gateway did log something
-    limits = client.app.state.limits
-    in_memory = [
-        key
-        for limiter in (limits._client_messages, limits._client_sessions)
-        for key in limiter._hits
-    ]
-    assert in_memory and all(re.fullmatch(r"[0-9a-f]{32}", key) for key in in_memory)
-    for marker in (MARKER_IP, "203.0.113", MARKER_AGENT, "canary-ua", "canary-referrer"):
+    # The limits counted this client in Redis, by a 32-hex keyed hash only.
+    client_keys = [key for key in redis_client.keys("hrv:limits:*") if "/client_" in key]
+    assert len(client_keys) == 2  # client_sessions and client_messages
+    assert all(re.search(r"/client_\w+/[0-9a-f]{32}/", key) for key in client_keys)
+    address = ipaddress.ip_address(MARKER_IP)
+    forms = (
+        MARKER_IP,
+        "203.0.113",
+        str(int(address)),  # the address as one number
+        address.packed.hex(),  # and as hex
+        hashlib.sha256(MARKER_IP.encode()).hexdigest()[:32],  # an unkeyed hash of it
+        MARKER_AGENT,
+        "canary-ua",
+        "canary-referrer",
+    )
+    for marker in forms:
         assert marker not in stored
         assert marker not in logged
-        assert marker not in repr(in_memory)
+
+
+# ---------- several gateways ----------
+
+
+async def test_two_gateways_count_a_client_and_a_session_once(make_client):
+    """Two apps on one Redis stand for two gateway processes behind one load balancer."""
+    settings = {
+        "rate_session_messages_per_minute": 3,
+        "rate_client_messages_per_minute": 100,
+        "rate_client_sessions_per_hour": 3,
+    }
+    one, other = await make_client(**settings), await make_client(**settings)
+    assert one.app is not other.app
+    session = await _session(one)
+    for gateway in (other, one, other):
+        assert (await _say(gateway, session, "Vad är heder?")).status_code == 200
+    _assert_friendly_429(await _say(one, session, "Vad är heder?"), "sv")
+    _assert_friendly_429(await _say(other, session, "Vad är heder?"), "sv")
+    # The client (one address) has started one session; two more, one on each, then no more.
+    await _session(other)
+    await _session(one)
+    _assert_friendly_429(await other.post("/api/v1/sessions"), "sv", window=3600)
+    _assert_friendly_429(await one.post("/api/v1/sessions"), "sv", window=3600)
+
+
+async def test_every_limit_key_has_the_prefix_and_a_ttl(make_client, redis_client):
+    client = await make_client(rate_session_messages_per_minute=1, rate_client_sessions_per_hour=1)
+    session = await _session(client)
+    await _say(client, session, "Vad är heder?")
+    assert (await _say(client, session, "Vad är heder?")).status_code == 429
+    assert (await client.post("/api/v1/sessions")).status_code == 429
+    limit_keys = redis_client.keys("hrv:limits:*")
+    kinds = {key.split("/")[1] for key in limit_keys}
+    assert kinds == {"session_messages", "client_messages", "client_sessions"}
+    # A session is counted by a keyed hash too: once erased, no count names it.
+    assert not any(session.id in key for key in limit_keys)
+    for key in redis_client.keys("*"):
+        assert key.startswith("hrv:"), key
+        assert redis_client.ttl(key) > 0, key
+    for key in limit_keys:
+        window = 3600 if "/client_sessions/" in key else 60
+        assert 0 < redis_client.ttl(key) <= window, key
+
+
+# ---------- when the limits cannot reach Redis ----------
+
+
+async def test_limits_without_redis_turn_no_one_away(make_client, settings, caplog):
+    """Fail open: a person must be answered (112 when in danger) even when the counts are lost;
+    the rest of the request still needs Redis and says so itself (503 with the safe reply)."""
+    client = await make_client(rate_session_messages_per_minute=1, rate_client_sessions_per_hour=1)
+    app = client.app
+    dead = connect(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    try:
+        app.state.limits = AbuseLimits(
+            app.state.texts,
+            app.state.safety,
+            RateLimiter(dead, settings.key_prefix),
+            ClientKeys(b"s" * 32),
+            session_messages_per_minute=1,
+            client_messages_per_minute=1,
+            client_sessions_per_hour=1,
+        )
+        sessions = [await _session(client), await _session(client)]
+        for text in ("Vad är heder?", "Hallå", "Vad gör jag nu?"):
+            assert (await _say(client, sessions[0], text)).status_code == 200
+        danger = await _say(client, sessions[0], DANGER_SV)
+        assert danger.status_code == 200
+        assert "112" in danger.json()["replies"][0]["text"]
+    finally:
+        await dead.aclose()
+    assert "rate_limit_unavailable kind=session_messages" in caplog.text
