@@ -419,7 +419,8 @@ async def compare_throughput(layout: Layout, args: argparse.Namespace) -> list[s
     sizes: list[list[str]] = [[]]  # what to kill: nothing, then all but one of each
     if len(gateways) > 1 and len(rasas) > 1:
         sizes.append(gateways[1:] + rasas[1:])
-    lines = []
+    lines: list[str] = []
+    rates: list[float] = []
     for to_kill in sizes:
         for name in to_kill:
             await asyncio.to_thread(layout.kill, name)
@@ -430,12 +431,15 @@ async def compare_throughput(layout: Layout, args: argparse.Namespace) -> list[s
             f"{len([n for n in gateways if n not in to_kill])} gateway(s) and "
             f"{len([n for n in rasas if n not in to_kill])} Rasa"
         )
+        rates.append(outcomes[OK] / args.measure)
         lines.append(
-            f"{size}: {outcomes[OK] / args.measure:.1f} messages/s answered normally over "
-            f"{args.measure:g} s, {args.concurrency} people writing back to back; "
-            f"outcomes {dict(outcomes)}"
+            f"{size}: {rates[-1]:.1f} messages/s answered normally over {args.measure:g} s, "
+            f"{args.concurrency} people writing back to back; outcomes {dict(outcomes)}; "
+            f"1-min load average after it {os.getloadavg()[0]:.2f}"
         )
         print("  " + lines[-1], flush=True)
+    if len(rates) == 2 and rates[1]:
+        lines.append(f"ratio (2 and 2) / (1 and 1): {rates[0] / rates[1]:.2f}")
     return lines
 
 
@@ -500,9 +504,9 @@ def main() -> int:
             lines = asyncio.run(compare_throughput(layout, args))
             print(f"\nlayout: {layout.label}\n" + "\n".join(lines))
             print(
-                f"On this machine's {os.cpu_count()} cores every process shares the same CPUs: "
-                "the ratio shows what the second gateway and Rasa replica (and nginx) cost, not "
-                "how the layout scales on more machines."
+                f"On this machine's {os.cpu_count()} cores every process (and whatever else runs "
+                "here) shares the same CPUs: the ratio shows what a second gateway and Rasa "
+                "replica cost or gain on these cores, not how the layout scales on more machines."
             )
             return 0
         faults = [FAULTS[name] for name in args.faults]
