@@ -275,6 +275,7 @@ class Result:
     danger: int
     danger_without_112: int
     unexpected: Counter[str]
+    timeline: str  # when the answers were not normal, in seconds after the kill
 
 
 def summarise(phase: Phase, stats: DrillStats) -> Result:
@@ -319,6 +320,23 @@ def summarise(phase: Phase, stats: DrillStats) -> Result:
         phase.danger_at_end[0] - phase.danger_at_start[0],
         phase.danger_at_end[1] - phase.danger_at_start[1],
         Counter(what for at, what in stats.unexpected if phase.holds(at)),
+        timeline(phase, [(at, kind) for at, kind in person if kind != OK]),
+    )
+
+
+def timeline(phase: Phase, abnormal: list[tuple[float, str]]) -> str:
+    """ "0-6 s: 503 safe reply x25; 25-28 s: 200 safe reply x2": runs of abnormal answers with
+    gaps under 2 s joined, so a second bad moment (a Redis rejoining) shows apart."""
+    spans: list[tuple[float, float, Counter[str]]] = []
+    for at, kind in sorted(abnormal):
+        offset = at - phase.start
+        if spans and offset - spans[-1][1] < 2:
+            spans[-1] = (spans[-1][0], offset, spans[-1][2] + Counter([kind]))
+        else:
+            spans.append((offset, offset, Counter([kind])))
+    return "; ".join(
+        f"{begin:.0f}-{end:.0f} s: " + ", ".join(f"{k} x{n}" for k, n in kinds.items())
+        for begin, end, kinds in spans
     )
 
 
@@ -372,6 +390,8 @@ def table(results: list[Result]) -> str:
             f"{f' {r.phase.keys_without_expiry}' if r.phase.keys_without_expiry else ''} |"
         )
     for r in results:
+        if r.timeline:
+            rows.append(f"\nnot normal, {r.phase.description}, s after the kill: {r.timeline}")
         if r.unexpected:
             rows.append(f"\nfailures outside the bar, {r.phase.description}: {dict(r.unexpected)}")
     return "\n".join(rows)

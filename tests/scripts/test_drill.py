@@ -51,6 +51,7 @@ def result(phase: drill.Phase, **changes: object) -> drill.Result:
         "danger": 3,
         "danger_without_112": 0,
         "unexpected": Counter(),
+        "timeline": "",
     }
     fields.update(changes)
     return drill.Result(phase, **fields)  # type: ignore[arg-type]
@@ -77,3 +78,12 @@ def test_the_bar() -> None:
         assert len(drill.shortfalls([result(fault, **change)])) == 1, change
     fault.keys_without_expiry = {"hrv": 2}
     assert drill.shortfalls([result(fault)]) == ["gateway-1: keys without expiry {'hrv': 2}"]
+
+
+def test_the_timeline_shows_each_bad_moment_apart() -> None:
+    phase = drill.Phase("the Redis primary", "redis-1", start=100.0)
+    bad = [(100.5, drill.SAFE_503), (101.9, drill.SAFE_503), (103.0, drill.SAFE_503)]
+    bad += [(125.2, drill.FALLBACK), (126.0, drill.SAFE_503)]
+    assert drill.timeline(phase, bad) == (
+        "0-3 s: 503 safe reply x3; 25-26 s: 200 safe reply x1, 503 safe reply x1"
+    )
