@@ -132,6 +132,9 @@ class DrillStaff(load.Staff):
             stats.staff.append((time.monotonic(), classify(None, error)))
             return None
         stats.staff_statuses[str(response.status_code)] += 1
+        if response.status_code >= 300:  # as load.Staff.call counts them
+            operation = f"{method} {path.split('?')[0].rsplit('/', 1)[-1]}"
+            stats.staff_refusals[f"{response.status_code} {operation}"] += 1
         kind = classify(response, None)
         stats.staff.append((time.monotonic(), kind))
         if kind in FAILED and kind not in ACCEPTED and kind != CLIENT_4XX:
