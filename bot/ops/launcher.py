@@ -174,6 +174,9 @@ class Stack:
                 "HRV_RASA_REDIS_PORT": str(parsed.port or 6379),
                 "HRV_RASA_REDIS_DB": (parsed.path.lstrip("/") or "0"),
                 "HRV_RASA_REDIS_PASSWORD": parsed.password or "",
+                # endpoints.yml names them; Rasa refuses to start when one is unset.
+                "HRV_RASA_REDIS_SENTINELS": "",
+                "HRV_RASA_REDIS_SENTINEL_SERVICE": "",
                 "HRV_SESSION_TTL_SECONDS": str(self.settings.session_ttl_seconds),
                 "HRV_ACTION_URL": f"http://127.0.0.1:{self.settings.actions_port}/webhook",
                 "HRV_ACTIONS_URL": f"http://127.0.0.1:{self.settings.actions_port}",
