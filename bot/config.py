@@ -11,8 +11,6 @@ from pydantic import (
     AliasChoices,
     Field,
     SecretStr,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -196,12 +194,12 @@ class Settings(BaseSettings):
     staff_login_max_failures: int = Field(default=5, ge=1)
     # The window of HRV_STAFF_LOGIN_MAX_FAILURES.
     staff_login_window_seconds: int = Field(default=15 * 60, ge=10)
-    # Sign-in attempts per client (a keyed hash of its address, in memory only) per window: an
-    # office behind one address still gets in; a guesser is slowed.
+    # Sign-in attempts per client (a keyed hash of its address, counted in Redis for all
+    # gateways) per window: an office behind one address still gets in; a guesser is slowed.
     staff_login_client_attempts: int = Field(default=20, ge=1)
     # The window of HRV_STAFF_LOGIN_CLIENT_ATTEMPTS.
     staff_login_client_window_seconds: int = Field(default=15 * 60, ge=10)
-    # All clients together, per gateway process and minute: bounds the CPU and memory that
+    # All clients together, per minute across all gateways: bounds the CPU and memory that
     # sign-in (scrypt, ~16 MiB each) can be made to use; consoles already signed in are unaffected.
     staff_login_global_per_minute: int = Field(default=30, ge=1)
     # Password checks running at once per process; more wait their turn.
@@ -236,16 +234,6 @@ class Settings(BaseSettings):
     # alike on all of them). The key in use is derived from it per UTC day, so it rotates daily;
     # it is never written to Redis, so a copy of Redis alone cannot be turned back into addresses.
     rate_limit_secret: SecretStr = SecretStr("dev-rate-limit-secret")
-
-    @field_validator("rate_limit_secret")
-    @classmethod
-    def _real_rate_limit_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        # Production refuses the placeholder, as _refuse_placeholder_secrets does the others.
-        if info.data.get("environment") == "production" and value.get_secret_value().startswith(
-            _PLACEHOLDER_PREFIX
-        ):
-            raise ValueError("HRV_RATE_LIMIT_SECRET must be set to a real secret")
-        return value
 
     # Messages per session and minute: one person types far fewer; a flood script types more.
     rate_session_messages_per_minute: int = Field(default=20, ge=1)
@@ -345,6 +333,8 @@ class Settings(BaseSettings):
         if self.environment == "production":
             if self.rasa_token.get_secret_value().startswith(_PLACEHOLDER_PREFIX):
                 raise ValueError("HRV_RASA_TOKEN must be set to a real secret")
+            if self.rate_limit_secret.get_secret_value().startswith(_PLACEHOLDER_PREFIX):
+                raise ValueError("HRV_RATE_LIMIT_SECRET must be set to a real secret")
             if self.telegram_enabled:
                 for name in ("telegram_webhook_secret", "telegram_id_secret"):
                     if getattr(self, name).get_secret_value().startswith(_PLACEHOLDER_PREFIX):
