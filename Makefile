@@ -18,7 +18,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help setup run test test-unit test-e2e test-rasa test-eval train lint format bench \
-	bench-handoff clean browser registry-check eval compare-models safety-model
+	bench-handoff clean browser registry-check eval compare-models safety-model \
+	cluster cluster-packages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -61,6 +62,17 @@ run: ## start Redis (or use REDIS_URL), Rasa, the action server and the gateway
 	@$(MAKE) --no-print-directory -j2 safety-model $(MODEL)
 	$(VENV)/bin/hrv-guide run
 
+# The high-availability layout on loopback (bot/ops/cluster.py; deploy/ holds its configs).
+# CLUSTER_PORT=8080 fixes nginx's port (default: a free one, printed).
+cluster: cluster-packages ## nginx, 2 gateways, 2 Rasa, 2 action servers, Redis + replica + 3 sentinels
+	@$(MAKE) --no-print-directory -j2 safety-model $(MODEL)
+	$(VENV)/bin/python -m bot.ops.cluster_run $(if $(CLUSTER_PORT),--port $(CLUSTER_PORT))
+
+cluster-packages: ## install Debian's nginx-light and redis-sentinel for `make cluster` when missing
+	@{ test -x /usr/sbin/nginx && command -v redis-sentinel >/dev/null && command -v redis-server >/dev/null; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -qq nginx-light redis-server redis-sentinel >/dev/null || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx-light redis-server redis-sentinel; }; }
+
 safety-model: $(VENV)/.installed ## train the safety layer's model if its data changed (else the gateway does at start)
 	$(VENV)/bin/hrv-guide safety train
 
@@ -97,7 +109,7 @@ test-unit: setup ## fast tests: gateway (real Redis), actions, registry, danger 
 registry-check: $(VENV)/.installed ## validate data/ (municipalities, sources, dates, numbers); print coverage
 	$(VENV)/bin/hrv-guide registry check
 
-test-e2e: setup $(MODEL) browser ## end to end: real model, Rasa, actions, gateway, headless chromium
+test-e2e: setup $(MODEL) browser cluster-packages ## end to end: real model, Rasa, actions, gateway, headless chromium
 	$(VENV)/bin/python -m pytest tests/e2e -m e2e -q
 
 # The evaluation on a small split in CI: the first 3 held-out messages per intent and language (with 2, one
