@@ -150,6 +150,9 @@ class Cluster:
                 "HRV_HOST": "127.0.0.1",
                 "HRV_ENVIRONMENT": self.settings.environment,
                 "HRV_TRUSTED_PROXY_HOPS": "1",
+                # A handoff message is acknowledged once the replica has it too: a failover
+                # then loses no acknowledged message (docs/OPERATIONS.md, "Sentinel").
+                "HRV_REDIS_WAIT_REPLICAS": "1",
             }
         )
         # Every gateway must hash client addresses alike for the shared rate limits: one fresh
