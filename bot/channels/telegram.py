@@ -1,7 +1,10 @@
 """Telegram as a thin adapter over the one conversation path (python-telegram-bot 22).
 
-Updates come from the webhook route (bot/routes/telegram.py) into the Application's update queue
-(`.updater(None)`), or, in development without a public address, from polling. Each chat maps to
+Updates come from the webhook route (bot/routes/telegram.py), each handled before Telegram gets
+its answer (`process_update`; the Application has `.updater(None)`), so that with several gateways
+a 200 means the update was handled, and an update that reaches two gateways is handled by one
+(`handle`). In development without a public address they come from polling, which only one
+process of a bot may do (Telegram answers a second getUpdates with 409 Conflict). Each chat maps to
 an anonymous session (bot/channels/telegram_ids.py); text goes through `Conversation.turn` like the
 widget's; Rasa's buttons become inline keyboards. Never logged: the token, message text, any
 Telegram id.
@@ -47,6 +50,10 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TEXT = 2000
 CALLBACK_MAX_BYTES = 64  # Telegram's limit for callback_data
 START_RETRY_SECONDS = 10.0
+# How long a gateway may take over one webhook update (a turn is at most HRV_RASA_TIMEOUT_SECONDS,
+# then Telegram's answers) before another may take Telegram's retry of it.
+CLAIM_SECONDS = 60
+_CLAIMED, _DONE = "claimed", "done"
 
 
 def quiet_loggers() -> None:
@@ -189,14 +196,39 @@ class TelegramChannel:
                 await self.application.stop()
             await self.application.shutdown()
 
-    async def feed(self, data: dict[str, Any]) -> bool:
-        """Queue one webhook update; False for one already seen (Telegram retries)."""
-        key = self._keys.telegram_update(self.ids.update_key(int(data["update_id"])))
-        if not await self._redis.set(key, "1", nx=True, ex=self.settings.telegram_dedupe_seconds):
-            return False
-        update = Update.de_json(data, self.application.bot)
-        await self.application.update_queue.put(update)
+    async def handle(self, data: dict[str, Any]) -> bool | None:
+        """Handle one webhook update before Telegram is answered, once whichever gateway it
+        reaches: True when handled here, False for one already handled (Telegram retries an
+        update it saw no answer to), None while another gateway is still on it.
+
+        The update is claimed in Redis (SET NX, atomic across gateways) for `CLAIM_SECONDS`,
+        handled, then marked done for `telegram_dedupe_seconds`. A gateway that dies mid-update
+        leaves only the claim, which runs out, so Telegram's retry is handled elsewhere rather
+        than dropped; a failure here releases it at once. A crash after the replies went out but
+        before the mark would repeat them: a repeated answer rather than a lost message.
+        ValueError for an update python-telegram-bot cannot read.
+        """
+        update = self._parse(data)
+        key = self._keys.telegram_update(self.ids.update_key(update.update_id))
+        if not await self._redis.set(key, _CLAIMED, nx=True, ex=CLAIM_SECONDS):
+            return False if await self._redis.get(key) == _DONE else None
+        try:
+            await self.application.process_update(update)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._redis.delete(key)
+            raise
+        await self._redis.set(key, _DONE, ex=self.settings.telegram_dedupe_seconds)
         return True
+
+    def _parse(self, data: dict[str, Any]) -> Update:
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise ValueError("not an update") from error
+        if update is None:
+            raise ValueError("not an update")
+        return update
 
     # --- sessions ----------------------------------------------------------------------------
 
