@@ -19,7 +19,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Conflict, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -91,6 +91,19 @@ def link_entities(text: str, links: ContactLinks | None) -> list[MessageEntity]:
         else:
             entities.append(MessageEntity(MessageEntity.TEXT_LINK, offset, length, url=href))
     return entities
+
+
+def _polling_error(error: TelegramError) -> None:
+    """Polling failed (PTB retries). A Conflict means another process polls the same bot:
+    with several gateways only one may poll (or use webhook mode), and two pollers can each
+    receive the same update, which nothing here would catch."""
+    if isinstance(error, Conflict):
+        logger.error(
+            "telegram_polling_conflict: another process polls this bot; with several gateways "
+            "use HRV_TELEGRAM_MODE=webhook, or give HRV_TELEGRAM_TOKEN to one gateway only"
+        )
+    else:
+        logger.warning("telegram_polling_failed kind=%s", type(error).__name__)
 
 
 class TelegramChannel:
@@ -167,7 +180,9 @@ class TelegramChannel:
                     await self.application.start()
                     updater = self.application.updater
                     assert updater is not None
-                    await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                    await updater.start_polling(
+                        allowed_updates=ALLOWED_UPDATES, error_callback=_polling_error
+                    )
                 self.ready.set()
                 logger.info(
                     "telegram_ready mode=%s",

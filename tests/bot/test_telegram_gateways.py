@@ -12,13 +12,20 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import redis
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 
 from bot.config import Settings
 from bot.handoff.states import Side
 from bot.main import create_app
 from tests.bot.conftest import FakeClock, FakeRasa
-from tests.bot.test_telegram import CHAT, bot_api, post_update, session_id, telegram_settings
+from tests.bot.test_telegram import (
+    CHAT,
+    TOKEN,
+    bot_api,
+    post_update,
+    session_id,
+    telegram_settings,
+)
 from tests.telegram_standin import BotApiStandIn, text_update
 
 pytestmark = pytest.mark.unit
@@ -190,3 +197,36 @@ async def test_staff_messages_reach_the_chat_once_with_two_delivery_loops(
     assert redis_client.xpending(stream, Side.PERSON)["pending"] == 0
     consumers = {c["name"] for c in redis_client.xinfo_consumers(stream, Side.PERSON)}
     assert len({name for name in consumers if name.startswith("telegram-")}) == 2
+
+
+class ConflictingBotApi(BotApiStandIn):
+    """Telegram while another process polls the same bot: getUpdates answers 409."""
+
+    async def _result(self, method: str, params: dict) -> object:
+        if method == "getUpdates":
+            raise HTTPException(409, "Conflict: terminated by other getUpdates request")
+        return await super()._result(method, params)
+
+
+async def test_polling_beside_another_poller_says_so_clearly(
+    settings, fake_rasa, redis_client, clock, caplog
+):
+    """Polling cannot be shared by gateways (Telegram serves getUpdates to one caller): the
+    gateway that finds another poller logs what the operator must change."""
+    bot_api = ConflictingBotApi(token=TOKEN)
+    bot_api.start()
+    try:
+        app = create_app(
+            telegram_settings(settings, bot_api.base_url, mode="polling"),
+            rasa_transport=httpx.MockTransport(fake_rasa.handler),
+            clock=clock,
+        )
+        async with app.router.lifespan_context(app):
+            for _ in range(100):
+                if "telegram_polling_conflict" in caplog.text:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        bot_api.stop()
+    assert "HRV_TELEGRAM_MODE=webhook" in caplog.text
+    assert TOKEN not in caplog.text
