@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Conflict, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -30,10 +30,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram_format import keyboard, link_entities
 from bot.channels.telegram_ids import ChatIds
 from bot.config import Settings
 from bot.conversation.contact_links import ContactLinks
-from bot.conversation.replies import Button
 from bot.conversation.sessions import Session, SessionStore
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/v1/telegram/webhook"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TEXT = 2000
-CALLBACK_MAX_BYTES = 64  # Telegram's limit for callback_data
 START_RETRY_SECONDS = 10.0
 # How long a gateway may take over one webhook update (a turn is at most HRV_RASA_TIMEOUT_SECONDS,
 # then Telegram's answers) before another may take Telegram's retry of it.
@@ -61,36 +60,6 @@ def quiet_loggers() -> None:
     lines hold whole updates (text, ids, names)."""
     for name in ("httpx", "httpcore", "telegram", "apscheduler"):
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    """The reply's buttons as one inline button per row (a payload too long for Telegram is left
-    out rather than cut, since a cut payload would mean something else)."""
-    rows = [
-        [InlineKeyboardButton(b.title, callback_data=b.payload)]
-        for b in buttons
-        if len(b.payload.encode()) <= CALLBACK_MAX_BYTES
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def link_entities(text: str, links: ContactLinks | None) -> list[MessageEntity]:
-    """The registry's numbers as phone entities and its addresses as links (Telegram counts
-    offsets in UTF-16 code units)."""
-    if links is None:
-        return []
-    entities = []
-    for start, end, href in links.spans(text):
-        offset, length = _utf16_length(text[:start]), _utf16_length(text[start:end])
-        if href.startswith("tel:"):
-            entities.append(MessageEntity(MessageEntity.PHONE_NUMBER, offset, length))
-        else:
-            entities.append(MessageEntity(MessageEntity.TEXT_LINK, offset, length, url=href))
-    return entities
 
 
 def _polling_error(error: TelegramError) -> None:
