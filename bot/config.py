@@ -71,8 +71,9 @@ class Settings(BaseSettings):
     # Connecting to Rasa takes milliseconds; a replica that has not accepted the connection by
     # then counts as down and the turn goes to the next one (at most HRV_RASA_TIMEOUT_SECONDS).
     rasa_connect_timeout_seconds: float = Field(default=1.0, gt=0)
-    # A replica that refused a connection is skipped this long, then tried again, so a host that
-    # does not answer costs one connect timeout per period, not one per turn.
+    # A replica whose connect timed out is skipped this long, then tried again, so a host that
+    # does not answer costs one connect timeout per period, not one per turn (a refused port
+    # costs nothing and is simply tried each time).
     rasa_down_seconds: float = Field(default=5.0, ge=0, le=300)
     # The token Rasa's HTTP API requires (`hrv-guide run` starts Rasa with it).
     rasa_token: SecretStr = SecretStr("dev-rasa-token")

@@ -244,8 +244,11 @@ class RasaClient:
                     method, base + path, json=body, params=query, timeout=self._timeout
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                # Not sent: safe to try the next replica (see the module's docstring).
-                self.replicas.mark_down(base)
+                # Not sent: safe to try the next replica (see the module's docstring). A refused
+                # port costs nothing to try again, so only a connect timeout marks it down:
+                # the moment it is back every gateway sends its conversations there again.
+                if isinstance(error, httpx.ConnectTimeout):
+                    self.replicas.mark_down(base)
                 logger.warning(
                     "rasa_replica_unreachable kind=%s choice=%d", type(error).__name__, place + 1
                 )

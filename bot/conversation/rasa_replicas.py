@@ -13,9 +13,10 @@ neighbour. Removing a replica moves only its own conversations, adding one moves
 the order of HRV_RASA_URLS does not matter; no virtual nodes to tune. Scoring N replicas per call
 costs N small hashes, nothing next to an HTTP call for the handful of replicas a deployment has.
 
-A replica that refused a connection is skipped for `down_seconds` (then tried again), so a host
-that does not answer costs one connect timeout per that period, not one per turn. When every
-replica is marked down they are all tried anyway, in the conversation's order.
+A replica whose connect timed out (a host that is off or cut off) is skipped for `down_seconds`,
+then tried again, so it costs one connect timeout per period, not one per turn. A refused port
+fails in well under a millisecond and is not marked (see rasa_client.py). When every replica is
+marked down they are all tried anyway, in the conversation's order.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def rendezvous_order(replicas: Sequence[str], key: str) -> list[str]:
 
 
 class Replicas:
-    """The Rasa replicas of one gateway process, and which of them refused a connection lately."""
+    """The Rasa replicas of one gateway process, and which of them could not be reached lately."""
 
     def __init__(
         self,
@@ -65,7 +66,7 @@ class Replicas:
         return self._up_first([*self.urls[start:], *self.urls[:start]])
 
     def mark_down(self, url: str) -> None:
-        """The replica refused a connection: skip it for a while."""
+        """The replica did not accept a connection in time: skip it for a while."""
         self._down_until[url] = self._clock() + self._down_seconds
 
     def mark_up(self, url: str) -> None:
@@ -73,7 +74,7 @@ class Replicas:
         self._down_until.pop(url, None)
 
     def is_down(self, url: str) -> bool:
-        """Whether the replica refused a connection within the last `down_seconds`."""
+        """Whether the replica was marked down within the last `down_seconds`."""
         return self._down_until.get(url, 0.0) > self._clock()
 
     def _up_first(self, order: list[str]) -> list[str]:

@@ -6,8 +6,10 @@ tests/e2e/test_rasa_replicas.py.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -191,7 +193,10 @@ async def test_a_replica_that_cannot_be_reached_hands_its_conversations_to_their
     assert turn.replies == [Reply(f"Hej från {second}")]
     await talk(client, sender)
     assert cluster.replicas_of(sender) == {second}
-    # Back: the choice decides again once the replica's down time is over (no stickiness).
+    # A refused port is tried again each time (it costs nothing); a connect timeout marks the
+    # replica down for down_seconds.
+    assert client.replicas.is_down(first) == (fault == "connect_timeout")
+    # Back: the choice decides again (no stickiness), for a timed-out one once its time is up.
     cluster.state[first] = "up"
     client.replicas.mark_up(first)  # as if down_seconds had passed
     await talk(client, sender)
@@ -214,9 +219,10 @@ async def test_a_request_that_was_sent_is_never_repeated_on_another_replica(clie
 
 async def test_no_replica_reachable_is_unavailable(client, cluster):
     for replica in REPLICAS:
-        cluster.state[replica] = "refused"
+        cluster.state[replica] = "connect_timeout"
     with pytest.raises(RasaUnavailable):
         await client.send(SESSIONS[5], "hej", "sv")
+    assert all(client.replicas.is_down(replica) for replica in REPLICAS)
     cluster.state[REPLICAS[1]] = "up"  # all marked down: each is still tried, in order
     assert (await client.send(SESSIONS[5], "hej", "sv")).replies
 
@@ -265,3 +271,40 @@ async def test_readiness_is_ready_while_one_replica_answers(cluster, http, redis
         assert not checks["rasa"] and not checks["rasa_store"]
     finally:
         await aredis.aclose()
+
+
+@pytest.fixture
+def unanswered_port() -> Iterator[int]:
+    """A port whose connections are never accepted: a full listen backlog drops the SYNs, as
+    a host that is off or cut off does (the connect times out rather than being refused)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    yield port
+    for sock in (*fillers, server):
+        sock.close()
+
+
+async def test_a_host_that_does_not_answer_is_marked_down_after_one_connect_timeout(
+    unanswered_port,
+):
+    silent = f"http://127.0.0.1:{unanswered_port}"
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[{"text": "Hej"}])
+
+    mounts = {"http://rasa.test": httpx.MockTransport(rasa)}
+    async with httpx.AsyncClient(mounts=mounts) as http:
+        client = RasaClient(http, [silent, "http://rasa.test"], TOKEN, 5, connect_timeout=0.3)
+        senders = [s for s in SESSIONS[:40] if client.replicas.for_key(s)[0] == silent]
+        assert (await client.send(senders[0], "hej", "sv")).replies == [Reply("Hej")]
+        assert client.replicas.is_down(silent)  # the next turns skip it for down_seconds
+        assert client.replicas.for_key(senders[1])[0] == "http://rasa.test"
