@@ -14,6 +14,7 @@ import pytest
 import redis
 from fastapi import FastAPI, HTTPException
 
+from bot.channels import telegram_delivery
 from bot.config import Settings
 from bot.handoff.states import Side
 from bot.main import create_app
@@ -230,3 +231,67 @@ async def test_polling_beside_another_poller_says_so_clearly(
         bot_api.stop()
     assert "HRV_TELEGRAM_MODE=webhook" in caplog.text
     assert TOKEN not in caplog.text
+
+
+class FlakyBotApi(BotApiStandIn):
+    """The stand-in, failing staff messages while `refuse_staff` is set (a Telegram outage)."""
+
+    refuse_staff = False
+
+    async def _result(self, method: str, params: dict) -> object:
+        text = str(params.get("text", ""))
+        if self.refuse_staff and method == "sendMessage" and text.startswith("Personal: "):
+            raise HTTPException(502, "Bad Gateway")
+        return await super()._result(method, params)
+
+
+async def test_staff_messages_a_dead_gateway_had_read_are_delivered_once_by_another(
+    settings, fake_rasa, redis_client, clock, monkeypatch
+):
+    """Gateway one reads the staff messages but cannot send them (Telegram fails), then goes
+    away: gateway two claims them from the consumer group once they have been idle long enough
+    and delivers each once."""
+    monkeypatch.setattr(telegram_delivery, "CLAIM_IDLE_MS", 300)
+    bot_api = FlakyBotApi(token=TOKEN)
+    bot_api.start()
+    try:
+        rasa = httpx.MockTransport(fake_rasa.handler)
+        texts = [f"Personal: meddelande {n}" for n in range(3)]
+        async with contextlib.AsyncExitStack() as first:
+            app_one, one = await _start(first, settings, rasa, clock, bot_api, "one")
+            await post_update(one, text_update(800, CHAT, "hej"))
+            await bot_api.await_sent(1, CHAT)
+            queued = await app_one.state.handoffs.enqueue(
+                session_id(), "asked_for_human", "sv", "telegram"
+            )
+            account = await app_one.state.staff_auth.add("sara")
+            login = await one.post(
+                "/api/v1/staff/login", json={"token": account.token, "code": account.code(clock())}
+            )
+            headers = {"Authorization": f"Bearer {login.json()['token']}"}
+            path = f"/api/v1/handoffs/{queued.handoff_id}"
+            assert (await one.post(f"{path}/claim", headers=headers)).is_success
+            bot_api.refuse_staff = True
+            for text in texts:
+                body = {"text": text.removeprefix("Personal: ")}
+                assert (await one.post(f"{path}/messages", json=body, headers=headers)).is_success
+            for _ in range(100):
+                if {c.params["text"] for c in bot_api.sent(CHAT)} >= set(texts):
+                    break
+                await asyncio.sleep(0.1)
+        stream = f"hrv:handoff:{queued.handoff_id}:stream"
+        assert redis_client.xpending(stream, Side.PERSON)["pending"] >= len(texts)
+        bot_api.refuse_staff = False
+        before = len(bot_api.sent(CHAT))
+        async with contextlib.AsyncExitStack() as second:
+            await _start(second, settings, rasa, clock, bot_api, "two")
+            for _ in range(100):
+                if len(bot_api.sent(CHAT)) - before >= len(texts):
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2.5)  # two more rounds: a duplicate would show now
+            delivered = [c.params["text"] for c in bot_api.sent(CHAT)[before:]]
+            assert Counter(t for t in delivered if t in texts) == dict.fromkeys(texts, 1)
+            assert redis_client.xpending(stream, Side.PERSON)["pending"] == 0
+    finally:
+        bot_api.stop()
