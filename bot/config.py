@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=4 * 3600, ge=60)
     # Rasa's HTTP API, on loopback.
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers on the same Redis, comma-separated addresses like HRV_RASA_URL's;
+    # empty: HRV_RASA_URL alone. Each conversation goes to one of them, chosen
+    # by its session id (rendezvous hashing), and to its next choice only while that one refuses
+    # connections. Every gateway must list the same addresses; their order does not matter.
+    rasa_urls: str = ""
+    # Connecting to Rasa takes milliseconds; a replica that has not accepted the connection by
+    # then counts as down and the turn goes to the next one (at most HRV_RASA_TIMEOUT_SECONDS).
+    rasa_connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    # A replica whose connect timed out is skipped this long, then tried again, so a host that
+    # does not answer costs one connect timeout per period, not one per turn (a refused port
+    # costs nothing and is simply tried each time).
+    rasa_down_seconds: float = Field(default=5.0, ge=0, le=300)
     # The token Rasa's HTTP API requires (`hrv-guide run` starts Rasa with it).
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
     # A normal turn takes 0.05-0.25 s here (the fault tests); past this the person gets the safe
@@ -294,6 +306,12 @@ class Settings(BaseSettings):
     rasa_tracker_check: bool = True
 
     @property
+    def rasa_replica_urls(self) -> tuple[str, ...]:
+        """The Rasa servers to route conversations over (HRV_RASA_URLS, else HRV_RASA_URL)."""
+        listed = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return tuple(dict.fromkeys(listed)) or (self.rasa_url.rstrip("/"),)
+
+    @property
     def telegram_enabled(self) -> bool:
         """Whether a bot token is configured."""
         return bool(self.telegram_token.get_secret_value())
@@ -314,6 +332,13 @@ class Settings(BaseSettings):
     def _check_away_before_gone(self) -> Settings:
         if self.handoff_gone_seconds <= self.handoff_away_seconds:
             raise ValueError("HRV_HANDOFF_GONE_SECONDS must be longer than the AWAY_SECONDS")
+        return self
+
+    @model_validator(mode="after")
+    def _check_rasa_urls(self) -> Settings:
+        for url in self.rasa_replica_urls:
+            if not re.fullmatch(r"https?://[^\s/?#,]+(/[^\s?#,]*)?", url):
+                raise ValueError(f"HRV_RASA_URLS: http(s) addresses, comma-separated; not {url!r}")
         return self
 
     @model_validator(mode="after")
