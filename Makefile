@@ -111,6 +111,7 @@ registry-check: $(VENV)/.installed ## validate data/ (municipalities, sources, d
 
 test-e2e: setup $(MODEL) browser cluster-packages ## end to end: real model, Rasa, actions, gateway, headless chromium
 	$(VENV)/bin/python -m pytest tests/e2e -m e2e -q
+	$(RASA_VENV)/bin/python -m pytest tests/actions -m e2e -q
 
 # The evaluation on a small split in CI: the first 3 held-out messages per intent and language (with 2, one
 # message moved a language by 0.03), with floors below the bar (macro-F1 0.90, detection 0.95)

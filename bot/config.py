@@ -11,8 +11,6 @@ from pydantic import (
     AliasChoices,
     Field,
     SecretStr,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -101,6 +99,18 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=4 * 3600, ge=60)
     # Rasa's HTTP API, on loopback.
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers on the same Redis, comma-separated addresses like HRV_RASA_URL's;
+    # empty: HRV_RASA_URL alone. Each conversation goes to one of them, chosen
+    # by its session id (rendezvous hashing), and to its next choice only while that one refuses
+    # connections. Every gateway must list the same addresses; their order does not matter.
+    rasa_urls: str = ""
+    # Connecting to Rasa takes milliseconds; a replica that has not accepted the connection by
+    # then counts as down and the turn goes to the next one (at most HRV_RASA_TIMEOUT_SECONDS).
+    rasa_connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    # A replica whose connect timed out is skipped this long, then tried again, so a host that
+    # does not answer costs one connect timeout per period, not one per turn (a refused port
+    # costs nothing and is simply tried each time).
+    rasa_down_seconds: float = Field(default=5.0, ge=0, le=300)
     # The token Rasa's HTTP API requires (`hrv-guide run` starts Rasa with it).
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
     # A normal turn takes 0.05-0.25 s here (the fault tests); past this the person gets the safe
@@ -196,12 +206,12 @@ class Settings(BaseSettings):
     staff_login_max_failures: int = Field(default=5, ge=1)
     # The window of HRV_STAFF_LOGIN_MAX_FAILURES.
     staff_login_window_seconds: int = Field(default=15 * 60, ge=10)
-    # Sign-in attempts per client (a keyed hash of its address, in memory only) per window: an
-    # office behind one address still gets in; a guesser is slowed.
+    # Sign-in attempts per client (a keyed hash of its address, counted in Redis for all
+    # gateways) per window: an office behind one address still gets in; a guesser is slowed.
     staff_login_client_attempts: int = Field(default=20, ge=1)
     # The window of HRV_STAFF_LOGIN_CLIENT_ATTEMPTS.
     staff_login_client_window_seconds: int = Field(default=15 * 60, ge=10)
-    # All clients together, per gateway process and minute: bounds the CPU and memory that
+    # All clients together, per minute across all gateways: bounds the CPU and memory that
     # sign-in (scrypt, ~16 MiB each) can be made to use; consoles already signed in are unaffected.
     staff_login_global_per_minute: int = Field(default=30, ge=1)
     # Password checks running at once per process; more wait their turn.
@@ -236,16 +246,6 @@ class Settings(BaseSettings):
     # alike on all of them). The key in use is derived from it per UTC day, so it rotates daily;
     # it is never written to Redis, so a copy of Redis alone cannot be turned back into addresses.
     rate_limit_secret: SecretStr = SecretStr("dev-rate-limit-secret")
-
-    @field_validator("rate_limit_secret")
-    @classmethod
-    def _real_rate_limit_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        # Production refuses the placeholder, as _refuse_placeholder_secrets does the others.
-        if info.data.get("environment") == "production" and value.get_secret_value().startswith(
-            _PLACEHOLDER_PREFIX
-        ):
-            raise ValueError("HRV_RATE_LIMIT_SECRET must be set to a real secret")
-        return value
 
     # Messages per session and minute: one person types far fewer; a flood script types more.
     rate_session_messages_per_minute: int = Field(default=20, ge=1)
@@ -306,6 +306,12 @@ class Settings(BaseSettings):
     rasa_tracker_check: bool = True
 
     @property
+    def rasa_replica_urls(self) -> tuple[str, ...]:
+        """The Rasa servers to route conversations over (HRV_RASA_URLS, else HRV_RASA_URL)."""
+        listed = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return tuple(dict.fromkeys(listed)) or (self.rasa_url.rstrip("/"),)
+
+    @property
     def telegram_enabled(self) -> bool:
         """Whether a bot token is configured."""
         return bool(self.telegram_token.get_secret_value())
@@ -329,6 +335,13 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _check_rasa_urls(self) -> Settings:
+        for url in self.rasa_replica_urls:
+            if not re.fullmatch(r"https?://[^\s/?#,]+(/[^\s?#,]*)?", url):
+                raise ValueError(f"HRV_RASA_URLS: http(s) addresses, comma-separated; not {url!r}")
+        return self
+
+    @model_validator(mode="after")
     def _check_frame_ancestors(self) -> Settings:
         parse_frame_ancestors(self.frame_ancestors)
         return self
@@ -345,6 +358,8 @@ class Settings(BaseSettings):
         if self.environment == "production":
             if self.rasa_token.get_secret_value().startswith(_PLACEHOLDER_PREFIX):
                 raise ValueError("HRV_RASA_TOKEN must be set to a real secret")
+            if self.rate_limit_secret.get_secret_value().startswith(_PLACEHOLDER_PREFIX):
+                raise ValueError("HRV_RATE_LIMIT_SECRET must be set to a real secret")
             if self.telegram_enabled:
                 for name in ("telegram_webhook_secret", "telegram_id_secret"):
                     if getattr(self, name).get_secret_value().startswith(_PLACEHOLDER_PREFIX):

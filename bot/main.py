@@ -143,17 +143,19 @@ def create_app(
         check = settings.rasa_tracker_check and rasa_transport is None
         rasa = RasaClient(
             http,
-            settings.rasa_url,
+            settings.rasa_replica_urls,
             settings.rasa_token.get_secret_value(),
             settings.rasa_timeout_seconds,
             TrackerCheck(redis, keys, settings.session_ttl_seconds) if check else None,
+            connect_timeout=settings.rasa_connect_timeout_seconds,
+            down_seconds=settings.rasa_down_seconds,
         )
         app.state.settings = settings
         app.state.readiness = Readiness(
             redis,
             http,
             keys,
-            settings.rasa_url,
+            settings.rasa_replica_urls,
             settings.rasa_token.get_secret_value(),
             settings.actions_url,
             settings.session_ttl_seconds,

@@ -68,13 +68,14 @@ def connect(
     max_connections: int = 600,
     pool_timeout: float = 10.0,
     socket_timeout: float = 3.0,
+    decode_responses: bool = True,
 ) -> Redis:
     """A client with short timeouts, so a Redis outage becomes an error in seconds, not a hang,
     and a pool that waits up to `pool_timeout` for a free connection (then ConnectionError:
     503 with the safe reply, as any Redis error). With `sentinels`, the primary of `service`
     is asked of them; db, username and password still come from `url`."""
     options: dict[str, Any] = {
-        "decode_responses": True,
+        "decode_responses": decode_responses,
         "socket_timeout": socket_timeout,
         "socket_connect_timeout": min(socket_timeout, 1.0),
         "health_check_interval": 15,
@@ -114,15 +115,19 @@ class RedisSettings(Protocol):
     redis_socket_timeout_seconds: float
 
 
-def connect_from(settings: RedisSettings) -> Redis:
-    """The gateway's and the CLI's client, as the settings say."""
+def connect_from(
+    settings: RedisSettings, *, decode_responses: bool = True, socket_timeout: float | None = None
+) -> Redis:
+    """The gateway's and the CLI's client, as the settings say (a scan of the whole database
+    may ask for raw bytes and a longer timeout)."""
     return connect(
         settings.redis_url,
         sentinels=settings.redis_sentinels,
         service=settings.redis_sentinel_service,
         max_connections=settings.redis_max_connections,
         pool_timeout=settings.redis_pool_timeout_seconds,
-        socket_timeout=settings.redis_socket_timeout_seconds,
+        socket_timeout=socket_timeout or settings.redis_socket_timeout_seconds,
+        decode_responses=decode_responses,
     )
 
 

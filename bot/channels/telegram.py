@@ -1,7 +1,10 @@
 """Telegram as a thin adapter over the one conversation path (python-telegram-bot 22).
 
-Updates come from the webhook route (bot/routes/telegram.py) into the Application's update queue
-(`.updater(None)`), or, in development without a public address, from polling. Each chat maps to
+Updates come from the webhook route (bot/routes/telegram.py), each handled before Telegram gets
+its answer (`process_update`; the Application has `.updater(None)`), so that with several gateways
+a 200 means the update was handled, and an update that reaches two gateways is handled by one
+(`handle`). In development without a public address they come from polling, which only one
+process of a bot may do (Telegram answers a second getUpdates with 409 Conflict). Each chat maps to
 an anonymous session (bot/channels/telegram_ids.py); text goes through `Conversation.turn` like the
 widget's; Rasa's buttons become inline keyboards. Never logged: the token, message text, any
 Telegram id.
@@ -15,8 +18,8 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Conflict, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -27,10 +30,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram_format import keyboard, link_entities
 from bot.channels.telegram_ids import ChatIds
 from bot.config import Settings
 from bot.conversation.contact_links import ContactLinks
-from bot.conversation.replies import Button
 from bot.conversation.sessions import Session, SessionStore
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Conversation
@@ -45,8 +48,11 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/v1/telegram/webhook"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TEXT = 2000
-CALLBACK_MAX_BYTES = 64  # Telegram's limit for callback_data
 START_RETRY_SECONDS = 10.0
+# How long a gateway may take over one webhook update (a turn is at most HRV_RASA_TIMEOUT_SECONDS,
+# then Telegram's answers) before another may take Telegram's retry of it.
+CLAIM_SECONDS = 60
+_CLAIMED, _DONE = "claimed", "done"
 
 
 def quiet_loggers() -> None:
@@ -56,34 +62,17 @@ def quiet_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    """The reply's buttons as one inline button per row (a payload too long for Telegram is left
-    out rather than cut, since a cut payload would mean something else)."""
-    rows = [
-        [InlineKeyboardButton(b.title, callback_data=b.payload)]
-        for b in buttons
-        if len(b.payload.encode()) <= CALLBACK_MAX_BYTES
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def link_entities(text: str, links: ContactLinks | None) -> list[MessageEntity]:
-    """The registry's numbers as phone entities and its addresses as links (Telegram counts
-    offsets in UTF-16 code units)."""
-    if links is None:
-        return []
-    entities = []
-    for start, end, href in links.spans(text):
-        offset, length = _utf16_length(text[:start]), _utf16_length(text[start:end])
-        if href.startswith("tel:"):
-            entities.append(MessageEntity(MessageEntity.PHONE_NUMBER, offset, length))
-        else:
-            entities.append(MessageEntity(MessageEntity.TEXT_LINK, offset, length, url=href))
-    return entities
+def _polling_error(error: TelegramError) -> None:
+    """Polling failed (PTB retries). A Conflict means another process polls the same bot:
+    with several gateways only one may poll (or use webhook mode), and two pollers can each
+    receive the same update, which nothing here would catch."""
+    if isinstance(error, Conflict):
+        logger.error(
+            "telegram_polling_conflict: another process polls this bot; with several gateways "
+            "use HRV_TELEGRAM_MODE=webhook, or give HRV_TELEGRAM_TOKEN to one gateway only"
+        )
+    else:
+        logger.warning("telegram_polling_failed kind=%s", type(error).__name__)
 
 
 class TelegramChannel:
@@ -160,7 +149,9 @@ class TelegramChannel:
                     await self.application.start()
                     updater = self.application.updater
                     assert updater is not None
-                    await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                    await updater.start_polling(
+                        allowed_updates=ALLOWED_UPDATES, error_callback=_polling_error
+                    )
                 self.ready.set()
                 logger.info(
                     "telegram_ready mode=%s",
@@ -189,14 +180,39 @@ class TelegramChannel:
                 await self.application.stop()
             await self.application.shutdown()
 
-    async def feed(self, data: dict[str, Any]) -> bool:
-        """Queue one webhook update; False for one already seen (Telegram retries)."""
-        key = self._keys.telegram_update(self.ids.update_key(int(data["update_id"])))
-        if not await self._redis.set(key, "1", nx=True, ex=self.settings.telegram_dedupe_seconds):
-            return False
-        update = Update.de_json(data, self.application.bot)
-        await self.application.update_queue.put(update)
+    async def handle(self, data: dict[str, Any]) -> bool | None:
+        """Handle one webhook update before Telegram is answered, once whichever gateway it
+        reaches: True when handled here, False for one already handled (Telegram retries an
+        update it saw no answer to), None while another gateway is still on it.
+
+        The update is claimed in Redis (SET NX, atomic across gateways) for `CLAIM_SECONDS`,
+        handled, then marked done for `telegram_dedupe_seconds`. A gateway that dies mid-update
+        leaves only the claim, which runs out, so Telegram's retry is handled elsewhere rather
+        than dropped; a failure here releases it at once. A crash after the replies went out but
+        before the mark would repeat them: a repeated answer rather than a lost message.
+        ValueError for an update python-telegram-bot cannot read.
+        """
+        update = self._parse(data)
+        key = self._keys.telegram_update(self.ids.update_key(update.update_id))
+        if not await self._redis.set(key, _CLAIMED, nx=True, ex=CLAIM_SECONDS):
+            return False if await self._redis.get(key) == _DONE else None
+        try:
+            await self.application.process_update(update)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._redis.delete(key)
+            raise
+        await self._redis.set(key, _DONE, ex=self.settings.telegram_dedupe_seconds)
         return True
+
+    def _parse(self, data: dict[str, Any]) -> Update:
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise ValueError("not an update") from error
+        if update is None:
+            raise ValueError("not an update")
+        return update
 
     # --- sessions ----------------------------------------------------------------------------
 

@@ -1,4 +1,15 @@
-"""The one place that talks to Rasa, over HTTP: the REST webhook and the tracker events API."""
+"""The one place that talks to Rasa, over HTTP: the REST webhook and the tracker events API.
+
+With several Rasa replicas every call of a conversation goes to the replica its session id
+chooses (bot/conversation/rasa_replicas.py). A call moves on to the conversation's next replica
+only when the connection could not be made (refused, or no answer to connect within the connect
+timeout): then the request was never sent, so no replica has seen the message. Any failure after
+the request went out (a read timeout, a dropped connection, an error status) is *not* tried
+elsewhere: the first replica may have processed the message, or may still be processing it, and
+a second replica would then work on the same conversation at once (the race this routing
+avoids) or record the message twice. The person gets the safe reply for that message instead, and
+the next message finds a refused port and moves on.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +25,7 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.conversation.rasa_replicas import Replicas
 from bot.conversation.replies import Button, Reply
 from bot.store import Keys
 
@@ -116,20 +129,25 @@ class RasaClient:
 
     With a `TrackerCheck`, a call after which Rasa's tracker was not stored in Redis is an
     error too, so the person gets the safe reply rather than a bot that forgets.
+    `base_url` is one Rasa or a list of replicas (see the module's docstring).
     """
 
     def __init__(
         self,
         http: httpx.AsyncClient,
-        base_url: str,
+        base_url: str | Sequence[str],
         token: str,
         timeout: float,
         tracker_check: TrackerCheck | None = None,
+        connect_timeout: float | None = None,
+        down_seconds: float = 5.0,
     ) -> None:
         self._http = http
-        self._base = base_url.rstrip("/")
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        self.replicas = Replicas(urls, down_seconds)
         self._token = token
-        self._timeout = timeout
+        connect = timeout if connect_timeout is None else min(connect_timeout, timeout)
+        self._timeout = httpx.Timeout(timeout, connect=connect)
         self._tracker_check = tracker_check
 
     async def send(self, sender: str, text: str, lang: str) -> BotTurn:
@@ -140,7 +158,7 @@ class RasaClient:
         payload, among its entities."""
         body = {"sender": sender, "message": with_language(text, lang), "metadata": {"lang": lang}}
         started = time.monotonic()
-        data = await self._post("/webhooks/rest/webhook", body)
+        data = await self._call(sender, "POST", "/webhooks/rest/webhook", body)
         if not isinstance(data, list):
             raise RasaUnavailable("unexpected webhook response")
         messages = [message for message in data if isinstance(message, dict)]
@@ -157,8 +175,9 @@ class RasaClient:
         return BotTurn(replies, reasons[0] if reasons else None)
 
     async def intent(self, text: str) -> tuple[str, float]:
-        """The NLU's intent and confidence for a text, without a turn (nothing is stored)."""
-        data = await self._post("/model/parse", {"text": text}, authenticated=True)
+        """The NLU's intent and confidence for a text, without a turn (nothing is stored), from
+        any replica that answers."""
+        data = await self._call(None, "POST", "/model/parse", {"text": text}, auth=True)
         intent = data.get("intent") if isinstance(data, dict) else None
         if not isinstance(intent, dict) or not isinstance(intent.get("name"), str):
             raise RasaUnavailable("unexpected parse response")
@@ -166,34 +185,39 @@ class RasaClient:
 
     async def pause(self, sender: str) -> None:
         """Record in Rasa's tracker that a human has the conversation (no bot actions run)."""
-        started = time.monotonic()
-        await self._post(f"/conversations/{sender}/tracker/events", {"event": "pause"}, True, True)
-        await self._check_stored(sender, started)
+        await self._tracker_event(sender, "pause")
 
     async def resume(self, sender: str) -> None:
         """Record in Rasa's tracker that the bot has the conversation again."""
-        started = time.monotonic()
-        await self._post(f"/conversations/{sender}/tracker/events", {"event": "resume"}, True, True)
-        await self._check_stored(sender, started)
+        await self._tracker_event(sender, "resume")
 
     async def tracker_events(self, sender: str) -> list[dict[str, Any]]:
         """The events of a conversation's tracker since its last restart, oldest first (read
         only: nothing is written). The texts in them are what the gateway sent (redacted)."""
-        try:
-            response = await self._http.get(
-                f"{self._base}/conversations/{sender}/tracker",
-                params={"token": self._token, "include_events": "AFTER_RESTART"},
-                timeout=self._timeout,
-            )
-            response.raise_for_status()
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as error:
-            logger.warning("rasa_unavailable kind=%s", type(error).__name__)
-            raise RasaUnavailable(type(error).__name__) from error
+        data = await self._call(
+            sender,
+            "GET",
+            f"/conversations/{sender}/tracker",
+            auth=True,
+            params={"include_events": "AFTER_RESTART"},
+        )
         events = data.get("events") if isinstance(data, dict) else None
         if not isinstance(events, list):
             raise RasaUnavailable("unexpected tracker response")
         return [event for event in events if isinstance(event, dict)]
+
+    async def _tracker_event(self, sender: str, event: str) -> None:
+        started = time.monotonic()
+        await self._call(
+            sender,
+            "POST",
+            f"/conversations/{sender}/tracker/events",
+            {"event": event},
+            auth=True,
+            # the answer would otherwise hold the whole tracker
+            params={"include_events": "NONE"},
+        )
+        await self._check_stored(sender, started)
 
     async def _check_stored(self, sender: str, started: float) -> None:
         if self._tracker_check is None or await self._tracker_check.stored_since(sender, started):
@@ -201,18 +225,45 @@ class RasaClient:
         logger.error("rasa_tracker_not_stored")
         raise RasaUnavailable("tracker not stored")
 
-    async def _post(
-        self, path: str, body: Any, authenticated: bool = False, no_events: bool = False
+    async def _call(
+        self,
+        sender: str | None,
+        method: str,
+        path: str,
+        body: Any = None,
+        auth: bool = False,
+        params: dict[str, str] | None = None,
     ) -> Any:
-        params: dict[str, str] | None = {"token": self._token} if authenticated else None
-        if params is not None and no_events:
-            params["include_events"] = "NONE"  # the answer would otherwise hold the whole tracker
-        try:
-            response = await self._http.post(
-                self._base + path, json=body, params=params, timeout=self._timeout
-            )
-            response.raise_for_status()
-            return response.json()
-        except (httpx.HTTPError, ValueError) as error:
-            logger.warning("rasa_unavailable kind=%s", type(error).__name__)
-            raise RasaUnavailable(type(error).__name__) from error
+        """One request to the conversation's replica (any replica without a sender), moving on
+        to the next only while a connection cannot be made; the answer's JSON."""
+        query = {**(params or {}), **({"token": self._token} if auth else {})} or None
+        order = self.replicas.for_key(sender) if sender is not None else self.replicas.any()
+        for place, base in enumerate(order):
+            try:
+                response = await self._http.request(
+                    method, base + path, json=body, params=query, timeout=self._timeout
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                # Not sent: safe to try the next replica (see the module's docstring). A refused
+                # port costs nothing to try again, so only a connect timeout marks it down:
+                # the moment it is back every gateway sends its conversations there again.
+                if isinstance(error, httpx.ConnectTimeout):
+                    self.replicas.mark_down(base)
+                logger.warning(
+                    "rasa_replica_unreachable kind=%s choice=%d", type(error).__name__, place + 1
+                )
+                continue
+            except httpx.HTTPError as error:
+                logger.warning("rasa_unavailable kind=%s", type(error).__name__)
+                raise RasaUnavailable(type(error).__name__) from error
+            self.replicas.mark_up(base)
+            if place:
+                logger.info("rasa_replica_fallback choice=%d", place + 1)
+            try:
+                response.raise_for_status()
+                return response.json()
+            except (httpx.HTTPError, ValueError) as error:
+                logger.warning("rasa_unavailable kind=%s", type(error).__name__)
+                raise RasaUnavailable(type(error).__name__) from error
+        logger.warning("rasa_unavailable kind=no_replica_reachable")
+        raise RasaUnavailable("no replica reachable")

@@ -131,7 +131,11 @@ class Cluster:
                 "LOG_LEVEL": "INFO",  # Rasa logs message texts at DEBUG
                 "LOG_LEVEL_LIBRARIES": "ERROR",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
-                # Until the gateway reads the sentinels it uses the first primary directly.
+                # Rasa's lock on a conversation, held by a replica killed mid-turn, blocks that
+                # conversation on every replica until it expires (60 s by default): twice the
+                # gateway's Rasa timeout is long enough for any turn it still waits for.
+                "TICKET_LOCK_LIFETIME": "10",
+                # The db and password; the sentinels name the primary's address.
                 "HRV_REDIS_URL": primary,
                 "HRV_REDIS_SENTINELS": sentinels,
                 "HRV_REDIS_SENTINEL_SERVICE": self.sentinel_service,
@@ -150,6 +154,9 @@ class Cluster:
                 "HRV_HOST": "127.0.0.1",
                 "HRV_ENVIRONMENT": self.settings.environment,
                 "HRV_TRUSTED_PROXY_HOPS": "1",
+                # A handoff message is acknowledged once the replica has it too: a failover
+                # then loses no acknowledged message (docs/OPERATIONS.md, "Sentinel").
+                "HRV_REDIS_WAIT_REPLICAS": "1",
             }
         )
         # Every gateway must hash client addresses alike for the shared rate limits: one fresh

@@ -171,11 +171,18 @@ class Stack:
                 "LOG_LEVEL": "INFO",
                 "LOG_LEVEL_LIBRARIES": "ERROR",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
+                # Rasa's lock on a conversation, held by a replica killed mid-turn, blocks that
+                # conversation on every replica until it expires (60 s by default): twice the
+                # gateway's Rasa timeout is long enough for any turn it still waits for.
+                "TICKET_LOCK_LIFETIME": "10",
                 "HRV_REDIS_URL": self.redis_url,
                 "HRV_RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
                 "HRV_RASA_REDIS_PORT": str(parsed.port or 6379),
                 "HRV_RASA_REDIS_DB": (parsed.path.lstrip("/") or "0"),
                 "HRV_RASA_REDIS_PASSWORD": parsed.password or "",
+                # endpoints.yml names them; Rasa refuses to start when one is unset.
+                "HRV_RASA_REDIS_SENTINELS": "",
+                "HRV_RASA_REDIS_SENTINEL_SERVICE": "",
                 "HRV_SESSION_TTL_SECONDS": str(self.settings.session_ttl_seconds),
                 "HRV_ACTION_URL": f"http://127.0.0.1:{self.settings.actions_port}/webhook",
                 "HRV_ACTIONS_URL": f"http://127.0.0.1:{self.settings.actions_port}",

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.conversation.redaction import Redactor
 from bot.handoff.counters import DAY_SECONDS, valid_entry
+from bot.store import connect_from
 
 BATCH = 500  # elements per SCAN / range call
 CHUNK = 64 * 1024  # characters given to the finders at once (phonenumbers tries a bounded number)
@@ -127,10 +128,12 @@ def redactor_for(settings: Settings) -> Redactor:
 
 
 async def audit(settings: Settings, redis_url: str | None = None, match: str = "*") -> AuditReport:
-    """Audit the database at `redis_url` (default: the settings')."""
-    redis = Redis.from_url(
-        redis_url or settings.redis_url, decode_responses=False, socket_timeout=30
-    )
+    """Audit the database at `redis_url` (default: the settings', through the sentinels when
+    they are set)."""
+    if redis_url:
+        redis = Redis.from_url(redis_url, decode_responses=False, socket_timeout=30)
+    else:
+        redis = connect_from(settings, decode_responses=False, socket_timeout=30)
     try:
         return await PrivacyAudit(
             redis,

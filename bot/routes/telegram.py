@@ -20,8 +20,9 @@ async def telegram_webhook(
     request: Request,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> dict[str, bool]:
-    """One update from Telegram. 403 for a wrong or missing secret; an update seen before is
-    answered 200 and dropped (Telegram retries until it gets a 200)."""
+    """One update from Telegram, handled before the answer. 403 for a wrong or missing secret;
+    an update handled before is answered 200 and dropped (Telegram retries until it gets a 200);
+    one that another gateway is handling right now 503, so Telegram retries it later."""
     channel: TelegramChannel | None = getattr(request.app.state, "telegram", None)
     if channel is None or not channel.settings.telegram_uses_webhook:
         raise NotFound("Telegram is not configured here.")
@@ -39,4 +40,10 @@ async def telegram_webhook(
         raise BadInput("The update has no update_id.")
     if not channel.ready.is_set():
         raise ServiceUnavailable("Telegram is starting; try again.")
-    return {"ok": True, "queued": await channel.feed(data)}
+    try:
+        handled = await channel.handle(data)
+    except ValueError:
+        raise BadInput("The update cannot be read.") from None
+    if handled is None:
+        raise ServiceUnavailable("This update is being handled; try again.")
+    return {"ok": True, "queued": handled}

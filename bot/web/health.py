@@ -5,6 +5,9 @@ each within a short timeout: Redis (PING), Rasa (`/status`, with its token), the
 (`/health`), and whether Rasa really stores conversations in Redis (Rasa 3.6 can fall back to
 memory silently; see rasa_plugins/stores.py): a probe conversation gets one event through Rasa's
 API, its tracker key must then be fresh in Redis, and the probe is deleted again.
+With several Rasa replicas, Rasa is ready when at least one answers (the conversations of the
+others go to it, bot/conversation/rasa_client.py); the store probe goes through one that answered.
+Replicas that did not answer are logged by count, so an operator sees a degraded set.
 The answer names the parts and says ok or failed; never an address, error text or secret.
 /readyz needs no token and is exempt from rate limits, so one result serves every call for
 `cache_seconds` and concurrent calls share one check: hammering it costs Rasa at most one probe
@@ -17,7 +20,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -40,7 +43,7 @@ class Readiness:
     redis: Redis
     http: httpx.AsyncClient
     keys: Keys
-    rasa_url: str
+    rasa_urls: str | Sequence[str]  # one Rasa, or its replicas
     rasa_token: str
     actions_url: str
     session_ttl_seconds: int
@@ -58,12 +61,19 @@ class Readiness:
 
     async def _check_all(self) -> dict[str, bool]:
         """Every part at once; a part that does not answer within the timeout is not ready."""
-        redis_ok, rasa_ok, actions_ok = await asyncio.gather(
+        urls = [self.rasa_urls] if isinstance(self.rasa_urls, str) else list(self.rasa_urls)
+        redis_ok, actions_ok, *replicas_ok = await asyncio.gather(
             self._bounded(self._redis()),
-            self._bounded(self._rasa()),
             self._bounded(self._actions()),
+            *(self._bounded(self._rasa(url)) for url in urls),
         )
-        store_ok = redis_ok and rasa_ok and await self._bounded(self._rasa_store())
+        answering = [url for url, ok in zip(urls, replicas_ok, strict=True) if ok]
+        if answering and len(answering) < len(urls):
+            logger.warning(
+                "rasa_replicas_down count=%d of=%d", len(urls) - len(answering), len(urls)
+            )
+        rasa_ok = bool(answering)
+        store_ok = redis_ok and rasa_ok and await self._bounded(self._rasa_store(answering[0]))
         result = {"redis": redis_ok, "rasa": rasa_ok, "actions": actions_ok, "rasa_store": store_ok}
         failed = [name for name, ok in result.items() if not ok]
         if failed:
@@ -83,19 +93,19 @@ class Readiness:
         response = await self.http.get(url, params=params, timeout=self.timeout)
         return response.status_code == 200
 
-    async def _rasa(self) -> bool:
-        return await self._get_ok(f"{self.rasa_url.rstrip('/')}/status", {"token": self.rasa_token})
+    async def _rasa(self, url: str) -> bool:
+        return await self._get_ok(f"{url.rstrip('/')}/status", {"token": self.rasa_token})
 
     async def _actions(self) -> bool:
         return await self._get_ok(f"{self.actions_url.rstrip('/')}/health")
 
-    async def _rasa_store(self) -> bool:
+    async def _rasa_store(self, rasa_url: str) -> bool:
         """One event through Rasa for a throwaway conversation; Rasa must save it to Redis."""
         sender = f"{PROBE_PREFIX}{secrets.token_hex(8)}"
         started = time.monotonic()
         try:
             response = await self.http.post(
-                f"{self.rasa_url.rstrip('/')}/conversations/{sender}/tracker/events",
+                f"{rasa_url.rstrip('/')}/conversations/{sender}/tracker/events",
                 params={"token": self.rasa_token, "include_events": "NONE"},
                 json={"event": "pause"},
                 timeout=self.timeout,

@@ -54,8 +54,15 @@ class StandInRun:
         self.wait_until(lambda: "is running" in self.text(), "start")
         return descendants(self.process.pid)
 
-    def ports_free(self) -> bool:
-        return all(port_is_free("127.0.0.1", port) for port in self.ports.values())
+    def ports_free(self, within: float = 10) -> bool:
+        """Whether every port is free, or becomes free within `within` seconds (a killed
+        process's leader can be a zombie while its other threads still hold its sockets)."""
+        deadline = time.monotonic() + within
+        while not all(port_is_free("127.0.0.1", port) for port in self.ports.values()):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """`hrv-guide run` with the real stack (Rasa with the trained model, the action server, the
-gateway; Redis if none answers): two quick SIGTERMs and a burst of stop signals after them,
+gateway; Redis if none answers): a SIGTERM and a burst of stop signals right after it,
 while running or while Rasa loads, or SIGKILL of the parent, leave no process of it running and
 every port free.
 
@@ -53,16 +53,22 @@ class Run:
             assert time.monotonic() < deadline, f"no {what}: {self.text()}"
             time.sleep(0.2)
 
-    def ports_free(self) -> bool:
-        return all(port_is_free("127.0.0.1", port) for port in self.ports)
+    def ports_free(self, within: float = 10) -> bool:
+        """Whether every port is free, or becomes free within `within` seconds (a killed
+        process's leader can be a zombie while its other threads still hold its sockets)."""
+        deadline = time.monotonic() + within
+        while not all(port_is_free("127.0.0.1", port) for port in self.ports):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
 
 def stop_with_a_burst(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, a second one 50 ms later, then every stop signal as fast as they can be sent
-    for a second (make, systemd and container runtimes signal the whole group; people press
-    Ctrl-C again)."""
+    """SIGTERM, then at once every stop signal as fast as they can be sent for a second (make,
+    systemd and container runtimes signal the whole group; people press Ctrl-C again). The
+    previous launcher lost the stop only to a signal within microseconds of the first."""
     process.send_signal(signal.SIGTERM)
-    time.sleep(0.05)
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline and process.poll() is None:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -227,6 +227,35 @@ def test_widget_shows_the_retry_text_when_the_network_fails(
     expect(page.locator("#send-button")).to_be_enabled()
 
 
+def test_widget_sends_an_unconfirmed_message_again_with_its_id(widget: Widget) -> None:
+    """A message whose answer was a 503 (the server may have stored it: a replica did not
+    confirm it, or the answer was lost) keeps its id when sent again, so it is stored once;
+    a new message gets a new id."""
+    page = widget.page
+    unavailable = {
+        "error": {"code": "unavailable", "message": "Try again."},
+        "replies": [{"text": "Om du är i fara: ring 112.", "lang": "sv"}],
+    }
+    page.route(
+        "**/api/v1/sessions/*/messages",
+        lambda route: route.fulfill(status=503, json=unavailable),
+        times=1,
+    )
+    page.fill("#message-input", "Hej")
+    page.press("#message-input", "Enter")
+    expect(page.locator(".msg.user.failed")).to_have_count(1)
+    expect(page.locator("#message-input")).to_have_value("Hej")
+    page.press("#message-input", "Enter")  # sent again as given back
+    expect(page.locator(".msg.bot").last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(page.locator("#send-button")).to_be_enabled(timeout=REPLY_TIMEOUT_MS)
+    widget.say("Vad är hedersvåld?")
+
+    ids = [r.post_data_json["msg_id"] for r in widget.api_requests("POST", "/messages")]
+    assert len(ids) == 3
+    assert ids[0] == ids[1]
+    assert ids[2] != ids[1]
+
+
 def test_widget_gives_a_refused_message_back_with_the_friendly_text(widget: Widget) -> None:
     """A message the gateway did not take (429 here) is not lost: it is put back in the box."""
     page = widget.page

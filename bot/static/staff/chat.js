@@ -192,7 +192,12 @@ export function sendReply(event) {
   const chat = state.chat;
   const text = el.reply.value.trim();
   if (!chat || chat.ended || !text) return;
-  const payload = { text, msg_id: randomId() };
+  // A message that was not confirmed keeps its id when it is sent again (stored once).
+  const sameAsUnconfirmed = state.unconfirmed && state.unconfirmed.chat === chat.id;
+  const msgId =
+    sameAsUnconfirmed && state.unconfirmed.text === text ? state.unconfirmed.msgId : randomId();
+  state.unconfirmed = { chat: chat.id, text, msgId };
+  const payload = { text, msg_id: msgId };
   el.reply.value = "";
   el.send.disabled = true;
   const path = handoffPath(chat.id, "messages");
@@ -206,6 +211,7 @@ export function sendReply(event) {
     .then(
       (result) => {
         if (result.ok) {
+          state.unconfirmed = null;
           showEvent(chat, {
             id: result.body.id,
             kind: EventKind.TEXT,

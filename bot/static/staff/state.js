@@ -7,6 +7,7 @@ export const state = {
   selected: null, // the handoff id shown in the chat pane
   chat: null, // the conversation shown: {id, feed, ended}
   atCapacity: false, // this account holds as many chats as it may (capacity.js)
+  unconfirmed: null, // the last reply not confirmed: {chat, text, msgId}, sent again with its id
 };
 
 // The page's elements, looked up once at start (main.js).

@@ -44,6 +44,7 @@ async function createSession() {
 export function forgetSession() {
   const session = state.session;
   state.session = null;
+  unconfirmed = null;
   if (state.feed) state.feed.stop();
   state.feed = null;
   return session;
@@ -59,10 +60,26 @@ function postMessage(text, msgId) {
   });
 }
 
+// The last message that was not confirmed (refused, or no answer): sent again, it keeps its id,
+// so a message the server did store (its answer was lost, or a replica did not confirm it in
+// time) is stored once.
+let unconfirmed = null;
+
+function idFor(text) {
+  return unconfirmed && unconfirmed.text === text ? unconfirmed.msgId : randomId();
+}
+
 // Sends one message: makes the session first if there is none, renews it once if it expired.
 // The answer has `expired` set when the old session was gone.
 export async function deliver(text) {
-  const msgId = randomId(); // the same for the second try, so the message is stored once
+  const msgId = idFor(text);
+  unconfirmed = { text, msgId };
+  const result = await deliverOnce(text, msgId);
+  if (result.ok) unconfirmed = null;
+  return result;
+}
+
+async function deliverOnce(text, msgId) {
   if (!state.session) {
     const failure = await createSession();
     if (failure) return failure;

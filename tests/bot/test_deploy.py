@@ -67,7 +67,13 @@ def test_the_env_example_loads_as_settings_and_production_refuses_its_placeholde
     assert settings.trusted_proxy_hops == 1
     with pytest.raises(ValidationError, match="HRV_RASA_TOKEN"):
         Settings(**known)
-    real = {**known, "rasa_token": "a-real-secret-for-the-test"}
+    with pytest.raises(ValidationError, match="HRV_RATE_LIMIT_SECRET"):
+        Settings(**{**known, "rasa_token": "a-real-secret-for-the-test"})
+    real = {
+        **known,
+        "rasa_token": "a-real-secret-for-the-test",
+        "rate_limit_secret": "another-real-secret-for-the-test",
+    }
     assert Settings(**real).environment == "production"
     assert "HRV_PORT" not in values, "each gateway unit takes its port from its instance name"
 
