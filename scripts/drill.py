@@ -10,6 +10,11 @@ Why scripts/load.py and not locust: the drill's bar is about what got lost, and 
 follows each person through a handoff with a staff console and keeps the ledger (sent, seen,
 stored transcript, delivered on the live feed) that proves it; locust would count requests and
 leave that ledger to be written again, in a second tool.
+
+Longer than our 400 lines on purpose: one run's account (the schedule of faults, each phase's
+share of the ledger, the bar and the table) reads best in one file; the parts with a job of their
+own are apart: the layouts (drill_layouts.py), the kinds of outcome (drill_outcomes.py), the
+throughput (drill_throughput.py).
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import sys
 import time
 from collections import Counter
@@ -26,69 +30,26 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling modules, when imported
 
 import load
 from drill_layouts import Layout, first, keys_without_expiry, make_layout
-
-from bot.ops.launcher import LOAD_RUN_LIMITS, REPO_ROOT
-
-OK, FALLBACK = "ok", "200 safe reply"
-SAFE_503, OTHER_5XX, CLIENT_4XX = "503 safe reply", "other 5xx", "4xx"
-TIMEOUT, CONNECTION = "timeout", "connection error"
-FAILED = (SAFE_503, OTHER_5XX, CLIENT_4XX, TIMEOUT, CONNECTION)
-# A failed request the bar accepts during a fault: the person got the safe reply or a clear
-# refusal to connect (the widget retries), never a hang, a 500 or a wrong 4xx.
-ACCEPTED = (SAFE_503, CONNECTION)
-SAFE_REPLIES = frozenset(
-    yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]["safe_fallback"]
-    for path in (REPO_ROOT / "bot/texts").glob("*.yml")
+from drill_outcomes import (
+    ACCEPTED,
+    CLIENT_4XX,
+    CONNECTION,
+    FAILED,
+    FALLBACK,
+    OK,
+    OTHER_5XX,
+    SAFE_503,
+    TIMEOUT,
+    classify,
+    describe,
 )
 
-
-def classify(response: httpx.Response | None, error: Exception | None) -> str:
-    """One request's outcome as one of the kinds above."""
-    if response is None:
-        return TIMEOUT if isinstance(error, httpx.TimeoutException) else CONNECTION
-    code = response.status_code
-    if code < 300:
-        if response.request.method == "POST" and response.request.url.path.endswith("/messages"):
-            try:
-                said = {reply.get("text") for reply in response.json().get("replies", [])}
-            except ValueError:
-                return OTHER_5XX
-            if said and said <= SAFE_REPLIES:
-                return FALLBACK
-        return OK
-    if code >= 500:
-        # The gateway's 503 carries the safe reply in every language; nginx's own (a gateway
-        # that died mid-request) names 112 in its message, and the widget shows its safe text.
-        try:
-            body = response.json()
-            texts = [reply.get("text", "") for reply in body.get("replies") or []]
-            texts.append(str((body.get("error") or {}).get("message", "")))
-        except (ValueError, AttributeError):
-            texts = []
-        safe = code == 503 and any("112" in text for text in texts)
-        return SAFE_503 if safe else OTHER_5XX
-    if code == 429 or (code == 409 and "/handoffs/" in response.request.url.path):
-        return OK  # a documented limit, or another console claimed first: not a failure
-    return CLIENT_4XX
-
-
-def describe(response: httpx.Response | None, error: Exception | None) -> str:
-    """A failure as status (or error) and route, ids left out: "502 POST /sessions/*/messages"."""
-    try:
-        request = response.request if response is not None else error.request  # type: ignore[union-attr]
-    except (AttributeError, RuntimeError):  # httpx raises when an error has no request
-        request = None
-    route = ""
-    if request is not None:
-        parts = request.url.path.removeprefix(load.API).split("/")
-        route = f" {request.method} " + "/".join("*" if len(part) >= 16 else part for part in parts)
-    return f"{response.status_code if response is not None else type(error).__name__}{route}"
+from bot.ops.launcher import LOAD_RUN_LIMITS, REPO_ROOT
 
 
 @dataclass
@@ -400,72 +361,6 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
-async def throughput(url: str, seconds: float, concurrency: int, texts: list[str]) -> Counter[str]:
-    """`concurrency` people writing back to back (a new session every 10 messages) for
-    `seconds`: the outcome of every message answered in that time."""
-    outcomes: Counter[str] = Counter()
-    end = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency * 2)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-
-        async def person(number: int) -> None:
-            sent = number
-            while time.monotonic() < end:
-                try:
-                    created = await http.post(f"{load.API}/sessions", json={"lang": "sv"})
-                    if created.status_code != 201:
-                        outcomes[classify(created, None)] += 1
-                        await asyncio.sleep(0.5)
-                        continue
-                    session = created.json()
-                    path = f"{load.API}/sessions/{session['session_id']}/messages"
-                    headers = {"Authorization": f"Bearer {session['token']}"}
-                    for _ in range(10):
-                        sent += 1
-                        body = {"text": texts[sent % len(texts)], "msg_id": secrets.token_hex(8)}
-                        answer = await http.post(path, json=body, headers=headers)
-                        if time.monotonic() < end:
-                            outcomes[classify(answer, None)] += 1
-                except httpx.HTTPError as error:
-                    outcomes[classify(None, error)] += 1
-
-        await asyncio.gather(*(person(n) for n in range(concurrency)))
-    return outcomes
-
-
-async def compare_throughput(layout: Layout, args: argparse.Namespace) -> list[str]:
-    """Both sizes in one run: all processes, then one gateway and one Rasa killed."""
-    texts = load.Corpus.load(REPO_ROOT / "tests/nlu").ordinary["sv"]
-    await throughput(layout.url, args.warmup, args.concurrency, texts)  # not counted
-    gateways = [n for n in layout.names() if n.startswith("gateway")]
-    rasas = [n for n in layout.names() if n.startswith("rasa")]
-    sizes: list[list[str]] = [[]]  # what to kill: nothing, then all but one of each
-    if len(gateways) > 1 and len(rasas) > 1:
-        sizes.append(gateways[1:] + rasas[1:])
-    lines: list[str] = []
-    rates: list[float] = []
-    for to_kill in sizes:
-        for name in to_kill:
-            await asyncio.to_thread(layout.kill, name)
-        if to_kill:
-            await throughput(layout.url, 10, args.concurrency, texts)  # nginx and the ring notice
-        outcomes = await throughput(layout.url, args.measure, args.concurrency, texts)
-        size = (
-            f"{len([n for n in gateways if n not in to_kill])} gateway(s) and "
-            f"{len([n for n in rasas if n not in to_kill])} Rasa"
-        )
-        rates.append(outcomes[OK] / args.measure)
-        lines.append(
-            f"{size}: {rates[-1]:.1f} messages/s answered normally over {args.measure:g} s, "
-            f"{args.concurrency} people writing back to back; outcomes {dict(outcomes)}; "
-            f"1-min load average after it {os.getloadavg()[0]:.2f}"
-        )
-        print("  " + lines[-1], flush=True)
-    if len(rates) == 2 and rates[1]:
-        lines.append(f"ratio (2 and 2) / (1 and 1): {rates[0] / rates[1]:.2f}")
-    return lines
-
-
 def arguments() -> argparse.ArgumentParser:
     """load.py's options with the drill's defaults, and the drill's own."""
     parser = load.arguments(__doc__)
@@ -524,6 +419,8 @@ def main() -> int:
     try:
         print(f"drill: {layout.url}, load average now {os.getloadavg()[0]:.2f}", flush=True)
         if args.throughput:
+            from drill_throughput import compare_throughput
+
             lines = asyncio.run(compare_throughput(layout, args))
             print(f"\nlayout: {layout.label}\n" + "\n".join(lines))
             print(

@@ -12,6 +12,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import drill
+import drill_outcomes
 
 MESSAGES = "http://gw/api/v1/sessions/0123456789abcdef0123/messages"
 
@@ -21,7 +22,7 @@ def answer(status: int, body: object, url: str = MESSAGES) -> httpx.Response:
 
 
 def test_each_outcome_is_its_kind() -> None:
-    safe = next(iter(drill.SAFE_REPLIES))
+    safe = next(iter(drill_outcomes.SAFE_REPLIES))
     assert drill.classify(answer(200, {"replies": [{"text": "Hej"}]}), None) == drill.OK
     assert drill.classify(answer(200, {"replies": [{"text": safe}]}), None) == drill.FALLBACK
     assert drill.classify(answer(503, {"replies": [{"text": safe}]}), None) == drill.SAFE_503
