@@ -149,7 +149,8 @@ class ReplicaWait:
     - a replica is connected (it lags, or the primary is failing): ReplicationUnconfirmed, so
       the API does not acknowledge what a failover could still lose; the retry with the same
       message id is deduplicated by the script and waits again;
-    - no replica is connected at all (it is down or resyncing; right after a failover): the
+    - no replica is connected and in sync (it is down, or copying the whole data set after it
+      came back or after a failover: it cannot confirm anything until that is done): the
       write is acknowledged and logged. Refusing then would turn losing the replica into
       losing the chat, and the write is as safe as every other one until the replica is back.
     """
@@ -180,12 +181,23 @@ class ReplicaWait:
             result, _, confirmed = await pipe.execute()
         if int(confirmed) >= self.replicas:
             return result
-        info = await redis.info("replication")
-        connected = int(info.get("connected_slaves", 0))
+        connected = online_replicas(await redis.info("replication"))
         logger.warning("replica_wait_unconfirmed confirmed=%s connected=%s", confirmed, connected)
         if connected > 0:
             raise ReplicationUnconfirmed("the replicas did not confirm the write in time")
         return result
+
+
+def online_replicas(replication: dict[str, Any]) -> int:
+    """How many replicas in the primary's INFO replication are streaming its writes (state
+    `online`), leaving out those still loading the full copy (`wait_bgsave`, `send_bulk`)."""
+    return sum(
+        1
+        for name, replica in replication.items()
+        if name.startswith("slave")
+        and isinstance(replica, dict)
+        and replica.get("state") == "online"
+    )
 
 
 @cache

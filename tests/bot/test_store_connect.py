@@ -11,7 +11,7 @@ from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.sentinel import SentinelConnectionPool
 
 from bot.config import Settings
-from bot.store import ReplicaWait, connect, connect_from, parse_sentinels
+from bot.store import ReplicaWait, connect, connect_from, online_replicas, parse_sentinels
 
 
 def test_sentinels_are_host_port_pairs() -> None:
@@ -71,3 +71,19 @@ async def test_without_a_connected_replica_a_write_is_acknowledged_after_the_wai
     assert redis_client.get("hrv:k") == "v"
     assert 0 < redis_client.ttl("hrv:k") <= 60
     await client.aclose()
+
+
+def test_only_replicas_streaming_the_primarys_writes_count_as_connected() -> None:
+    """A replica still loading its full copy (after it came back, or after a failover) cannot
+    confirm a write: waiting on it would refuse every handoff message until the copy is done.
+    (The shape is redis-py's parse of INFO replication.)"""
+    replica = {"ip": "127.0.0.1", "offset": 0, "lag": 0}
+    replication = {
+        "role": "master",
+        "connected_slaves": 3,
+        "slave0": {**replica, "port": 7001, "state": "online"},
+        "slave1": {**replica, "port": 7002, "state": "wait_bgsave"},
+        "slave2": {**replica, "port": 7003, "state": "send_bulk"},
+    }
+    assert online_replicas(replication) == 1
+    assert online_replicas({"role": "master", "connected_slaves": 0}) == 0
