@@ -112,18 +112,7 @@ def redis_config(
     lines = [_deploy_lines("primary.conf")]
     if replica_of is not None:
         lines.append(_deploy_lines("replica.conf").replace(PRIMARY_PLACEHOLDER, _at(replica_of)))
-    lines.append(
-        "\n".join(
-            [
-                "# Written by bot/ops/cluster.py for `make cluster`.",
-                "bind 127.0.0.1",
-                f"port {port}",
-                f'dir "{data_dir}"',
-                "daemonize no",
-                'logfile ""',
-            ]
-        )
-    )
+    lines.append(_on_loopback(port, data_dir))
     if auth.password:
         lines.append(f"requirepass {auth.password}\nmasterauth {auth.password}")
     return "\n".join(lines) + "\n"
@@ -135,17 +124,25 @@ def sentinel_config(
     """A sentinel's file: deploy/redis/sentinel.conf watching the loopback primary."""
     text = _deploy_lines("sentinel.conf").replace(PRIMARY_PLACEHOLDER, _at(primary_port))
     text = text.replace(" hrvguide ", f" {service} ")
-    extra = [
-        "# Written by bot/ops/cluster.py for `make cluster`.",
-        "bind 127.0.0.1",
-        f"port {port}",
-        f'dir "{data_dir}"',
-        "daemonize no",
-        'logfile ""',
-    ]
+    extra = [_on_loopback(port, data_dir)]
     if auth.password:
         extra.append(f"sentinel auth-pass {service} {auth.password}")
     return text + "\n" + "\n".join(extra) + "\n"
+
+
+def _on_loopback(port: int, data_dir: Path) -> str:
+    """The lines a Redis server and a sentinel of the cluster both get: loopback, its own port
+    and folder, in the foreground, logging to the launcher's log file."""
+    return "\n".join(
+        [
+            "# Written by bot/ops/cluster.py for `make cluster`.",
+            "bind 127.0.0.1",
+            f"port {port}",
+            f'dir "{data_dir}"',
+            "daemonize no",
+            'logfile ""',
+        ]
+    )
 
 
 def _at(port: int) -> str:
