@@ -103,6 +103,10 @@ class TelegramChannel:
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._starter: asyncio.Task[None] | None = None
+        # Updates whose handling failed and whose person could not even be sent the safe reply:
+        # answered 503 so Telegram sends them again (python-telegram-bot gives handler errors to
+        # _on_error, not to process_update's caller).
+        self._unanswered: set[int] = set()
         self.application = self._build()
 
     def _build(self) -> Application:
@@ -183,7 +187,8 @@ class TelegramChannel:
     async def handle(self, data: dict[str, Any]) -> bool | None:
         """Handle one webhook update before Telegram is answered, once whichever gateway it
         reaches: True when handled here, False for one already handled (Telegram retries an
-        update it saw no answer to), None while another gateway is still on it.
+        update it saw no answer to), None while another gateway is still on it or when the person
+        could not be answered at all (not even the safe reply): Telegram then sends it again.
 
         The update is claimed in Redis (SET NX, atomic across gateways) for `CLAIM_SECONDS`,
         handled, then marked done for `telegram_dedupe_seconds`. A gateway that dies mid-update
@@ -202,6 +207,11 @@ class TelegramChannel:
             with contextlib.suppress(Exception):
                 await self._redis.delete(key)
             raise
+        if update.update_id in self._unanswered:
+            self._unanswered.discard(update.update_id)
+            with contextlib.suppress(Exception):
+                await self._redis.delete(key)
+            return None
         await self._redis.set(key, _DONE, ex=self.settings.telegram_dedupe_seconds)
         return True
 
@@ -375,8 +385,10 @@ class TelegramChannel:
         """Log the kind only; tell the person the safe reply (112 first) when we can."""
         logger.warning("telegram_update_failed kind=%s", type(context.error).__name__)
         if isinstance(update, Update) and update.effective_chat is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await self.application.bot.send_message(
                     update.effective_chat.id,
                     self._texts.reply("safe_fallback", self._texts.default),
                 )
+            except Exception:
+                self._unanswered.add(update.update_id)

@@ -237,10 +237,13 @@ class FlakyBotApi(BotApiStandIn):
     """The stand-in, failing staff messages while `refuse_staff` is set (a Telegram outage)."""
 
     refuse_staff = False
+    refuse_every_message = False  # Telegram down for sending: not even the safe reply gets out
 
     async def _result(self, method: str, params: dict) -> object:
         text = str(params.get("text", ""))
         if self.refuse_staff and method == "sendMessage" and text.startswith("Personal: "):
+            raise HTTPException(502, "Bad Gateway")
+        if self.refuse_every_message and method == "sendMessage":
             raise HTTPException(502, "Bad Gateway")
         return await super()._result(method, params)
 
@@ -293,5 +296,28 @@ async def test_staff_messages_a_dead_gateway_had_read_are_delivered_once_by_anot
             delivered = [c.params["text"] for c in bot_api.sent(CHAT)[before:]]
             assert Counter(t for t in delivered if t in texts) == dict.fromkeys(texts, 1)
             assert redis_client.xpending(stream, Side.PERSON)["pending"] == 0
+    finally:
+        bot_api.stop()
+
+
+async def test_an_update_whose_person_got_no_answer_at_all_is_taken_again(
+    settings, fake_rasa, clock
+):
+    """When not even the safe reply reaches the chat (Telegram refuses every message), the
+    update is not marked done: Telegram gets 503 and sends it again, and the person is answered
+    once Telegram takes messages again."""
+    bot_api = FlakyBotApi(token=TOKEN)
+    bot_api.start()
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            _, one = await _start(
+                stack, settings, httpx.MockTransport(fake_rasa.handler), clock, bot_api, "one"
+            )
+            update = text_update(900, CHAT, "hej")
+            bot_api.refuse_every_message = True
+            assert (await post_update(one, update)).status_code == 503
+            bot_api.refuse_every_message = False
+            assert (await post_update(one, update)).json()["queued"] is True
+            assert [c.params["text"] for c in bot_api.sent(CHAT)][-1] == "Hej från boten"
     finally:
         bot_api.stop()
