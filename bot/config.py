@@ -335,6 +335,19 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _check_redis_sizes(self) -> Settings:
+        # Each live event stream holds a Redis connection while it waits: streams alone must
+        # never take the whole pool, or every request waits out the pool timeout.
+        if self.redis_max_connections <= self.max_live_streams:
+            raise ValueError("HRV_REDIS_MAX_CONNECTIONS must be more than HRV_MAX_LIVE_STREAMS")
+        # A WAIT longer than the socket timeout would end as a timeout, retried, then an error.
+        if self.redis_wait_timeout_ms >= self.redis_socket_timeout_seconds * 1000:
+            raise ValueError(
+                "HRV_REDIS_WAIT_TIMEOUT_MS must be shorter than HRV_REDIS_SOCKET_TIMEOUT_SECONDS"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _check_rasa_urls(self) -> Settings:
         for url in self.rasa_replica_urls:
             if not re.fullmatch(r"https?://[^\s/?#,]+(/[^\s?#,]*)?", url):

@@ -183,20 +183,29 @@ class ReplicaWait:
             return result
         connected = online_replicas(await redis.info("replication"))
         logger.warning("replica_wait_unconfirmed confirmed=%s connected=%s", confirmed, connected)
-        if connected > 0:
+        # Waiting for more replicas than are there to answer would refuse every message while
+        # one of them is down; every replica that is there must have it.
+        if int(confirmed) < min(self.replicas, connected):
             raise ReplicationUnconfirmed("the replicas did not confirm the write in time")
         return result
 
 
+# A replica acknowledges the primary's stream every second; one silent for longer has most
+# likely lost its host or network (the primary itself notices only after repl-timeout, 60 s).
+REPLICA_SILENT_SECONDS = 2
+
+
 def online_replicas(replication: dict[str, Any]) -> int:
     """How many replicas in the primary's INFO replication are streaming its writes (state
-    `online`), leaving out those still loading the full copy (`wait_bgsave`, `send_bulk`)."""
+    `online`, acknowledged within REPLICA_SILENT_SECONDS), leaving out those still loading the
+    full copy (`wait_bgsave`, `send_bulk`) and those gone quiet."""
     return sum(
         1
         for name, replica in replication.items()
         if name.startswith("slave")
         and isinstance(replica, dict)
         and replica.get("state") == "online"
+        and int(replica.get("lag", 0)) <= REPLICA_SILENT_SECONDS
     )
 
 

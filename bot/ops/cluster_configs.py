@@ -78,11 +78,13 @@ http {{
     upstream hrv_gateways {{
 {gateways}
         keepalive 32;
+        keepalive_timeout 4s;  # before uvicorn closes an idle connection (5 s)
     }}
 
     upstream hrv_actions {{
 {actions}
         keepalive 16;
+        keepalive_timeout 4s;  # before Sanic closes an idle connection (5 s)
     }}
 
     server {{

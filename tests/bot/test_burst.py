@@ -39,6 +39,7 @@ def _burst_settings(redis_url: str, rasa_url: str = "http://rasa.test") -> Setti
         rasa_url=rasa_url,
         rasa_tracker_check=False,
         redis_max_connections=SMALL_POOL,
+        max_live_streams=SMALL_POOL - 1,  # each holds a connection: fewer than the pool
         # The longest a request may wait for a connection: the whole burst, on two shared
         # cores (the pool does not serve waiters in order, so one can wait to the end).
         redis_pool_timeout_seconds=60,

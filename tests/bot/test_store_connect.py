@@ -14,6 +14,16 @@ from bot.config import Settings
 from bot.store import ReplicaWait, connect, connect_from, online_replicas, parse_sentinels
 
 
+def test_the_pool_must_outsize_the_live_streams_and_a_wait_its_socket_timeout() -> None:
+    """Streams hold a connection each while they wait; a WAIT past the socket timeout would
+    end as a timeout."""
+    with pytest.raises(ValidationError, match="HRV_REDIS_MAX_CONNECTIONS"):
+        Settings(redis_max_connections=500, max_live_streams=500)
+    with pytest.raises(ValidationError, match="HRV_REDIS_WAIT_TIMEOUT_MS"):
+        Settings(redis_wait_timeout_ms=3000, redis_socket_timeout_seconds=3)
+    assert Settings(redis_max_connections=501, max_live_streams=500).redis_max_connections == 501
+
+
 def test_sentinels_are_host_port_pairs() -> None:
     assert parse_sentinels("") == []
     assert parse_sentinels(" 10.0.0.1:26379, sentinel-b:26380 ") == [
@@ -32,6 +42,7 @@ async def test_the_pool_waits_and_is_sized_from_the_settings() -> None:
         redis_url="redis://127.0.0.1:6379/3",
         redis_max_connections=7,
         redis_pool_timeout_seconds=2.5,
+        max_live_streams=6,
     )
     client = connect_from(settings)
     pool = client.connection_pool
@@ -74,8 +85,8 @@ async def test_without_a_connected_replica_a_write_is_acknowledged_after_the_wai
 
 
 def test_only_replicas_streaming_the_primarys_writes_count_as_connected() -> None:
-    """A replica still loading its full copy (after it came back, or after a failover) cannot
-    confirm a write: waiting on it would refuse every handoff message until the copy is done.
+    """A replica still loading its full copy (after it came back, or after a failover), or one
+    gone quiet, cannot confirm a write: waiting on it would refuse every handoff message.
     (The shape is redis-py's parse of INFO replication.)"""
     replica = {"ip": "127.0.0.1", "offset": 0, "lag": 0}
     replication = {
@@ -84,6 +95,9 @@ def test_only_replicas_streaming_the_primarys_writes_count_as_connected() -> Non
         "slave0": {**replica, "port": 7001, "state": "online"},
         "slave1": {**replica, "port": 7002, "state": "wait_bgsave"},
         "slave2": {**replica, "port": 7003, "state": "send_bulk"},
+        # Silent for 5 s: its host or network is most likely gone (the primary notices only
+        # after repl-timeout), so waiting on it would refuse every message until then.
+        "slave3": {**replica, "port": 7004, "state": "online", "lag": 5},
     }
     assert online_replicas(replication) == 1
     assert online_replicas({"role": "master", "connected_slaves": 0}) == 0
