@@ -10,8 +10,11 @@
 # "Backup and restore"). Environment: REDIS_HOST (127.0.0.1), REDIS_PORT (6379), REDISCLI_AUTH
 # (the password, read by redis-cli itself, so it is never on a command line).
 #
-# The copy follows "Backing up AOF persistence" in Redis's documentation: automatic rewrites off,
-# wait for a running rewrite to finish, copy the directory, put the setting back.
+# First a rewrite (BGREWRITEAOF): an append-only file holds every write since its last rewrite,
+# expired and erased conversations included; rewritten, it holds only the keys that still live,
+# with their TTLs. Then the copy follows "Backing up AOF persistence" in Redis's documentation:
+# automatic rewrites off, wait for a running rewrite to finish, copy the directory, put the
+# setting back.
 set -eu
 
 DEST=${1:?usage: hrv-guide-redis-backup.sh DEST MAX_AGE_SECONDS}
@@ -44,8 +47,19 @@ case $PREVIOUS in
     '' | *[!0-9]*) echo "cannot read auto-aof-rewrite-percentage" >&2; exit 1 ;;
 esac
 
+rewriting() {
+    cli INFO persistence | grep -qE '^aof_rewrite_(in_progress|scheduled):1'
+}
+cli BGREWRITEAOF > /dev/null
+while rewriting; do
+    sleep 1
+done
+
 NAME=redis-$(date -u -d "@$NOW" +%Y%m%dT%H%M%SZ)-$NOW
 cli CONFIG SET auto-aof-rewrite-percentage 0 > /dev/null
+# A stop (systemctl stop, a shutdown) must also put the setting back: sh runs the EXIT trap on
+# `exit`, not when a signal kills it.
+trap 'exit 1' INT TERM HUP
 trap 'cli CONFIG SET auto-aof-rewrite-percentage "$PREVIOUS" > /dev/null; rm -rf -- "$DEST/$NAME.partial"' EXIT
 until cli INFO persistence | grep -q '^aof_rewrite_in_progress:0'; do
     sleep 1

@@ -88,6 +88,22 @@ def test_a_copy_restores_every_key_with_its_expiry(primary, tmp_path: Path):
 
 
 @needs_cli
+def test_a_copy_holds_no_text_that_was_erased_before_it(primary, tmp_path: Path):
+    """The append-only file keeps every write since its last rewrite: the backup rewrites it
+    first, so an erased conversation is neither in the copy nor left in Redis's own files."""
+    client, env = primary
+    client.set("hrv:session:erased", "text the person erased", ex=3600)
+    client.delete("hrv:session:erased")
+    client.set("hrv:session:kept", "kept", ex=3600)
+    done = backup(tmp_path / "backups", 14400, env)
+    assert done.returncode == 0, done.stderr
+    for files in (Path(done.stdout.strip()), tmp_path / "data"):
+        written = b"".join(f.read_bytes() for f in files.rglob("*") if f.is_file())
+        assert b"kept" in written
+        assert b"text the person erased" not in written
+
+
+@needs_cli
 def test_copies_older_than_the_maximum_age_are_deleted(primary, tmp_path: Path):
     _, env = primary
     dest = tmp_path / "backups"
