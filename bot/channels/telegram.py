@@ -50,8 +50,9 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TEXT = 2000
 START_RETRY_SECONDS = 10.0
 # How long a gateway may take over one webhook update (a turn is at most HRV_RASA_TIMEOUT_SECONDS,
-# then Telegram's answers) before another may take Telegram's retry of it.
-CLAIM_SECONDS = 60
+# then Telegram's answers) before another may take Telegram's retry of it: also how long the
+# message of a person whose gateway died waits at least before another gateway answers it.
+CLAIM_SECONDS = 20
 _CLAIMED, _DONE = "claimed", "done"
 
 
