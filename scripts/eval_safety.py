@@ -64,9 +64,11 @@ def calibrate(settings: Settings, codes: list[str], folds: int) -> None:
     always trained on), and recall / false alarms per language at each threshold."""
     policy = Policy.load(settings.safety_policy_file)
     patterns = PatternNet.load(settings.danger_dir, codes)
-    risk, _ = training_examples(settings.risk_corpus_dir, settings.nlu_data_dir, codes, policy)
     lexicon = ConceptLexicon.load(
         settings.safety_concepts_file, settings.safety_concepts_dir, codes
+    )
+    risk, _ = training_examples(
+        settings.risk_corpus_dir, settings.nlu_data_dir, codes, policy, lexicon
     )
     corpus = [i for i, e in enumerate(risk) if e.weight == 1.0]
     # Per language: (P(danger), the message's label, P(kind) per kind) of each held-out message.

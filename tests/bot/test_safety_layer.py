@@ -270,3 +270,34 @@ def test_a_model_for_new_data_replaces_the_saved_one_for_old_data(tmp_path, monk
     )
     saved = list(stale.parent.glob("model-*.npz"))
     assert len(saved) == 1 and saved[0] != stale
+
+
+def test_an_nlu_example_with_a_concept_its_intent_lists_is_not_taught_as_safe():
+    """A marriage arranged for the writer "this summer" is what the corpus calls danger: it
+    must not be taught as "not danger" beside the questions about marriage that are not."""
+    policy = replace(
+        POLICY,
+        nlu_negative_intents=("child_marriage", "greet"),
+        nlu_negative_unless={"child_marriage": frozenset({"soon"})},
+    )
+    risk, _ = model_module.training_examples(
+        SETTINGS.risk_corpus_dir, SETTINGS.nlu_data_dir, ["en"], policy, LEXICON
+    )
+    negatives = {e.text for e in risk if e.label == "none"}
+    assert "my sister is 13 and will be married off this summer" not in negatives
+    assert "is child marriage allowed in sweden" in negatives
+    assert "hi" in negatives  # the intent without an exception keeps every example
+    unguarded = replace(policy, nlu_negative_unless={})
+    risk, _ = model_module.training_examples(
+        SETTINGS.risk_corpus_dir, SETTINGS.nlu_data_dir, ["en"], unguarded, LEXICON
+    )
+    assert "my sister is 13 and will be married off this summer" in {e.text for e in risk}
+
+
+def test_the_policy_refuses_an_exception_for_an_intent_it_does_not_teach(tmp_path):
+    text = SETTINGS.safety_policy_file.read_text(encoding="utf-8")
+    bad = text.replace("    fgm: [soon", "    greet_me: [soon")
+    assert bad != text
+    (tmp_path / "policy.yml").write_text(bad, encoding="utf-8")
+    with pytest.raises(LanguageDataError, match="nlu_negative_unless"):
+        Policy.load(tmp_path / "policy.yml")

@@ -116,12 +116,13 @@ class SafetyModel:
 
 
 def training_examples(
-    risk_dir: Path, nlu_dir: Path, codes: list[str], policy: Policy
+    risk_dir: Path, nlu_dir: Path, codes: list[str], policy: Policy, lexicon: ConceptLexicon
 ) -> tuple[list[Example], list[Example]]:
     """(risk examples, language examples) from the training data of every listed language.
 
     Ordinary questions of the NLU data teach what is not danger; intents that may describe
-    danger (threats, being taken abroad, danger itself) are left out of those negatives.
+    danger (threats, being taken abroad, danger itself) are left out of those negatives, and
+    so is an example holding a concept its intent lists in the policy's `nlu_negative_unless`.
     """
     corpora = load_split(risk_dir, codes)
     risk: list[Example] = []
@@ -131,13 +132,25 @@ def training_examples(
         risk += [Example(text, label, code) for text, label in pairs]
         by_intent = nlu_examples(nlu_dir / f"nlu_{code}.yml")
         for intent in policy.nlu_negative_intents:
+            unless = policy.nlu_negative_unless.get(intent, frozenset())
             risk += [
                 Example(t, "none", code, policy.nlu_negative_weight)
                 for t in by_intent.get(intent, [])
+                if not _holds_any(lexicon, t, code, unless)
             ]
         texts = [text for text, _ in pairs] + [t for ts in by_intent.values() for t in ts]
         language += [Example(text, code, code) for text in texts]
     return risk, language
+
+
+def _holds_any(lexicon: ConceptLexicon, text: str, code: str, names: frozenset[str]) -> bool:
+    """Whether the text holds one of these concepts in its own language."""
+    if not names:
+        return False
+    return any(
+        language == code and name in names
+        for language, name in lexicon.concepts(features.tokens(text))
+    )
 
 
 def vocabulary_of(
@@ -189,7 +202,14 @@ def digest(paths: list[Path], policy: Policy) -> str:
         sha.update(path.name.encode())
         sha.update(path.read_bytes())
     sha.update(
-        repr((policy.alpha, policy.nlu_negative_intents, policy.nlu_negative_weight)).encode()
+        repr(
+            (
+                policy.alpha,
+                policy.nlu_negative_intents,
+                policy.nlu_negative_weight,
+                sorted((k, sorted(v)) for k, v in policy.nlu_negative_unless.items()),
+            )
+        ).encode()
     )
     return sha.hexdigest()[:16]
 
@@ -216,7 +236,7 @@ def load_or_train(
             model = SafetyModel.read(path, lexicon)
         else:
             logger.info("safety_model_training")
-            risk, language = training_examples(risk_dir, nlu_dir, codes, policy)
+            risk, language = training_examples(risk_dir, nlu_dir, codes, policy, lexicon)
             model = train(risk, language, policy.alpha, lexicon)
             try:
                 model.save(path)

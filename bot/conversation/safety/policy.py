@@ -18,6 +18,9 @@ class Policy:
     alpha: float
     nlu_negative_intents: tuple[str, ...]
     nlu_negative_weight: float
+    # Per intent: an example of it that holds one of these concepts is not taught as "not
+    # danger" (a marriage arranged for the writer is a question; the same "this summer" is not).
+    nlu_negative_unless: dict[str, frozenset[str]]
     replies: dict[str, str]
     unsure_reply: str
     unsure_first: dict[str, str]
@@ -41,6 +44,12 @@ class Policy:
                 alpha=float(raw["training"]["alpha"]),
                 nlu_negative_intents=tuple(raw["training"]["nlu_negative_intents"]),
                 nlu_negative_weight=float(raw["training"]["nlu_negative_weight"]),
+                nlu_negative_unless={
+                    str(intent): frozenset(str(c) for c in concepts)
+                    for intent, concepts in (
+                        raw["training"].get("nlu_negative_unless") or {}
+                    ).items()
+                },
                 replies={str(k): str(v) for k, v in raw["replies"].items()},
                 unsure_reply=str(raw["unsure_reply"]),
                 unsure_first={str(k): str(v) for k, v in (raw.get("unsure_first") or {}).items()},
@@ -68,6 +77,10 @@ class Policy:
         if not all(0 < t <= policy.unsure_threshold for t in policy.kind_unsure.values()):
             raise LanguageDataError(
                 f"{path}: `kind_unsure` needs 0 < threshold <= unsure_threshold"
+            )
+        if not set(policy.nlu_negative_unless) <= set(policy.nlu_negative_intents):
+            raise LanguageDataError(
+                f"{path}: `nlu_negative_unless` keys must be among `nlu_negative_intents`"
             )
         if set(policy.opening_numbers) != {*policy.replies.values(), policy.unsure_reply}:
             raise LanguageDataError(f"{path}: `opening_numbers` must name every reply's numbers")
