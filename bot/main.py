@@ -107,6 +107,7 @@ def create_app(
     # Trained on our own data when no saved model fits it (seconds, once per data change).
     safety = SafetyLayer.from_settings(settings, codes)
     texts.require_replies(safety.policy.opening_numbers)
+    texts.require_number(safety.policy.suicide_line_replies, safety.policy.suicide_line)
     # Files only, no connection: a broken data file stops the gateway here, not mid-request.
     registry = load_registry(settings.data_dir)
     resolver = Resolver(registry)

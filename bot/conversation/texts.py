@@ -115,6 +115,15 @@ class Texts:
                         f"{', '.join(missing)} in its first sentence"
                     )
 
+    def require_number(self, keys: frozenset[str], number: str) -> None:
+        """Every language's replies `keys` name `number` (anywhere in the reply)."""
+        for language in self.languages.values():
+            for key in sorted(keys):
+                if number not in language.replies.get(key, ""):
+                    raise LanguageDataError(
+                        f"bot/texts/{language.code}.yml: reply `{key}` must name {number}"
+                    )
+
     def supports(self, code: str | None) -> bool:
         """Whether `code` is one of our languages."""
         return code in self.languages

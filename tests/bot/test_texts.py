@@ -162,3 +162,14 @@ def test_a_language_without_a_safety_reply_stops_the_start():
     policy = Policy.load(SETTINGS.safety_policy_file)
     with pytest.raises(LanguageDataError, match=r"danger_suicide.*112 in its first sentence"):
         texts.require_replies(policy.opening_numbers)
+
+
+def test_a_language_whose_acute_reply_does_not_name_the_suicide_line_stops_the_start():
+    texts = _texts()
+    policy = Policy.load(SETTINGS.safety_policy_file)
+    texts.require_number(policy.suicide_line_replies, policy.suicide_line)
+    language = texts.languages["ar"]
+    broken = {**language.replies, "danger": "اتصل بالرقم 112."}
+    texts.languages["ar"] = dataclasses.replace(language, replies=broken)
+    with pytest.raises(LanguageDataError, match=r"ar.yml: reply `danger` must name 90101"):
+        texts.require_number(policy.suicide_line_replies, policy.suicide_line)

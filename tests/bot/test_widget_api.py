@@ -94,7 +94,8 @@ async def test_danger_reply_from_rasa_with_112_is_not_doubled(client, session, f
     assert body["lang"] == "en"
     # The safety layer's reply opens; the bot's own 112 line after it would only repeat it.
     assert [r["text"] for r in body["replies"]] == [
-        "If you are in danger now: call 112. It is free and always open."
+        "If you are in danger now: call 112. It is free and always open. If you are thinking "
+        "about taking your life, call 112 now or Mind Självmordslinjen on 90101."
     ]
 
 

@@ -61,7 +61,7 @@ def evaluate(
 ) -> Figures:
     """Every message of the split through the layer, as the gateway would assess it;
     `language_of(text, model's language)` is the language a new session would answer in."""
-    suicide_reply = layer.policy.replies["suicide"]
+    naming_the_line = layer.policy.suicide_line_replies
     alarmed = sure = right = suicidal = suicide_line = 0
     danger = [(text, kind) for kind, texts in corpus.danger.items() for text in texts]
     for text, kind in danger:
@@ -76,7 +76,7 @@ def evaluate(
         )
         if kind == "suicide":
             suicidal += 1
-            suicide_line += suicide_reply in keys
+            suicide_line += any(key in naming_the_line for key in keys)
     false_alarms = sum(layer.assess(text).alarm for text in corpus.safe)
     ordinary_alarms = sum(layer.assess(text).alarm for text in ordinary)
     in_language = 0

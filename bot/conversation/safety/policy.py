@@ -29,6 +29,10 @@ class Policy:
     kind_unsure: dict[str, float]
     also_reply: dict[str, float]
     opening_numbers: dict[str, tuple[str, ...]]
+    # The suicide line's number and the replies that name it: a suicidal message read as
+    # another kind of danger first still hears of the line.
+    suicide_line: str
+    suicide_line_replies: frozenset[str]
     answer_intents: frozenset[str]
     answer_confidence: float
     patterns_yield_to: frozenset[str]
@@ -58,6 +62,8 @@ class Policy:
                 opening_numbers={
                     str(k): tuple(str(n) for n in v) for k, v in raw["opening_numbers"].items()
                 },
+                suicide_line=str(raw["suicide_line"]["number"]),
+                suicide_line_replies=frozenset(str(r) for r in raw["suicide_line"]["replies"]),
                 answer_intents=frozenset(raw["answer_intents"]),
                 answer_confidence=float(raw["answer_confidence"]),
                 patterns_yield_to=frozenset(str(c) for c in raw["patterns_yield_to"]),
@@ -82,6 +88,8 @@ class Policy:
             raise LanguageDataError(
                 f"{path}: `nlu_negative_unless` keys must be among `nlu_negative_intents`"
             )
+        if not policy.suicide_line_replies <= set(policy.opening_numbers):
+            raise LanguageDataError(f"{path}: `suicide_line` replies must be replies")
         if set(policy.opening_numbers) != {*policy.replies.values(), policy.unsure_reply}:
             raise LanguageDataError(f"{path}: `opening_numbers` must name every reply's numbers")
         return policy
