@@ -70,7 +70,7 @@ def calibrate(settings: Settings, codes: list[str], folds: int) -> None:
     risk, _ = training_examples(
         settings.risk_corpus_dir, settings.nlu_data_dir, codes, policy, lexicon
     )
-    corpus = [i for i, e in enumerate(risk) if e.weight == 1.0]
+    corpus = [i for i, e in enumerate(risk) if not e.from_nlu]
     # Per language: (P(danger), the message's label, P(kind) per kind) of each held-out message.
     scored: dict[str, list[tuple[float, str, dict[str, float]]]] = {code: [] for code in codes}
     for fold in range(folds):

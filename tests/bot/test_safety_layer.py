@@ -14,6 +14,7 @@ from bot.conversation.safety import SafetyLayer, Verdict, classifier
 from bot.conversation.safety import model as model_module
 from bot.conversation.safety.classifier import LinearModel
 from bot.conversation.safety.concepts import ConceptLexicon
+from bot.conversation.safety.corpus import load_split
 from bot.conversation.safety.kinds import CLASSES
 from bot.conversation.safety.model import SafetyModel, digest, load_or_train
 from bot.conversation.safety.patterns import PatternNet
@@ -285,6 +286,9 @@ def test_an_nlu_example_with_a_concept_its_intent_lists_is_not_taught_as_safe():
     )
     negatives = {e.text for e in risk if e.label == "none"}
     assert "my sister is 13 and will be married off this summer" not in negatives
+    # Cross-validation folds only the corpus's messages: it needs to tell the two apart.
+    corpus = load_split(SETTINGS.risk_corpus_dir, ["en"])["en"].labelled()
+    assert [(e.text, e.label) for e in risk if not e.from_nlu] == corpus
     assert "is child marriage allowed in sweden" in negatives
     assert "hi" in negatives  # the intent without an exception keeps every example
     unguarded = replace(policy, nlu_negative_unless={})

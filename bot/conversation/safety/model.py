@@ -42,12 +42,14 @@ _LOADED: dict[str, SafetyModel] = {}
 
 @dataclass(frozen=True)
 class Example:
-    """One training message: its text, its risk label, its language and its weight."""
+    """One training message: its text, its risk label, its language, its weight, and whether
+    it is an NLU example (always trained on) rather than a risk corpus message."""
 
     text: str
     label: str
     language: str
     weight: float = 1.0
+    from_nlu: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def training_examples(
         for intent in policy.nlu_negative_intents:
             unless = policy.nlu_negative_unless.get(intent, frozenset())
             risk += [
-                Example(t, "none", code, policy.nlu_negative_weight)
+                Example(t, "none", code, policy.nlu_negative_weight, from_nlu=True)
                 for t in by_intent.get(intent, [])
                 if not _holds_any(lexicon, t, code, unless)
             ]
