@@ -22,19 +22,22 @@ import httpx
 from bot.config import Settings
 from bot.ops.launcher import LOAD_RUN_LIMITS, REPO_ROOT, Stack, free_port
 
+# Each message with its language: the gateway finds the language itself and sends it to Rasa
+# as the message's metadata, so the Rasa rows get the same metadata (Rasa spends about 2 ms more
+# on a message that carries it: the cost is Rasa's, not the gateway's).
 MESSAGES = [
-    "hej",
-    "vad är hedersrelaterat våld och förtryck",
-    "min bror kollar min telefon hela tiden",
-    "jag får inte träffa mina kompisar efter skolan",
-    "jag bor i Borås",
-    "är det här anonymt?",
-    "hello",
-    "what is honour based violence",
-    "my parents want me to marry my cousin",
-    "I live in Gothenburg",
-    "how do I make a report to social services as a teacher",
-    "tack",
+    ("hej", "sv"),
+    ("vad är hedersrelaterat våld och förtryck", "sv"),
+    ("min bror kollar min telefon hela tiden", "sv"),
+    ("jag får inte träffa mina kompisar efter skolan", "sv"),
+    ("jag bor i Borås", "sv"),
+    ("är det här anonymt?", "sv"),
+    ("hello", "en"),
+    ("what is honour based violence", "en"),
+    ("my parents want me to marry my cousin", "en"),
+    ("I live in Gothenburg", "en"),
+    ("how do I make a report to social services as a teacher", "en"),
+    ("tack", "sv"),
 ]
 # Messages per conversation: real chats are short, and Rasa's Redis tracker store rewrites the
 # whole history on every message, so one endless conversation would measure that instead.
@@ -80,7 +83,8 @@ async def _gateway_client(http: httpx.AsyncClient, base: str, count: int, out: l
             url = f"{base}/api/v1/sessions/{session['session_id']}/messages"
             headers = {"Authorization": f"Bearer {session['token']}"}
         start = time.perf_counter()
-        response = await http.post(url, json={"text": MESSAGES[i % len(MESSAGES)]}, headers=headers)
+        text, _ = MESSAGES[i % len(MESSAGES)]
+        response = await http.post(url, json={"text": text}, headers=headers)
         out.append(time.perf_counter() - start)
         errors += response.status_code != 200
     return errors
@@ -91,7 +95,8 @@ async def _rasa_client(http: httpx.AsyncClient, base: str, count: int, out: list
     for i in range(count):
         if i % CONVERSATION_LENGTH == 0:
             sender = secrets.token_urlsafe(16)
-        body = {"sender": sender, "message": MESSAGES[i % len(MESSAGES)]}
+        text, lang = MESSAGES[i % len(MESSAGES)]
+        body = {"sender": sender, "message": text, "metadata": {"lang": lang}}
         start = time.perf_counter()
         response = await http.post(f"{base}/webhooks/rest/webhook", json=body)
         out.append(time.perf_counter() - start)
