@@ -128,7 +128,7 @@ CI_MIN_DANGER_RECALL := 0.95
 CI_MAX_FALSE_ALARMS := 0.16
 CI_MIN_SUICIDE_LINE := 0.8
 CI_BLIND_MIN_DANGER_RECALL := 0.94
-CI_BLIND_MAX_FALSE_ALARMS := 0.25
+CI_BLIND_MAX_FALSE_ALARMS := 0.20
 test-eval: setup $(MODEL) ## the evaluation below on a small split, failing under floor scores
 	$(VENV)/bin/python scripts/eval.py --per-intent $(CI_EVAL_PER_INTENT) --out results/eval-ci \
 	  --min-f1 $(CI_MIN_F1) --min-detection $(CI_MIN_DETECTION)
