@@ -27,7 +27,7 @@ from bot.conversation.replies import Button, Reply
 from bot.conversation.safety import Assessment, SafetyLayer, Verdict
 from bot.conversation.safety.assess import NOTHING
 from bot.conversation.sessions import Session, SessionStore
-from bot.conversation.texts import Texts
+from bot.conversation.texts import Texts, first_sentence
 from bot.errors import ApiError
 from bot.handoff.events import HandoffChanged
 from bot.handoff.service import Handoffs
@@ -174,7 +174,14 @@ class Conversation:
         """What opens the answer: the reply for the kind of danger, or the question with 112
         (and Yes/No buttons) when the layer is unsure; nothing otherwise."""
         keys = self._safety.reply_keys(assessment)
-        replies = [Reply(self._texts.reply(key, lang)) for key in keys]
+        texts = [self._texts.reply(key, lang) for key in keys]
+        # The acute reply ends with the suicide line; the suicide reply that may follow it opens
+        # with the same sentence: say it once.
+        for i in range(1, len(texts)):
+            opening = first_sentence(texts[i])
+            if texts[i - 1].endswith(opening) and opening != texts[i]:
+                texts[i] = texts[i][len(opening) :].lstrip()
+        replies = [Reply(text) for text in texts]
         if assessment.verdict is Verdict.UNSURE:
             yes = Button(self._texts.reply("danger_yes", lang), DANGER_INTENT)
             no = Button(self._texts.reply("danger_no", lang), NO_DANGER_PAYLOAD)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation.safety import Assessment, Verdict
+from bot.conversation.texts import first_sentence
 
 pytestmark = pytest.mark.unit
 
@@ -165,3 +166,22 @@ async def test_a_chat_that_began_with_danger_goes_ahead_of_the_others_in_the_que
     assert order == [first_risk, second_risk, first_plain, second_plain]
     marks = {item["handoff_id"]: item["risk"] for item in queue}
     assert marks[first_risk] == "taken_abroad" and marks[first_plain] is None
+
+
+@pytest.mark.parametrize("lang", ["sv", "ar", "ti"])
+async def test_violence_with_a_share_of_suicide_says_the_suicide_line_once(
+    app, client, session, lang
+):
+    """The acute reply ends with the suicide line and the suicide reply that follows it opens
+    with it: the person reads it once, then the rest of the suicide reply."""
+    share = app.state.safety.policy.also_reply["suicide"]
+    shares = (("violence", 1 - share), ("suicide", share))
+    result = Assessment(Verdict.DANGER, "violence", 0.95, shares=shares)
+    app.state.safety.assess = lambda text: result
+    body = await say(client, session, "anything", lang)
+    texts = app.state.texts
+    acute, suicide = texts.reply("danger", lang), texts.reply("danger_suicide", lang)
+    line = first_sentence(suicide)
+    assert acute.endswith(line)
+    assert [r["text"] for r in body["replies"][:2]] == [acute, suicide[len(line) :].lstrip()]
+    assert "".join(r["text"] for r in body["replies"]).count(line) == 1
