@@ -4,7 +4,9 @@ Every key must expire, and no stored value may hold a personal identifier (the g
 before storing, bot/conversation/redaction.py; this checks that it did, Rasa's tracker included).
 The day counters of the statistics (`<prefix>:stats:day:*`, bot/handoff/counters.py) have a
 stricter rule: only counter names and integers, never an id, a name or text, and an expiry no
-later than HRV_STATS_RETENTION_DAYS after their day.
+later than HRV_STATS_RETENTION_DAYS after their day. The rate limits' keys (`<prefix>:limits:*`,
+bot/limits/rates.py) hold only the times of the last hits: each entry must be a number (read as
+text, one time in a thousand looks like a phone number to the finders: "1796687286.0203984").
 The report names keys and the type of identifier, never a value. SCAN, never KEYS: the audit may run
 against the live database without blocking it.
 """
@@ -74,6 +76,14 @@ def _decode(raw: bytes | str) -> str:
     return raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _chunks(text: str) -> Iterator[str]:
     if len(text) <= CHUNK:
         yield text
@@ -140,6 +150,7 @@ async def audit(settings: Settings, redis_url: str | None = None, match: str = "
             redactor_for(settings),
             stats_prefix=f"{settings.key_prefix}:stats:day:",
             stats_retention_days=settings.stats_retention_days,
+            limits_prefix=f"{settings.key_prefix}:limits:",
         ).run(match)
     finally:
         await redis.aclose()
@@ -156,11 +167,13 @@ class PrivacyAudit:
         *,
         stats_prefix: str = "hrv:stats:day:",
         stats_retention_days: int = 400,
+        limits_prefix: str = "hrv:limits:",
     ) -> None:
         self._redis = redis
         self._redactor = redactor
         self._whole = whole_string_bytes
         self._stats_prefix = stats_prefix
+        self._limits_prefix = limits_prefix
         # A day's counters expire at most this long from now (the day just begun, then kept).
         self._stats_max_ttl = (stats_retention_days + 1) * DAY_SECONDS
 
@@ -178,6 +191,11 @@ class PrivacyAudit:
             finding.identifiers = self._identifiers([key])
             if key.startswith(self._stats_prefix):
                 finding.broken = await self._stats_rules(raw_key, kind, ttl)
+                if finding.no_expiry or finding.identifiers or finding.broken:
+                    report.findings.append(finding)
+                continue
+            if key.startswith(self._limits_prefix):
+                finding.broken = await self._limits_rules(raw_key, kind)
                 if finding.no_expiry or finding.identifiers or finding.broken:
                     report.findings.append(finding)
                 continue
@@ -200,6 +218,15 @@ class PrivacyAudit:
             if not valid_entry(_decode(name), _decode(value)):
                 broken.add("statistics: a field that is not a counter")
         return broken
+
+    async def _limits_rules(self, key: bytes, kind: str) -> set[str]:
+        """A rate limit: a list of the times of the last hits, nothing else."""
+        if kind != "list":
+            return {f"rate limit: a {kind}, not a list of times"}
+        async for values in self._values(key, kind):
+            if not all(_is_number(_decode(value)) for value in values):
+                return {"rate limit: an entry that is not a time"}
+        return set()
 
     def _identifiers(self, texts: Iterable[str]) -> set[str]:
         return {hit.type for text in texts for hit in self._redactor.find(text)}
