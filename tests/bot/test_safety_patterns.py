@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,6 +29,8 @@ pytestmark = pytest.mark.unit
 SETTINGS = Settings()
 CODES = load_codes(SETTINGS.languages_file)
 POLICY = Policy.load(SETTINGS.safety_policy_file)
+# Training messages the prefilter check reads besides the whole held-out split.
+PREFILTER_SAMPLE = 6000
 
 
 @pytest.fixture(scope="module")
@@ -144,14 +149,20 @@ def test_a_message_of_two_kinds_names_both_in_file_order(tmp_path):
 
 def test_the_literal_prefilter_never_skips_a_match(net, repo_root):
     """Each pattern is tried only on messages holding one of the strings it needs, and the net
-    tries only the patterns whose strings the message holds (its literal index); on every
-    corpus and NLU message both give exactly what the bare regular expressions give."""
-    texts = [
-        text
-        for split in (SETTINGS.risk_corpus_dir, repo_root / "tests/risk")
-        for corpus in load_split(split, CODES).values()
-        for text, _ in corpus.labelled()
-    ]
+    tries only the patterns whose strings the message holds (its literal index); on the
+    held-out split and a fixed sample of the training split both give exactly what the bare
+    regular expressions give. (A sample: all training messages would take minutes; the
+    index itself is checked on any strings by the property test below.)"""
+
+    def texts_of(split: Path) -> list[str]:
+        return [
+            text for corpus in load_split(split, CODES).values() for text, _ in corpus.labelled()
+        ]
+
+    training = texts_of(SETTINGS.risk_corpus_dir)
+    texts = texts_of(repo_root / "tests/risk") + random.Random(0).sample(
+        training, min(len(training), PREFILTER_SAMPLE)
+    )
     patterns = [p for language in net.languages.values() for p in language.patterns]
     differs = []
     matched = 0
@@ -171,7 +182,7 @@ def test_the_literal_prefilter_never_skips_a_match(net, repo_root):
             differs.append(("the net", text))
         matched += bool(bare_kinds)
     assert differs == []
-    assert matched > 1000  # the check saw real matches
+    assert matched > 500  # the check saw real matches
     assert sum(p.plain_needs is not None for p in patterns) > 0.9 * len(patterns)
 
 
