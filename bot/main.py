@@ -81,11 +81,13 @@ def create_app(
     settings: Settings | None = None,
     rasa_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
+    stand_in_stores_trackers: bool = False,
 ) -> FastAPI:
     """Build the gateway; nothing connects until the lifespan starts.
 
-    `rasa_transport` lets unit tests answer for Rasa without a model; `clock` lets them move
-    time for leases, waiting limits and opening hours.
+    `rasa_transport` lets unit tests answer for Rasa without a model (such a stand-in stores
+    no tracker unless `stand_in_stores_trackers` says so); `clock` lets them move time for
+    leases, waiting limits and opening hours.
     """
     settings = settings or get_settings()
     # Every listed language's data is read and checked here: a missing file stops the start.
@@ -141,7 +143,7 @@ def create_app(
             stats_retention_days=settings.stats_retention_days,
         )
         # A test double for Rasa writes no tracker, so there is nothing to check then.
-        check = settings.rasa_tracker_check and rasa_transport is None
+        check = settings.rasa_tracker_check and (rasa_transport is None or stand_in_stores_trackers)
         rasa = RasaClient(
             http,
             settings.rasa_replica_urls,

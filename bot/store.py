@@ -209,6 +209,16 @@ def online_replicas(replication: dict[str, Any]) -> int:
     )
 
 
+@dataclass(frozen=True)
+class WindowLimit:
+    """A moving-window rate limit (bot/lua/lib/moving_window.lua): at most `limit` hits in any
+    `window_seconds` on the list of hit times at `key`."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
 @cache
 def lua_script(name: str, *libraries: str) -> str:
     """A script of bot/lua/ (`handoff/claim`) after the library functions it calls

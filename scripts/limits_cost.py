@@ -1,10 +1,10 @@
-"""What the rate limits cost a message now that they count in Redis (bot/limits/rates.py).
+"""What the rate limits cost a message (bot/limits/rates.py, bot/lua/sessions/authenticate.lua).
 
 Times, against a real Redis, in one process: a PING (one round trip, for scale); one limit check
-allowed (one Lua call); a widget message's checks (the session's, then the client's: two round
-trips, in that order on purpose, see bot/limits/abuse.py); the same two Lua calls pipelined (one
-round trip: what dropping the order would save); a refusal (the check plus the call that says
-when to retry); and how long a check takes to let the message through when Redis is down.
+on its own (one Lua call, as for a new session); a widget message's session read without limits
+and with the session's and the client's limits counted in the same script (what a message pays
+for its limits); a refusal; and how long a check on its own takes to let an event through when
+Redis is down.
 
 Usage: python scripts/limits_cost.py [--redis URL] [--n 2000]
 (default redis://127.0.0.1:6379/12; only keys under `limitscost:` are written, and removed).
@@ -24,9 +24,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bot.conversation.sessions import SessionStore  # noqa: E402
 from bot.limits.rates import ClientKeys, RateLimiter  # noqa: E402
 from bot.ops.launcher import free_port  # noqa: E402
-from bot.store import connect  # noqa: E402
+from bot.store import Keys, connect  # noqa: E402
 
 PREFIX = "limitscost"
 
@@ -52,8 +53,8 @@ async def main(url: str, n: int) -> None:
     redis = connect(url)
     limiter = RateLimiter(redis, PREFIX)
     keys = ClientKeys(b"cost" * 8)
-    # The library's own script, to time the two checks as one pipeline.
-    script = limiter._strategy.storage.bridge.lua_acquire_moving_window  # type: ignore[attr-defined]
+    sessions = SessionStore(redis, Keys(PREFIX, f"{PREFIX}:tracker"), 600)
+    session_id, token = await sessions.create("sv")
 
     async def ping(_: int) -> object:
         return await redis.ping()
@@ -61,17 +62,15 @@ async def main(url: str, n: int) -> None:
     async def one_check(i: int) -> object:
         return await limiter.hit("session_messages", keys.of_session(str(i)), 20, 60)
 
-    async def message(i: int) -> object:
-        if await limiter.hit("session_messages", keys.of_session(str(i)), 20, 60) is None:
-            return await limiter.hit("client_messages", keys.of_session("client"), 10**9, 60)
-        return None
+    async def read_alone(_: int) -> object:
+        return await sessions.admit(session_id, token)
 
-    async def pipelined(i: int) -> object:
-        now = time.time()
-        async with redis.pipeline(transaction=False) as pipe:
-            for key, limit in ((f"s/{i}", 20), ("c", 10**9)):
-                await script([f"{PREFIX}:limits:{key}"], [now, limit, 60, 1], client=pipe)
-            return await pipe.execute()
+    async def read_with_limits(i: int) -> object:
+        limits = [
+            limiter.window("session_messages", keys.of_session(str(i)), 20, 60),
+            limiter.window("client_messages", "client", 10**9, 60),
+        ]
+        return await sessions.admit(session_id, token, limits)
 
     await limiter.hit("full", "x", 1, 60)
 
@@ -81,10 +80,10 @@ async def main(url: str, n: int) -> None:
     try:
         for name, step in (
             ("PING (one round trip)", ping),
-            ("one check, allowed", one_check),
-            ("a message: session, then client (2 trips)", message),
-            ("the same two, pipelined (1 trip)", pipelined),
-            ("a refusal (check + when to retry)", refusal),
+            ("one check on its own, allowed", one_check),
+            ("a message's session read, no limits", read_alone),
+            ("the same read counting both limits", read_with_limits),
+            ("a refusal", refusal),
         ):
             print(line(name, await timed(n, step)))
         dead = connect(f"redis://127.0.0.1:{free_port()}/0")
@@ -93,7 +92,7 @@ async def main(url: str, n: int) -> None:
         for i in range(20):
             assert await down.hit("session_messages", str(i), 20, 60) is None
         per = (time.perf_counter() - start) * 1000 / 20
-        print(f"{'Redis down: a check lets the message through':<44} {per:.3f} ms each")
+        print(f"{'Redis down: a check lets the event through':<44} {per:.3f} ms each")
         await dead.aclose()
     finally:
         async for key in redis.scan_iter(f"{PREFIX}:*"):

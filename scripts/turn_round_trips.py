@@ -1,9 +1,10 @@
 """The Redis round trips of one widget message's turn on the common path (a second message, no
-language change, no danger, no handoff), watched with MONITOR on a scratch database.
+danger, no handoff), watched with MONITOR on a scratch database.
 
-Rasa is a stand-in here: with the real one, the tracker check adds one PTTL per Rasa call
-(bot/conversation/rasa_client.py). Usage: python scripts/turn_round_trips.py [--redis URL]
-(default redis://127.0.0.1:6379/12; the database is flushed).
+Rasa is a stand-in here; the real one costs the turn no more: its tracker check reads the
+tracker's lifetime in the turn's last write (bot/lua/sessions/keep.lua).
+Usage: python scripts/turn_round_trips.py [--redis URL] (default redis://127.0.0.1:6379/12;
+the database is flushed).
 """
 
 from __future__ import annotations

@@ -321,7 +321,7 @@ class TelegramChannel:
         session = await self.session_for(update)
         data = query.data or ""
         if data.startswith("lang:") and self._texts.supports(data[5:]):
-            await self._sessions.update(session.id, lang=data[5:], lang_settled="1")
+            await self._sessions.keep(session.id, lang=data[5:], lang_settled="1")
             await self._send(update, self._texts.telegram_text("language_set", data[5:]))
         elif data == "handoff:keep":
             await self._send(update, self._texts.widget_text("handoff_kept", self._lang(session)))

@@ -92,6 +92,8 @@ class BotTurn:
 
     replies: list[Reply] = field(default_factory=list)
     handoff_reason: str | None = None
+    # When the message was sent (time.monotonic()): Rasa must have stored its tracker since.
+    sent_at: float | None = None
 
 
 # Redis counts expiry in whole milliseconds; a save this close before a call also passes.
@@ -120,6 +122,11 @@ class TrackerCheck:
             remaining_ms = await self.redis.pttl(self.keys.rasa_tracker(sender))
         except RedisError:
             return False
+        return self.saved_since(remaining_ms, started)
+
+    def saved_since(self, remaining_ms: int, started: float) -> bool:
+        """Whether a tracker key with `remaining_ms` to live (its PTTL, read just now) was saved
+        after `started` (time.monotonic())."""
         elapsed_ms = (time.monotonic() - started) * 1000
         return remaining_ms > self.ttl_seconds * 1000 - elapsed_ms - _CLOCK_SLACK_MS
 
@@ -128,7 +135,9 @@ class RasaClient:
     """Send a person's message to Rasa and set slots; errors become `RasaUnavailable`.
 
     With a `TrackerCheck`, a call after which Rasa's tracker was not stored in Redis is an
-    error too, so the person gets the safe reply rather than a bot that forgets.
+    error too, so the person gets the safe reply rather than a bot that forgets. For a message
+    (`send`) the caller reads the tracker's lifetime in its own last write and asks
+    `tracker_saved`: the check then costs the turn no round trip of its own.
     `base_url` is one Rasa or a list of replicas (see the module's docstring).
     """
 
@@ -171,8 +180,17 @@ class RasaClient:
         if not replies and not reasons:
             logger.warning("rasa_unavailable kind=no_reply")
             raise RasaUnavailable("no reply")
-        await self._check_stored(sender, started)
-        return BotTurn(replies, reasons[0] if reasons else None)
+        return BotTurn(replies, reasons[0] if reasons else None, started)
+
+    def tracker_saved(self, turn: BotTurn, remaining_ms: int) -> bool:
+        """Whether Rasa stored the tracker during `turn`, given the tracker's PTTL read after it
+        (always True without a TrackerCheck, or for a turn that sent nothing)."""
+        if self._tracker_check is None or turn.sent_at is None:
+            return True
+        if self._tracker_check.saved_since(remaining_ms, turn.sent_at):
+            return True
+        logger.error("rasa_tracker_not_stored")
+        return False
 
     async def intent(self, text: str) -> tuple[str, float]:
         """The NLU's intent and confidence for a text, without a turn (nothing is stored), from

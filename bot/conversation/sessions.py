@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -15,9 +14,10 @@ from redis.asyncio.client import Pipeline
 from bot.errors import SessionExpired, Unauthorized
 from bot.handoff.counters import DailyCounters
 from bot.handoff.states import HandoffState
-from bot.store import Keys, lua_script
+from bot.store import Keys, WindowLimit, lua_script
 
-_UPDATE_IF_EXISTS = lua_script("sessions/update_if_exists")
+_AUTHENTICATE = lua_script("sessions/authenticate", "lib/moving_window")
+_KEEP = lua_script("sessions/keep")
 _SET_PAUSED_IF_EXISTS = lua_script("sessions/set_paused_if_exists")
 _CREATE = lua_script("sessions/create")
 
@@ -67,6 +67,25 @@ def _session(session_id: str, data: dict[str, str]) -> Session:
     )
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """An authenticated session, and whether a rate limit refused the request: then which one
+    (its position among those asked) and the seconds to wait."""
+
+    session: Session
+    refused_by: int | None = None
+    retry_after: int = 0
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The result of a turn's last write: whether the session is still there, and how many
+    milliseconds Rasa's tracker of it has left (negative when there is none)."""
+
+    exists: bool
+    tracker_ttl_ms: int
+
+
 class SessionStore:
     """Create, authenticate, update and erase sessions; every write refreshes the TTL."""
 
@@ -88,18 +107,19 @@ class SessionStore:
         self._clock = clock
         self._create = redis.register_script(_CREATE)
         self._set_if_exists = redis.register_script(_SET_PAUSED_IF_EXISTS)
-        self._update_if_exists = redis.register_script(_UPDATE_IF_EXISTS)
+        self._authenticate = redis.register_script(_AUTHENTICATE)
+        self._keep = redis.register_script(_KEEP)
         self._erase = redis.register_script(_ERASE)
 
     def _expires_ms(self) -> tuple[int, int]:
         now = int(self._clock() * 1000)
         return now, now + self._ttl * 1000
 
-    def _count_open(self, pipe: Pipeline, session_id: str, new: bool = False) -> None:
-        """Move the session's expiry in the open set (add it when `new`), in `pipe`."""
+    def _count_open(self, pipe: Pipeline, session_id: str) -> None:
+        """Add the session to the open set, or move its expiry there, in `pipe`."""
         _, expires = self._expires_ms()
         opened = self._keys.open_sessions()
-        pipe.zadd(opened, {session_id: expires}, xx=not new)
+        pipe.zadd(opened, {session_id: expires})
         pipe.expire(opened, self._ttl)
 
     async def create(self, lang: str, settled: bool = False) -> tuple[str, str]:
@@ -135,12 +155,32 @@ class SessionStore:
 
     async def authenticate(self, session_id: str, token: str | None) -> Session:
         """The session if `token` is its token; 404 when unknown or expired, 401 when wrong."""
-        data = await self._redis.hgetall(self._keys.session(session_id))
-        if not data:
+        return (await self.admit(session_id, token)).session
+
+    async def admit(
+        self, session_id: str, token: str | None, limits: Sequence[WindowLimit] = ()
+    ) -> Admitted:
+        """The session if `token` is its token (404 when unknown or expired, 401 when wrong),
+        with the request counted against `limits` in order until one refuses it: one round trip."""
+        now = self._clock()
+        answer = await self._authenticate(
+            keys=[self._keys.session(session_id), *(limit.key for limit in limits)],
+            args=[
+                _hash_token(token) if token else "",  # the script never matches "" (channels)
+                now,
+                *(part for limit in limits for part in (limit.limit, limit.window_seconds)),
+            ],
+        )
+        status = int(answer[0])
+        if status == 0:
             raise SessionExpired("This conversation does not exist or has ended. Start a new one.")
-        if not token or not hmac.compare_digest(_hash_token(token), data.get("token_hash", "")):
+        if status < 0:
             raise Unauthorized("The token does not match this conversation.")
-        return _session(session_id, data)
+        retry, refused_by, flat = int(answer[1]), int(answer[2]), answer[3]
+        session = _session(session_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+        if not retry:
+            return Admitted(session)
+        return Admitted(session, refused_by - 1, retry)
 
     async def open_channel(
         self, session_id: str, lang: str, channel: str, fields: dict[str, str]
@@ -155,7 +195,7 @@ class SessionStore:
                 pipe.hsetnx(key, name, value)
             pipe.expire(key, self._ttl)
             # Counted, never refused (docs/OPERATIONS.md, abuse limits).
-            self._count_open(pipe, session_id, new=True)
+            self._count_open(pipe, session_id)
             pipe.hgetall(key)
             data = (await pipe.execute())[-1]
         return _session(session_id, data)
@@ -169,29 +209,21 @@ class SessionStore:
         """One stored field of the session (e.g. its channel)."""
         return await self._redis.hget(self._keys.session(session_id), name)
 
-    async def update(self, session_id: str, **fields: str) -> bool:
-        """Change fields of an existing session and keep it alive for another TTL; False (and
-        nothing written) when it was erased meanwhile."""
+    async def keep(self, session_id: str, **fields: str) -> Kept:
+        """Change fields of a session that still exists and keep it alive for another TTL, and
+        read how long Rasa's tracker has left, in one round trip (a turn's last write).
+        An erased session is not brought back: nothing is written then."""
+        _, expires = self._expires_ms()
         pairs = [item for name_value in fields.items() for item in name_value]
-        key = self._keys.session(session_id)
-        if not await self._update_if_exists(keys=[key], args=[self._ttl, *pairs]):
-            return False
-        async with self._redis.pipeline(transaction=True) as pipe:
-            self._count_open(pipe, session_id)
-            await pipe.execute()
-        return True
-
-    async def touch(self, session_id: str) -> bool:
-        """Keep a session that is in use alive, in one round trip; whether it is still there
-        (not erased, not expired). An erased session is not brought back: EXPIRE and ZADD XX
-        write nothing for a key that is gone."""
-        key = self._keys.session(session_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.exists(key)
-            pipe.expire(key, self._ttl)
-            self._count_open(pipe, session_id)
-            results = await pipe.execute()
-        return bool(results[0])
+        exists, tracker_ttl_ms = await self._keep(
+            keys=[
+                self._keys.session(session_id),
+                self._keys.open_sessions(),
+                self._keys.rasa_tracker(session_id),
+            ],
+            args=[self._ttl, expires, session_id, *pairs],
+        )
+        return Kept(bool(exists), int(tracker_ttl_ms))
 
     async def handoff_state(self, session_id: str) -> HandoffState:
         """The session's handoff state as stored now (the action server may have changed it)."""

@@ -113,8 +113,8 @@ class Conversation:
         asked = assessment.kind if assessment.verdict is Verdict.UNSURE else ""
         if asked != session.asked_kind and (asked or is_payload):
             changes["asked_kind"] = asked or ""
-        if changes:  # before Rasa and a handoff: the enqueue script reads the danger mark
-            await self._sessions.update(session.id, **changes)
+        # The changes are written with the turn's last write (`SessionStore.keep`): before a
+        # handoff is queued (its script reads the danger mark) and before a message goes to staff.
         # From here on only the redacted text may leave this function towards a store.
         # A text with a digit or an @ is redacted in a thread: hostile input ("0 0 0 ..."
         # costs ~7 ms per 120 characters) would hold up every other conversation on the event
@@ -128,11 +128,11 @@ class Conversation:
         notice = self._redacted_notice(redaction, lang)
 
         if session.handoff in OPEN_STATES:
+            await self._sessions.keep(session.id, **changes)
             to_staff = await self._to_staff(
                 session, redaction.text, lang, assessment, is_payload, msg_id, notice
             )
             if to_staff is not None:
-                await self._sessions.touch(session.id)
                 return to_staff
             # The handoff ended a moment ago: the bot answers this message.
 
@@ -144,6 +144,12 @@ class Conversation:
             bot = BotTurn([Reply(self._texts.reply("danger_no_reply", lang))])
         else:
             bot = await self._bot_turn(session, text, redaction, lang, assessment, flags)
+        # The turn's last write, one round trip: the changes, the session kept alive, and the
+        # lifetime of Rasa's tracker, which tells whether Rasa stored this turn.
+        kept = await self._sessions.keep(session.id, **changes)
+        if kept.exists and not self._rasa.tracker_saved(bot, kept.tracker_ttl_ms):
+            flags.append("safe_fallback")  # a bot that forgets would be worse than this reply
+            bot = BotTurn()
         handoff = HandoffState.NONE
         bot_replies = bot.replies
         if bot.handoff_reason is not None:
@@ -157,10 +163,9 @@ class Conversation:
             flags.append("redacted")
             replies.append(notice)
         logger.info("turn lang=%s flags=%s replies=%d", lang, ",".join(flags), len(replies))
-        # Kept alive in the turn's last round trip. Erased (quick exit) while Rasa answered:
-        # Rasa may have written its tracker after the erase, so erase again rather than leave
-        # it until its TTL.
-        if not await self._sessions.touch(session.id):
+        # Erased (quick exit) while Rasa answered: Rasa may have written its tracker after the
+        # erase, so erase again rather than leave it until its TTL.
+        if not kept.exists:
             await self._sessions.erase(session.id)
         return TurnResult(replies=replies, lang=lang, handoff=handoff, flags=flags)
 

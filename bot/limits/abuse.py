@@ -4,7 +4,9 @@ client, and the refusals people see (429 and 503 with a friendly text in their l
 Counting is in Redis, shared by every gateway (bot/limits/rates.py): sessions and clients by a
 keyed hash of their id or address; no id or address is stored with a count or logged. A danger
 message is never turned away: the route answers it with the danger reply (112) even when the
-sender is over a limit, and when Redis cannot be reached the limits let every message through.
+sender is over a limit. When Redis cannot be reached a new session is let through by its limit
+(and then refused with the safe reply by the store), and a message gets the safe reply (112 and
+the national lines), since its session cannot be read either.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.conversation.replies import Reply
 from bot.conversation.safety import SafetyLayer
+from bot.conversation.sessions import Admitted, SessionStore
 from bot.conversation.texts import Texts
 from bot.errors import ApiError, error_body
 from bot.limits.rates import ClientKeys, RateLimiter
@@ -120,22 +123,27 @@ class AbuseLimits:
             logger.info("rate_limited kind=client_sessions")
             raise self.too_fast(lang, retry)
 
-    async def message(self, request: Request, session_id: str) -> int | None:
-        """Count a message; None when allowed, else the seconds to wait.
+    async def admit_message(
+        self, sessions: SessionStore, request: Request, session_id: str, token: str | None
+    ) -> Admitted:
+        """The message's session, authenticated, with the message counted: per session first,
+        then per client (address), in the same round trip as the session's read.
 
         The session is counted first: one session typing too fast is refused before it counts
         against its address, so it cannot use up the allowance of others sharing that address.
-        That order is why the two checks are two round trips, not one pipeline.
         """
-        retry = await self.session_message(session_id)
-        if retry is not None:
-            return retry
-        retry = await self._limiter.hit(
-            "client_messages", self._clients.of(request), self._client_rate, MINUTE
+        limits = [
+            ("session_messages", self._clients.of_session(session_id), self._session_rate),
+            ("client_messages", self._clients.of(request), self._client_rate),
+        ]
+        admitted = await sessions.admit(
+            session_id,
+            token,
+            [self._limiter.window(kind, subject, rate, MINUTE) for kind, subject, rate in limits],
         )
-        if retry is not None:
-            logger.info("rate_limited kind=client_messages")
-        return retry
+        if admitted.refused_by is not None:
+            logger.info("rate_limited kind=%s", limits[admitted.refused_by][0])
+        return admitted
 
     async def session_message(self, session_id: str) -> int | None:
         """Count a message of a session alone (a Telegram chat's session has no address)."""

@@ -1,14 +1,18 @@
 """Rate limits counted in Redis, shared by every gateway, keyed by keyed hashes, never addresses.
 
-Counting: the `limits` library's moving window over redis-py, on the gateway's own connection
-pool (so it follows the gateway's Redis, Sentinel included). One key per limit and subject under
+Counting: a moving window in Lua (bot/lua/lib/moving_window.lua) on the gateway's own client
+(so it follows the gateway's Redis, Sentinel included). One key per limit and subject under
 `<prefix>:limits:`, a list of the last hits' times, trimmed to the limit and expiring with the
-window; one Lua call (one round trip) per check, a second only to say when to retry after a
-refusal. Gateways stamp hits with their own clocks, so their clocks must agree (NTP).
+window; one round trip per check, which also says when to retry after a refusal. A widget
+message's limits are counted in the same script that reads its session (SessionStore.authenticate),
+so the message costs one round trip before its turn: why this is a script of our own and not the
+`limits` library, which counts one limit per call. Gateways stamp hits with their own clocks, so
+their clocks must agree (NTP).
 
-When Redis cannot be reached the check lets the event through (fails open) and logs it: a
-person in danger must still get an answer, and the route that follows reports the outage itself
-(503 with the safe reply) when it needs Redis.
+When Redis cannot be reached a check on its own lets the event through (fails open) and logs it:
+a person in danger must still get an answer, and the route that follows reports the outage itself
+(503 with the safe reply, 112 first) when it needs Redis; a message's session cannot be read then
+either, so its route answers with that reply at once.
 
 Client keys: the address (or the first untrusted X-Forwarded-For hop behind `trusted_proxy_hops`
 proxies) is hashed with HMAC under a key derived per UTC day from HRV_RATE_LIMIT_SECRET. Every
@@ -24,16 +28,14 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import math
 import time
 from collections.abc import Callable
 
-from limits import RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
+
+from bot.store import WindowLimit, lua_script
 
 logger = logging.getLogger(__name__)
 
@@ -113,28 +115,24 @@ class RateLimiter:
     """Moving-window limits in Redis: `hit` counts an event and says when to retry."""
 
     def __init__(self, redis: Redis, prefix: str, clock: Callable[[], float] = time.time) -> None:
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            key_prefix=f"{prefix}:limits",
-            connection_pool=redis.connection_pool,
-        )
-        self._strategy = MovingWindowRateLimiter(storage)
+        self._prefix = f"{prefix}:limits"
+        self._hit = redis.register_script(lua_script("limits/hit", "lib/moving_window"))
         self._clock = clock
 
-    async def hit(self, kind: str, key: str, limit: int, window_seconds: int) -> int | None:
-        """Count one event of `kind` for `key`; None when allowed (or when Redis cannot be
-        reached), else the seconds until one more is allowed.
+    def window(self, kind: str, subject: str, limit: int, window_seconds: int) -> WindowLimit:
+        """At most `limit` events of `kind` per `window_seconds` for `subject` (a keyed hash from
+        ClientKeys, never an id or address), for a script that counts it with other work."""
+        return WindowLimit(f"{self._prefix}:{kind}:{subject}", limit, window_seconds)
 
-        A refused event is not counted, so a client that waits is let in again on time.
-        """
-        item = RateLimitItemPerSecond(limit, window_seconds)
+    async def hit(self, kind: str, subject: str, limit: int, window_seconds: int) -> int | None:
+        """Count one event of `kind` for `subject`; None when allowed (or when Redis cannot be
+        reached), else the seconds until one more is allowed. A refused event is not counted."""
+        counted = self.window(kind, subject, limit, window_seconds)
         try:
-            if await self._strategy.hit(item, kind, key):
-                return None
-            reset_at, _ = await self._strategy.get_window_stats(item, kind, key)
+            retry = await self._hit(
+                keys=[counted.key], args=[counted.limit, counted.window_seconds, self._clock()]
+            )
         except (RedisError, OSError) as error:
             logger.warning("rate_limit_unavailable kind=%s error=%s", kind, type(error).__name__)
             return None
-        # The library keeps times to ~0.1 ms: a hair over a whole second is not one more second.
-        return max(1, math.ceil(reset_at - self._clock() - 0.001))
+        return int(retry) or None

@@ -240,11 +240,11 @@ async def post_message(
     """Send a message and get the bot's replies (429 when sent too fast, but never for danger)."""
     if body.lang is not None and not texts.supports(body.lang):
         raise BadInput(f"Unknown language. Use one of: {', '.join(texts.languages)}.")
-    session = await sessions.authenticate(session_id, token)
-    retry_after = await limits.message(request, session.id)
-    if retry_after is not None:
+    admitted = await limits.admit_message(sessions, request, session_id, token)
+    session = admitted.session
+    if admitted.refused_by is not None:
         lang = body.lang or session.lang
-        replies = limits.over_limit(body.text, lang, retry_after)  # 429 unless danger
+        replies = limits.over_limit(body.text, lang, admitted.retry_after)  # 429 unless danger
         handoff = session.handoff if session.handoff in OPEN_STATES else HandoffState.NONE
         return MessageOut(
             replies=[ReplyOut.of(reply, links) for reply in replies],

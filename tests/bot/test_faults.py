@@ -13,11 +13,14 @@ import httpx
 import pytest
 import redis
 
+from bot.config import Settings
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable, TrackerCheck, with_language
 from bot.conversation.replies import Reply
+from bot.main import create_app
 from bot.ops.launcher import free_port, redis_reachable, redis_server_executable
 from bot.store import Keys, connect
 from bot.web.health import Readiness
+from tests.bot.conftest import FakeClock, FakeRasa
 
 KEYS = Keys("hrvtest", "hrvguide")
 TTL = 600
@@ -75,19 +78,60 @@ async def test_a_turn_rasa_stored_passes(clients, fake: FakeRasaStore) -> None:
     assert (await _client(clients).send(SENDER, "hej", "sv")).replies == [Reply("Hej")]
 
 
-async def test_a_turn_rasa_did_not_store_is_unavailable(
+async def test_the_client_tells_a_turn_rasa_did_not_store(
     clients, fake: FakeRasaStore, redis_client: redis.Redis
 ) -> None:
+    """The turn reads the tracker's lifetime in its last write; the client judges it."""
+    client = _client(clients)
+
+    def lifetime() -> int:
+        return int(redis_client.pttl(KEYS.rasa_tracker(SENDER)))
+
+    assert client.tracker_saved(await client.send(SENDER, "hej", "sv"), lifetime())
+    redis_client.delete(KEYS.rasa_tracker(SENDER))
     fake.stores = False  # Rasa answered from memory: no key at all
-    with pytest.raises(RasaUnavailable):
-        await _client(clients).send(SENDER, "hej", "sv")
+    assert not client.tracker_saved(await client.send(SENDER, "hej", "sv"), lifetime())
     # A key saved before this call (an earlier turn) does not count as this turn stored.
     redis_client.set(KEYS.rasa_tracker(SENDER), "{}", ex=TTL)
     await asyncio.sleep(0.01)
+    assert not client.tracker_saved(await client.send(SENDER, "hej", "sv"), lifetime())
     with pytest.raises(RasaUnavailable):
-        await _client(clients).send(SENDER, "hej", "sv")
-    with pytest.raises(RasaUnavailable):
-        await _client(clients).pause(SENDER)
+        await client.pause(SENDER)
+
+
+async def test_a_turn_rasa_did_not_store_gets_the_safe_reply(
+    settings: Settings, redis_client: redis.Redis, clock: FakeClock
+) -> None:
+    """A bot that forgets what was said is worse than the safe reply (112, national lines)."""
+    keys = Keys(settings.key_prefix, settings.rasa_tracker_key_prefix)
+    stand_in = FakeRasa()
+    stores = True
+
+    def save(body: dict[str, Any]) -> None:
+        if stores:
+            tracker = keys.rasa_tracker(body["sender"])
+            redis_client.set(tracker, "{}", ex=settings.session_ttl_seconds)
+
+    stand_in.meanwhile = save
+    app = create_app(
+        settings,
+        rasa_transport=httpx.MockTransport(stand_in.handler),
+        clock=clock,
+        stand_in_stores_trackers=True,
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            created = (await http.post("/api/v1/sessions", json={"lang": "sv"})).json()
+            url = f"/api/v1/sessions/{created['session_id']}/messages"
+            headers = {"Authorization": f"Bearer {created['token']}"}
+            stored = await http.post(url, json={"text": "hej"}, headers=headers)
+            stores = False
+            await asyncio.sleep(0.02)  # the earlier save must be older than Redis's clock slack
+            forgotten = await http.post(url, json={"text": "hej igen"}, headers=headers)
+    safe = app.state.texts.reply("safe_fallback", "sv")
+    assert [reply["text"] for reply in stored.json()["replies"]] == ["Hej från boten"]
+    assert [reply["text"] for reply in forgotten.json()["replies"]] == [safe]
 
 
 async def test_no_reply_from_rasa_is_unavailable(clients, fake: FakeRasaStore) -> None:

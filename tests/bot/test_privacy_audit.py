@@ -192,13 +192,13 @@ def test_a_rate_limit_holds_times_only_and_a_time_is_not_read_as_a_phone_number(
     # A hit's time that the finders read as a phone number (one in a thousand or so).
     time_like_a_phone = "1796687286.0203984"
     assert redactor.find(time_like_a_phone)
-    redis_client.rpush("hrv:limits:LIMITER/client/abc/10/60/second", time_like_a_phone, "1.5")
-    redis_client.rpush("hrv:limits:LIMITER/session/def/10/60/second", "1.5", f"pnr {PNR}")
-    redis_client.set("hrv:limits:LIMITER/odd", "1.5")
+    redis_client.rpush("hrv:limits:client_messages:abc", time_like_a_phone, "1.5")
+    redis_client.rpush("hrv:limits:session_messages:def", "1.5", f"pnr {PNR}")
+    redis_client.set("hrv:limits:odd:x", "1.5")
     for key in redis_client.scan_iter("hrv:limits:*"):
         redis_client.expire(key, 60)
     report = _run(redis_url, redactor)
     assert {f.key: f.broken for f in report.findings} == {
-        "hrv:limits:LIMITER/session/def/10/60/second": {"rate limit: an entry that is not a time"},
-        "hrv:limits:LIMITER/odd": {"rate limit: a string, not a list of times"},
+        "hrv:limits:session_messages:def": {"rate limit: an entry that is not a time"},
+        "hrv:limits:odd:x": {"rate limit: a string, not a list of times"},
     }

@@ -15,7 +15,6 @@ from bot.limits.rates import DAY, ClientKeys, RateLimiter
 from bot.ops.launcher import free_port
 from bot.store import connect
 from tests.bot.conftest import FakeClock
-from tests.bot.limits_clock import limits_follow
 
 pytestmark = pytest.mark.unit
 
@@ -26,13 +25,6 @@ def _request(peer: str, forwarded: list[str] | None = None) -> Request:
 
 
 @pytest.fixture
-def limits_clock(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> FakeClock:
-    """The library stamps hits with time.time(): make it the test's clock."""
-    limits_follow(monkeypatch, clock)
-    return clock
-
-
-@pytest.fixture
 async def gateway_redis(redis_url: str, redis_client: redis.Redis) -> AsyncIterator[Redis]:
     """The gateway's kind of client on the (flushed) test database."""
     client = connect(redis_url)
@@ -40,33 +32,33 @@ async def gateway_redis(redis_url: str, redis_client: redis.Redis) -> AsyncItera
     await client.aclose()
 
 
-async def test_limit_refuses_the_next_hit_and_says_when_to_retry(gateway_redis, limits_clock):
-    limiter = RateLimiter(gateway_redis, "hrv", limits_clock)
+async def test_limit_refuses_the_next_hit_and_says_when_to_retry(gateway_redis, clock):
+    limiter = RateLimiter(gateway_redis, "hrv", clock)
     for _ in range(3):
         assert await limiter.hit("messages", "a", 3, 60) is None
-    limits_clock.advance(59)
+    clock.advance(59)
     assert await limiter.hit("messages", "a", 3, 60) == 1
-    limits_clock.advance(1.01)  # the window's first hit is now older than the window
+    clock.advance(1.01)  # the window's first hit is now older than the window
     assert await limiter.hit("messages", "a", 3, 60) is None
 
 
-async def test_refused_hits_do_not_count_and_keys_are_separate(gateway_redis, limits_clock):
-    limiter = RateLimiter(gateway_redis, "hrv", limits_clock)
+async def test_refused_hits_do_not_count_and_keys_are_separate(gateway_redis, clock):
+    limiter = RateLimiter(gateway_redis, "hrv", clock)
     assert await limiter.hit("messages", "a", 1, 10) is None
     for _ in range(5):
         assert await limiter.hit("messages", "a", 1, 10) == 10
     assert await limiter.hit("messages", "b", 1, 10) is None
     assert await limiter.hit("sessions", "a", 1, 10) is None  # another kind, another count
-    limits_clock.advance(10.01)
+    clock.advance(10.01)
     assert await limiter.hit("messages", "a", 1, 10) is None
 
 
-async def test_two_limiters_on_one_redis_share_the_count(redis_url, redis_client, limits_clock):
+async def test_two_limiters_on_one_redis_share_the_count(redis_url, redis_client, clock):
     first, second = connect(redis_url), connect(redis_url)
     try:
         one, other = (
-            RateLimiter(first, "hrv", limits_clock),
-            RateLimiter(second, "hrv", limits_clock),
+            RateLimiter(first, "hrv", clock),
+            RateLimiter(second, "hrv", clock),
         )
         assert await one.hit("messages", "a", 2, 60) is None
         assert await other.hit("messages", "a", 2, 60) is None
@@ -89,7 +81,7 @@ async def test_every_key_is_under_the_prefix_and_expires_with_its_window(
     assert len(keys) == 3
     for key in keys:
         assert key.startswith("hrvtest:limits:"), key
-        window = 3600 if "/sessions/" in key else 60
+        window = 3600 if ":sessions:" in key else 60
         assert 0 < redis_client.ttl(key) <= window, key
 
 

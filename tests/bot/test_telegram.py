@@ -14,7 +14,6 @@ from bot.channels.telegram_ids import ChatIds
 from bot.config import Settings
 from bot.main import create_app
 from tests.bot.conftest import WRAP_UP, FakeClock, FakeRasa
-from tests.bot.limits_clock import limits_follow
 from tests.telegram_standin import BotApiStandIn, button_update, text_update
 
 pytestmark = pytest.mark.unit
@@ -365,7 +364,6 @@ async def staff_console(tg_app: FastAPI, tg: httpx.AsyncClient, clock: FakeClock
 async def test_a_chat_writing_too_fast_is_told_once_and_danger_still_gets_112(
     settings, fake_rasa, redis_client, clock, bot_api, monkeypatch
 ):
-    limits_follow(monkeypatch, clock)  # the window passes below
     limited = settings.model_copy(update={"rate_session_messages_per_minute": 2})
     application = create_app(
         telegram_settings(limited, bot_api.base_url),
