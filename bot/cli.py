@@ -41,6 +41,9 @@ def serve() -> int:
         log_config=None,
         proxy_headers=False,
         server_header=False,
+        # The event loop and the HTTP parser in C (pyproject.toml says what they saved).
+        loop="uvloop",
+        http="httptools",
         # sse-starlette ends the event streams on shutdown; this bounds whatever else is still
         # open, inside the 15 s systemd and the launcher give a stop before SIGKILL.
         timeout_graceful_shutdown=10,
