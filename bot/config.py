@@ -90,8 +90,8 @@ class Settings(BaseSettings):
     # How long a handoff message waits for the replicas' confirmation.
     redis_wait_timeout_ms: int = Field(default=500, ge=1, le=10_000)
     # HTTP connections to Rasa one gateway process holds at most; a turn waits for a free one.
-    # httpx gives up (the person gets the safe reply, never an error) only when no connection
-    # came free for HRV_RASA_TIMEOUT_SECONDS, which the Rasa client's timeout sets for the pool.
+    # The Rasa client gives up (the person gets the safe reply, never an error) only when no
+    # connection came free for HRV_RASA_TIMEOUT_SECONDS.
     rasa_max_connections: int = Field(default=100, ge=1)
     # Starts every key the gateway writes, so it can share a Redis with other programs.
     key_prefix: str = "hrv"

@@ -20,6 +20,7 @@ from bot.conversation.bot_history import BotHistory
 from bot.conversation.contact_links import ContactLinks
 from bot.conversation.language import LanguageDetector
 from bot.conversation.rasa_client import RasaClient, TrackerCheck
+from bot.conversation.rasa_http import AiohttpTransport, HttpxTransport, RasaTransport
 from bot.conversation.redaction import Redactor
 from bot.conversation.safety import SafetyLayer
 from bot.conversation.safety.kinds import KINDS
@@ -128,6 +129,8 @@ def create_app(
         redis = connect_from(settings)
         # A turn waits for a free connection to Rasa (within the Rasa client's timeout, which
         # covers the pool too) rather than failing; idle ones are kept for the next burst.
+        # Turns go through aiohttp (bot/conversation/rasa_http.py); this client asks the parts
+        # whether they are ready, and carries a test's stand-in for Rasa.
         pool = settings.rasa_max_connections
         http = httpx.AsyncClient(
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
@@ -144,13 +147,18 @@ def create_app(
         )
         # A test double for Rasa writes no tracker, so there is nothing to check then.
         check = settings.rasa_tracker_check and (rasa_transport is None or stand_in_stores_trackers)
+        timeout = settings.rasa_timeout_seconds
+        connect_timeout = min(settings.rasa_connect_timeout_seconds, timeout)
+        rasa_requests: RasaTransport = (
+            AiohttpTransport(pool, timeout, connect_timeout)
+            if rasa_transport is None
+            else HttpxTransport(http, timeout, connect_timeout)
+        )
         rasa = RasaClient(
-            http,
+            rasa_requests,
             settings.rasa_replica_urls,
             settings.rasa_token.get_secret_value(),
-            settings.rasa_timeout_seconds,
             TrackerCheck(redis, keys, settings.session_ttl_seconds) if check else None,
-            connect_timeout=settings.rasa_connect_timeout_seconds,
             down_seconds=settings.rasa_down_seconds,
         )
         app.state.settings = settings
@@ -248,6 +256,7 @@ def create_app(
             await asyncio.wait(tasks, timeout=5)
             for task in tasks:
                 task.cancel()
+            await rasa_requests.aclose()
             await http.aclose()
             await redis.aclose()
 

@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.conversation.rasa_http import Failed, NotSent, RasaTransport
 from bot.conversation.rasa_replicas import Replicas
 from bot.conversation.replies import Button, Reply
 from bot.store import Keys
@@ -143,20 +143,16 @@ class RasaClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        transport: RasaTransport,
         base_url: str | Sequence[str],
         token: str,
-        timeout: float,
         tracker_check: TrackerCheck | None = None,
-        connect_timeout: float | None = None,
         down_seconds: float = 5.0,
     ) -> None:
-        self._http = http
+        self._transport = transport
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self.replicas = Replicas(urls, down_seconds)
         self._token = token
-        connect = timeout if connect_timeout is None else min(connect_timeout, timeout)
-        self._timeout = httpx.Timeout(timeout, connect=connect)
         self._tracker_check = tracker_check
 
     async def send(self, sender: str, text: str, lang: str) -> BotTurn:
@@ -258,30 +254,21 @@ class RasaClient:
         order = self.replicas.for_key(sender) if sender is not None else self.replicas.any()
         for place, base in enumerate(order):
             try:
-                response = await self._http.request(
-                    method, base + path, json=body, params=query, timeout=self._timeout
-                )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                data = await self._transport.request(method, base + path, body, query)
+            except NotSent as error:
                 # Not sent: safe to try the next replica (see the module's docstring). A refused
                 # port costs nothing to try again, so only a connect timeout marks it down:
                 # the moment it is back every gateway sends its conversations there again.
-                if isinstance(error, httpx.ConnectTimeout):
+                if error.timed_out:
                     self.replicas.mark_down(base)
-                logger.warning(
-                    "rasa_replica_unreachable kind=%s choice=%d", type(error).__name__, place + 1
-                )
+                logger.warning("rasa_replica_unreachable kind=%s choice=%d", error.kind, place + 1)
                 continue
-            except httpx.HTTPError as error:
-                logger.warning("rasa_unavailable kind=%s", type(error).__name__)
-                raise RasaUnavailable(type(error).__name__) from error
+            except Failed as error:
+                logger.warning("rasa_unavailable kind=%s", error.kind)
+                raise RasaUnavailable(error.kind) from error
             self.replicas.mark_up(base)
             if place:
                 logger.info("rasa_replica_fallback choice=%d", place + 1)
-            try:
-                response.raise_for_status()
-                return response.json()
-            except (httpx.HTTPError, ValueError) as error:
-                logger.warning("rasa_unavailable kind=%s", type(error).__name__)
-                raise RasaUnavailable(type(error).__name__) from error
+            return data
         logger.warning("rasa_unavailable kind=no_replica_reachable")
         raise RasaUnavailable("no replica reachable")

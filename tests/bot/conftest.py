@@ -3,8 +3,10 @@ and a stand-in for Rasa's HTTP API that records what the gateway sent."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -245,3 +247,23 @@ def new_session(client: httpx.AsyncClient):
         return WidgetSession(id=body["session_id"], token=body["token"])
 
     return make
+
+
+@pytest.fixture
+def unanswered_port() -> Iterator[int]:
+    """A port whose connections are never accepted: a full listen backlog drops the SYNs, as
+    a host that is off or cut off does (the connect times out rather than being refused)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    yield port
+    for sock in (*fillers, server):
+        sock.close()

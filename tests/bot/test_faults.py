@@ -15,6 +15,7 @@ import redis
 
 from bot.config import Settings
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable, TrackerCheck, with_language
+from bot.conversation.rasa_http import HttpxTransport
 from bot.conversation.replies import Reply
 from bot.main import create_app
 from bot.ops.launcher import free_port, redis_reachable, redis_server_executable
@@ -71,7 +72,9 @@ async def clients(
 
 def _client(clients: tuple[httpx.AsyncClient, object]) -> RasaClient:
     http, aredis = clients
-    return RasaClient(http, "http://rasa", TOKEN, 2, TrackerCheck(aredis, KEYS, TTL))
+    return RasaClient(
+        HttpxTransport(http, 2, 2), "http://rasa", TOKEN, TrackerCheck(aredis, KEYS, TTL)
+    )
 
 
 async def test_a_turn_rasa_stored_passes(clients, fake: FakeRasaStore) -> None:

@@ -6,10 +6,8 @@ tests/e2e/test_rasa_replicas.py.
 
 from __future__ import annotations
 
-import contextlib
-import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,11 +17,13 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
+from bot.conversation.rasa_http import AiohttpTransport, HttpxTransport
 from bot.conversation.rasa_replicas import Replicas, rendezvous_order
 from bot.conversation.replies import Reply
 from bot.ops.launcher import free_port
 from bot.store import Keys, connect
 from bot.web.health import Readiness
+from tests.bot.http_stub import HttpStub
 
 pytestmark = pytest.mark.unit
 
@@ -164,7 +164,7 @@ async def http(cluster: Cluster) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def client(http: httpx.AsyncClient) -> RasaClient:
-    return RasaClient(http, REPLICAS, TOKEN, 2, connect_timeout=0.5, down_seconds=5)
+    return RasaClient(HttpxTransport(http, 2, 0.5), REPLICAS, TOKEN, down_seconds=5)
 
 
 async def talk(client: RasaClient, sender: str) -> None:
@@ -238,20 +238,19 @@ async def test_parse_goes_to_any_replica_that_answers(client, cluster):
 async def test_a_refused_port_fails_over_at_once_with_real_sockets(redis_client):
     """A real closed port (no stand-in for the error): the call moves on to the next replica."""
     closed = f"http://127.0.0.1:{free_port()}"
-    answering: list[str] = []
-
-    def rasa(request: httpx.Request) -> httpx.Response:
-        answering.append(str(request.url.host))
-        return httpx.Response(200, json=[{"text": "Hej"}])
-
-    mounts = {"http://rasa.test": httpx.MockTransport(rasa)}
-    async with httpx.AsyncClient(mounts=mounts) as http:
-        client = RasaClient(http, [closed, "http://rasa.test"], TOKEN, 2, connect_timeout=0.5)
+    answering = await HttpStub().start()
+    transport = AiohttpTransport(10, 2, 0.5)
+    try:
+        client = RasaClient(transport, [closed, answering.url], TOKEN)
         senders = [s for s in SESSIONS[:20] if client.replicas.for_key(s)[0] == closed]
         assert senders
         for sender in senders:
             assert (await client.send(sender, "hej", "sv")).replies == [Reply("Hej")]
-    assert answering == ["rasa.test"] * len(senders)
+    finally:
+        await transport.aclose()
+        await answering.stop()
+    assert len(answering.seen) == len(senders)
+    assert not client.replicas.is_down(closed)  # refused at once: tried again next time
 
 
 async def test_readiness_is_ready_while_one_replica_answers(cluster, http, redis_url):
@@ -273,38 +272,18 @@ async def test_readiness_is_ready_while_one_replica_answers(cluster, http, redis
         await aredis.aclose()
 
 
-@pytest.fixture
-def unanswered_port() -> Iterator[int]:
-    """A port whose connections are never accepted: a full listen backlog drops the SYNs, as
-    a host that is off or cut off does (the connect times out rather than being refused)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    port = server.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield port
-    for sock in (*fillers, server):
-        sock.close()
-
-
 async def test_a_host_that_does_not_answer_is_marked_down_after_one_connect_timeout(
     unanswered_port,
 ):
     silent = f"http://127.0.0.1:{unanswered_port}"
-
-    def rasa(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=[{"text": "Hej"}])
-
-    mounts = {"http://rasa.test": httpx.MockTransport(rasa)}
-    async with httpx.AsyncClient(mounts=mounts) as http:
-        client = RasaClient(http, [silent, "http://rasa.test"], TOKEN, 5, connect_timeout=0.3)
+    answering = await HttpStub().start()
+    transport = AiohttpTransport(10, 5, 0.3)
+    try:
+        client = RasaClient(transport, [silent, answering.url], TOKEN)
         senders = [s for s in SESSIONS[:40] if client.replicas.for_key(s)[0] == silent]
         assert (await client.send(senders[0], "hej", "sv")).replies == [Reply("Hej")]
         assert client.replicas.is_down(silent)  # the next turns skip it for down_seconds
-        assert client.replicas.for_key(senders[1])[0] == "http://rasa.test"
+        assert client.replicas.for_key(senders[1])[0] == answering.url
+    finally:
+        await transport.aclose()
+        await answering.stop()
