@@ -2,7 +2,9 @@
 model, and of Rasa with `rasa init`'s default config trained on the same data, in one run.
 
 Prints p50/p95 reply latency and messages/s for 1 and 20 concurrent anonymous sessions, and the
-resident memory of all the service's processes together. Traffic goes to 127.0.0.1 only.
+resident memory of all the service's processes together. Traffic goes to 127.0.0.1 only. The
+targets take turns in rounds (`--rounds`), so a machine whose speed drifts during the run (other
+work, a slower hour) weighs on each of them alike.
 """
 
 from __future__ import annotations
@@ -56,6 +58,17 @@ class Result:
     latencies: list[float]
     seconds: float
     errors: int
+
+    @classmethod
+    def merged(cls, parts: list[Result]) -> Result:
+        """One row of several rounds of the same target and concurrency."""
+        return cls(
+            parts[0].target,
+            parts[0].clients,
+            [latency for part in parts for latency in part.latencies],
+            sum(part.seconds for part in parts),
+            sum(part.errors for part in parts),
+        )
 
     def row(self) -> str:
         """A table row: p50/p95 in ms and messages per second."""
@@ -192,6 +205,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=200, help="messages per concurrency level")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="rounds per concurrency, the targets taking turns, so that a machine that slows"
+        " down or speeds up during the run weighs on each target alike",
+    )
+    parser.add_argument(
         "--default-model", type=Path, default=REPO_ROOT / "models/default-config.tar.gz"
     )
     parser.add_argument(
@@ -214,9 +234,14 @@ def main() -> None:
             targets.append((DEFAULT_RASA, default_url, "rasa"))
         results: list[Result] = []
         for clients in (1, 20):
-            per_client = max(1, args.messages // clients)
-            for target, base, kind in targets:
-                results.append(asyncio.run(measure(target, base, clients, per_client, kind)))
+            per_round = max(1, args.messages // clients // args.rounds)
+            rounds: dict[str, list[Result]] = {target: [] for target, _, _ in targets}
+            for _ in range(args.rounds):
+                for target, base, kind in targets:
+                    rounds[target].append(
+                        asyncio.run(measure(target, base, clients, per_round, kind))
+                    )
+            results += [Result.merged(parts) for parts in rounds.values()]
         loaded_mb = resident_mb([p.pid for p in stack.processes.values()])
         print(f"\n{'target':<28} {'clients':>7} {'msgs':>6} {'p50 ms':>8} {'p95 ms':>8}", end="")
         print(f" {'msg/s':>8} {'errors':>6}")
