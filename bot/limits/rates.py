@@ -4,7 +4,7 @@ Counting: a moving window in Lua (bot/lua/lib/moving_window.lua) on the gateway'
 (so it follows the gateway's Redis, Sentinel included). One key per limit and subject under
 `<prefix>:limits:`, a list of the last hits' times, trimmed to the limit and expiring with the
 window; one round trip per check, which also says when to retry after a refusal. A widget
-message's limits are counted in the same script that reads its session (SessionStore.authenticate),
+message's limits are counted in the same script that reads its session (SessionStore.admit),
 so the message costs one round trip before its turn: why this is a script of our own and not the
 `limits` library, which counts one limit per call. Gateways stamp hits with their own clocks, so
 their clocks must agree (NTP).
