@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from redis.exceptions import RedisError
 
@@ -229,7 +229,7 @@ class Conversation:
         own_112 = bool(replies) and EMERGENCY_NUMBER in replies[0].text
         if message == DANGER_INTENT and assessment.alarm and own_112:
             # The bot's own 112 line: the layer's reply already said it.
-            return BotTurn(replies[1:], bot.handoff_reason)
+            return replace(bot, replies=replies[1:])
         return bot
 
     async def _hand_to_person(

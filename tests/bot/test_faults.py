@@ -26,6 +26,7 @@ from tests.bot.conftest import FakeClock, FakeRasa
 KEYS = Keys("hrvtest", "hrvguide")
 TTL = 600
 TOKEN = "rasa-token-0123456789"
+DANGER = "Min pappa sa att han ska döda mig"
 SENDER = "s" * 32
 
 
@@ -132,9 +133,15 @@ async def test_a_turn_rasa_did_not_store_gets_the_safe_reply(
             stores = False
             await asyncio.sleep(0.02)  # the earlier save must be older than Redis's clock slack
             forgotten = await http.post(url, json={"text": "hej igen"}, headers=headers)
+            # A danger turn whose own 112 line gives way to the safety layer's reply.
+            stand_in.replies = [{"text": "Ring 112 nu."}, {"text": "Vill du prata med någon?"}]
+            danger = await http.post(url, json={"text": DANGER}, headers=headers)
     safe = app.state.texts.reply("safe_fallback", "sv")
     assert [reply["text"] for reply in stored.json()["replies"]] == ["Hej från boten"]
     assert [reply["text"] for reply in forgotten.json()["replies"]] == [safe]
+    texts = [reply["text"] for reply in danger.json()["replies"]]
+    assert "112" in texts[0] and texts[-1] == safe
+    assert "Vill du prata med någon?" not in texts
 
 
 async def test_no_reply_from_rasa_is_unavailable(clients, fake: FakeRasaStore) -> None:
