@@ -226,7 +226,7 @@ class SessionStore:
         return Kept(bool(exists), int(tracker_ttl_ms))
 
     async def handoff_state(self, session_id: str) -> HandoffState:
-        """The session's handoff state as stored now (the action server may have changed it)."""
+        """The session's handoff state as stored now (a staff member may have changed it)."""
         state = await self._redis.hget(self._keys.session(session_id), "handoff")
         return HandoffState(state or HandoffState.NONE)
 
